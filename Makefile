@@ -1,0 +1,168 @@
+# Build, run, test and grade the kernel. Everything is built out of tree under $(BUILD).
+# `make help` lists the targets. Missing tools are installed on first use by tools/deps.sh.
+
+BUILD ?= build
+CPUS ?= 4
+MEM ?= 256M
+LAB ?=
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+BOOTARGS ?=
+Q ?= @
+
+# --- toolchain -------------------------------------------------------------------------------
+ifndef TOOLPREFIX
+TOOLPREFIX := $(shell if command -v riscv64-linux-gnu-g++ >/dev/null 2>&1; then echo riscv64-linux-gnu-; \
+	elif command -v riscv64-unknown-elf-g++ >/dev/null 2>&1; then echo riscv64-unknown-elf-; \
+	else echo riscv64-linux-gnu-; fi)
+endif
+CXX := $(TOOLPREFIX)g++
+LD := $(TOOLPREFIX)ld
+NM := $(TOOLPREFIX)nm
+OBJDUMP := $(TOOLPREFIX)objdump
+HOSTCXX ?= g++
+PYTHON ?= python3
+QEMU ?= qemu-system-riscv64
+OPENSBI := $(firstword $(wildcard /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf) default)
+
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
+KCXXFLAGS := -std=c++20 $(ARCHFLAGS) $(WARN) -O2 -g -ffreestanding -fno-exceptions -fno-rtti \
+	-fno-threadsafe-statics -fno-use-cxa-atexit -fno-omit-frame-pointer -fno-stack-protector \
+	-fno-pie -fno-builtin -fno-strict-aliasing -fno-asynchronous-unwind-tables -nostdlib \
+	-I. -MMD -MP
+KASFLAGS := $(ARCHFLAGS) -I. -MMD -MP -D__ASSEMBLY__ -g
+HOSTCXXFLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -MMD -MP
+
+# --- sources ---------------------------------------------------------------------------------
+# Kernel: every .cc and .S under the kernel trees. Host tests: the architecture-independent
+# core (listed in HOST_CORE) plus tests/host.
+KSRCS := $(sort $(shell find kernel mm pager -name '*.cc' -o -name '*.S' 2>/dev/null))
+HOST_CORE := $(sort $(wildcard kernel/lib/*.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc))
+HOST_TESTS := $(sort $(wildcard tests/host/*.cc))
+
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
+HOBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_CORE) $(HOST_TESTS))
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all kernel qemu qemu-gdb gdb test host-test qemu-test grade handout check-labs bench \
+	format format-check clean help deps compile_commands
+all: kernel compile_commands
+
+help:
+	@echo "make            build the kernel ($(BUILD)/kernel.elf) and compile_commands.json"
+	@echo "make qemu       boot the kernel on CPUS=$(CPUS) harts with MEM=$(MEM) (Ctrl-A X quits)"
+	@echo "make qemu-gdb   boot stopped at the first instruction, waiting for gdb on port $(GDBPORT)"
+	@echo "make gdb        attach gdb-multiarch with kernel symbols to a running qemu-gdb"
+	@echo "make test       host unit tests, in-QEMU self tests at CPUS=1 and 4, fault tests, lab checks"
+	@echo "make grade LAB=N     run lab N's grader on this tree"
+	@echo "make handout LAB=N   write the lab N handout tree to $(BUILD)/handout/labN"
+	@echo "make check-labs      every grader fails on its handout, passes on earlier and reference"
+	@echo "make bench      instruction counts of kernel primitives under -icount (writes $(BUILD)/bench.txt)"
+	@echo "make format     clang-format every source file"
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	$(Q)bash tools/deps.sh
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+# --- kernel ----------------------------------------------------------------------------------
+kernel: $(BUILD)/kernel.elf
+
+$(BUILD)/k/%.cc.o: %.cc | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CXX     $<"
+	$(Q)$(CXX) $(KCXXFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CXX) $(KASFLAGS) -c $< -o $@
+
+# The kernel links twice: the first link gives the addresses of every function, which
+# tools/gensyms.py turns into a symbol table for backtraces; the second link places that table
+# after everything else, so no function moves between the two links (the script checks).
+LDSCRIPT := kernel/arch/riscv/kernel.ld
+$(BUILD)/kernel.elf: $(KOBJS) $(LDSCRIPT) tools/gensyms.py
+	@echo "  LD      $@"
+	$(Q)$(PYTHON) tools/gensyms.py --empty > $(BUILD)/ksyms0.S
+	$(Q)$(CXX) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
+	$(Q)$(LD) -nostdlib -T $(LDSCRIPT) -o $(BUILD)/kernel.pass1.elf $(KOBJS) $(BUILD)/ksyms0.o
+	$(Q)$(NM) -n --defined-only -C $(BUILD)/kernel.pass1.elf > $(BUILD)/kernel.pass1.sym
+	$(Q)$(PYTHON) tools/gensyms.py $(BUILD)/kernel.pass1.sym > $(BUILD)/ksyms.S
+	$(Q)$(CXX) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(Q)$(LD) -nostdlib -T $(LDSCRIPT) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	$(Q)$(NM) -n --defined-only -C $@ > $(BUILD)/kernel.sym
+	$(Q)$(PYTHON) tools/gensyms.py --check $(BUILD)/kernel.pass1.sym $(BUILD)/kernel.sym
+	$(Q)$(OBJDUMP) -S $@ > $(BUILD)/kernel.asm
+
+QEMUCMD = $(QEMU) -machine virt -cpu rv64 -smp $(CPUS) -m $(MEM) -nographic -bios $(OPENSBI) \
+	-kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
+
+qemu: kernel
+	@echo "Booting on $(CPUS) harts with $(MEM). Quit QEMU with Ctrl-A then X."
+	$(QEMUCMD)
+
+qemu-gdb: kernel
+	@echo "QEMU is stopped at the first instruction; in another terminal run: make gdb GDBPORT=$(GDBPORT)"
+	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
+
+gdb: kernel
+	gdb-multiarch -nx -q -ex "set architecture riscv:rv64" -ex "file $(BUILD)/kernel.elf" \
+		-ex "target remote localhost:$(GDBPORT)"
+
+# --- host tests ------------------------------------------------------------------------------
+$(BUILD)/host/%.cc.o: %.cc | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCXX $<"
+	$(Q)$(HOSTCXX) $(HOSTCXXFLAGS) -c $< -o $@
+
+$(BUILD)/host-tests: $(HOBJS)
+	@echo "  LINK    $@"
+	$(Q)$(HOSTCXX) -o $@ $(HOBJS)
+
+$(BUILD)/virt.dtb: | $(DEPS_STAMP)
+	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -cpu rv64 -smp 4 -m 256M -nographic -bios none >/dev/null 2>&1 || true
+	$(Q)test -s $@
+
+host-test: $(BUILD)/host-tests $(BUILD)/virt.dtb
+	$(Q)VIRT_DTB=$(BUILD)/virt.dtb $(BUILD)/host-tests
+
+# --- tests, grading, labs ----------------------------------------------------------------------
+test: $(BUILD)/host-tests $(BUILD)/virt.dtb kernel
+	$(Q)$(PYTHON) tests/run_all.py --build $(BUILD)
+
+qemu-test: kernel
+	$(Q)$(PYTHON) tests/qemu/selftest.py --build $(BUILD) --cpus $(CPUS)
+
+grade: kernel
+	@test -n "$(LAB)" || { echo "usage: make grade LAB=N"; exit 2; }
+	$(Q)$(PYTHON) tests/grade/grade_lab.py --lab $(LAB) --build $(BUILD)
+
+handout: | $(DEPS_STAMP)
+	@test -n "$(LAB)" || { echo "usage: make handout LAB=N"; exit 2; }
+	$(Q)$(PYTHON) tools/handout.py --lab $(LAB) --out $(BUILD)/handout/lab$(LAB)
+
+check-labs: | $(DEPS_STAMP)
+	$(Q)$(PYTHON) tools/check_labs.py --build $(BUILD)
+
+bench: kernel
+	$(Q)$(PYTHON) tests/qemu/bench.py --build $(BUILD)
+
+# --- housekeeping ----------------------------------------------------------------------------
+FORMAT_FILES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+compile_commands: compile_commands.json
+compile_commands.json: Makefile
+	$(Q)$(PYTHON) tools/compile_commands.py --cxx "$(CXX)" --flags "$(KCXXFLAGS)" \
+		--host-cxx "$(HOSTCXX)" --host-flags "$(HOSTCXXFLAGS)" \
+		--host-files "$(HOST_TESTS)" $(KSRCS) > $@
+
+clean:
+	rm -rf $(BUILD) compile_commands.json
+
+-include $(KOBJS:.o=.d) $(HOBJS:.o=.d)

@@ -1,0 +1,34 @@
+// Constants shared by the assembly files and the C++ that must agree with them.
+#pragma once
+
+#define SATP_SV39 (8 << 60)
+#define PTE_V (1 << 0)
+#define PTE_R (1 << 1)
+#define PTE_W (1 << 2)
+#define PTE_X (1 << 3)
+#define PTE_U (1 << 4)
+#define PTE_G (1 << 5)
+#define PTE_A (1 << 6)
+#define PTE_D (1 << 7)
+
+#define MAX_CPUS 8
+#define MAX_HARTID 64  // hart ids the entry code can hold back (see entry.S)
+#define BOOT_STACK_SIZE 16384
+
+// struct Cpu (cpu.h): the fields the trap vector uses.
+#define CPU_SCRATCH_T0 0
+#define CPU_SCRATCH_T1 8
+#define CPU_SCRATCH_SP 16
+#define CPU_KSTACK_TOP 24
+#define CPU_KSTACK_LIMIT 32
+#define CPU_EMERGENCY_SP 40
+
+// struct TrapFrame (trap.h): x1..x31 at 8*n, then the CSRs, then a frame record that links the
+// interrupted code into backtraces.
+#define TF_SEPC (32 * 8)
+#define TF_SSTATUS (33 * 8)
+#define TF_SCAUSE (34 * 8)
+#define TF_STVAL (35 * 8)
+#define TF_FP_LINK (36 * 8)
+#define TF_RA_LINK (37 * 8)
+#define TF_SIZE (38 * 8)

@@ -1,0 +1,24 @@
+// The saved state of an interrupted context, as trap.S lays it out on the stack.
+#pragma once
+#include <stdint.h>
+
+struct TrapFrame {
+  uint64_t regs[32];  // x0..x31 by register number; regs[0] is unused
+  uint64_t sepc;
+  uint64_t sstatus;
+  uint64_t scause;
+  uint64_t stval;
+  uint64_t fp_link;  // frame record linking backtraces through the trap
+  uint64_t ra_link;
+
+  uint64_t sp() const { return regs[2]; }
+  uint64_t fp() const { return regs[8]; }
+  bool from_user() const { return !(sstatus & (1ull << 8)); }
+};
+static_assert(sizeof(TrapFrame) == 38 * 8, "TrapFrame must match TF_SIZE in asm.h");
+
+extern "C" void trap_vector();
+extern "C" void trap_handler(TrapFrame* tf);
+const char* trap_cause_name(uint64_t scause);
+// Kernel faults reported so far (tests read it); fault_recoverable threads bump it and die.
+extern volatile uint64_t g_kernel_faults;

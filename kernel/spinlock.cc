@@ -1,0 +1,39 @@
+// Spinlock with misuse checks (see spinlock.h). Test-and-test-and-set: waiters spin reading,
+// so a contended lock does not bounce its cache line on every iteration.
+#include "kernel/spinlock.h"
+
+#include "kernel/lock_debug.h"
+
+void SpinLock::acquire() {
+  Cpu* c = this_cpu();
+  if (riscv::irqs_enabled()) lock_misuse("spinlock taken with interrupts enabled", name_);
+  if (locked_ && owner_ == c->num) {
+    lock_misuse("spinlock taken twice by the same hart (would deadlock)", name_);
+    return;
+  }
+  while (__atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE)) {
+    while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) riscv::pause();
+  }
+  owner_ = c->num;
+  c->spinlocks_held++;
+}
+
+bool SpinLock::try_acquire() {
+  if (__atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE)) return false;
+  owner_ = this_cpu_num();
+  this_cpu()->spinlocks_held++;
+  return true;
+}
+
+void SpinLock::release() {
+  Cpu* c = this_cpu();
+  if (!locked_ || owner_ != c->num) {
+    lock_misuse("spinlock released by a hart that does not hold it", name_);
+    return;
+  }
+  owner_ = -1;
+  c->spinlocks_held--;
+  __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE);
+}
+
+bool SpinLock::held_by_me() const { return locked_ && owner_ == this_cpu_num(); }

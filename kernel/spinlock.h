@@ -1,0 +1,71 @@
+// Spinlocks that disable interrupts. A spinlock protects state touched from interrupt handlers
+// or other harts for a few instructions; anything longer, or anything that may block, uses a
+// Mutex. Debug checks report (and stop the kernel with a backtrace) instead of hanging on:
+// taking a lock this hart already holds, releasing a lock another hart holds, and blocking while
+// holding a spinlock (checked in the scheduler).
+#pragma once
+#include <stdint.h>
+
+#ifdef KERNEL_HOST_TEST
+// Host tests run single-threaded; the lock only checks pairing.
+class SpinLock {
+ public:
+  explicit constexpr SpinLock(const char* name = "spinlock") : name_(name) {}
+  void acquire() { held_ = true; }
+  void release() { held_ = false; }
+  bool held_by_me() const { return held_; }
+  const char* name() const { return name_; }
+
+ private:
+  const char* name_;
+  bool held_ = false;
+};
+class SpinLockGuard {
+ public:
+  explicit SpinLockGuard(SpinLock& l) : l_(l) { l_.acquire(); }
+  ~SpinLockGuard() { l_.release(); }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+ private:
+  SpinLock& l_;
+};
+#else
+#include "kernel/arch/riscv/cpu.h"
+#include "kernel/arch/riscv/csr.h"
+
+class SpinLock {
+ public:
+  explicit constexpr SpinLock(const char* name = "spinlock") : name_(name) {}
+  SpinLock(const SpinLock&) = delete;
+  SpinLock& operator=(const SpinLock&) = delete;
+
+  // Interrupts must already be disabled (use SpinLockGuard unless you know they are).
+  void acquire();
+  void release();
+  bool try_acquire();
+  bool held_by_me() const;
+  const char* name() const { return name_; }
+
+ private:
+  const char* name_;
+  volatile uint32_t locked_ = 0;
+  volatile int owner_ = -1;  // logical cpu number, for the debug checks
+};
+
+// Disables interrupts, takes the lock, and undoes both at the end of the scope.
+class SpinLockGuard {
+ public:
+  explicit SpinLockGuard(SpinLock& l) : l_(l), irq_(riscv::irq_save()) { l_.acquire(); }
+  ~SpinLockGuard() {
+    l_.release();
+    riscv::irq_restore(irq_);
+  }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+ private:
+  SpinLock& l_;
+  bool irq_;
+};
+#endif

@@ -1,0 +1,212 @@
+"""A small grading library for the lab graders (labs/NN-name/grade.py).
+
+A grader registers tests with @test(points) and ends with run_tests():
+
+    import os, sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    from tests.grade.gradelib import *
+
+    @test(10, "pmm allocates and frees")
+    def _():
+        assert_test_passed(boot(bootargs="test=pmm.", name="lab1-pmm"), "pmm.alloc_free")
+
+    run_tests()
+
+Every test runs, in order, even after failures; a test fails by raising (AssertionError or any
+other exception), and the message is shown. Each run draws a fresh random token that boot()
+passes to the kernel (`token=<hex>`) and that the kernel repeats on its result lines, so a
+grader only credits output produced by this very run. boot() caches one QEMU run per
+(cpus, bootargs) and saves its console under <build>/grade/<name>.log.
+
+Command line of a grader: [--build DIR] [--results FILE] [NAME-SUBSTRING ...]
+"""
+import argparse
+import json
+import os
+import re
+import secrets
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+from tests.qemu import qemu  # noqa: E402
+
+__all__ = ["test", "run_tests", "token", "boot", "build_dir", "assert_test_passed",
+           "assert_line", "assert_no_line", "assert_status", "GradeFailure"]
+
+_tests = []           # [(title, points, function)]
+_token = secrets.token_hex(8)
+_boot_cache = {}      # (cpus, bootargs) -> Result
+_log_names = set()
+_current_logs = []    # logs of the boots made by the running test
+_options = {"build": None}
+
+
+class GradeFailure(AssertionError):
+    pass
+
+
+def test(points, title=None):
+    """Registers the decorated function as a test worth `points`."""
+    def register(fn):
+        name = title or fn.__name__.replace("_", " ").strip() or "test %d" % (len(_tests) + 1)
+        _tests.append((name, points, fn))
+        return fn
+    return register
+
+
+def token():
+    """This run's token: a fresh random hex string, the same for the whole grader run."""
+    return _token
+
+
+def build_dir():
+    """The build directory: --build, else $GRADE_BUILD, else <tree>/build."""
+    b = _options["build"] or os.environ.get("GRADE_BUILD") or os.path.join(ROOT, "build")
+    return os.path.abspath(b)
+
+
+def _log_name(name):
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", name) or "boot"
+    n, i = base, 2
+    while n in _log_names:
+        n, i = "%s-%d" % (base, i), i + 1
+    _log_names.add(n)
+    return n
+
+
+def boot(cpus=1, bootargs="", timeout=60, name="boot", icount=False, input_text=None):
+    """Boots <build>/kernel.elf with `token=<token> <bootargs>` and returns qemu.Result.
+
+    Runs with the same (cpus, bootargs) share one boot within a grader run. The console is saved
+    to <build>/grade/<name>.log."""
+    key = (cpus, bootargs, icount, input_text)
+    if key in _boot_cache:
+        res = _boot_cache[key]
+        if res.log_path not in _current_logs:
+            _current_logs.append(res.log_path)
+        return res
+    kernel = os.path.join(build_dir(), "kernel.elf")
+    if not os.path.exists(kernel):
+        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
+    if not qemu.have_qemu():
+        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+    args = ("token=%s %s" % (_token, bootargs)).strip()
+    log = os.path.join(build_dir(), "grade", _log_name(name) + ".log")
+    res = qemu.run_kernel(kernel=kernel, cpus=cpus, bootargs=args, timeout=timeout,
+                          log_path=log, icount=icount, input_text=input_text)
+    _boot_cache[key] = res
+    _current_logs.append(log)
+    return res
+
+
+def _describe_end(result):
+    if result.timed_out:
+        return "the kernel did not power off (killed after the timeout)"
+    return "QEMU exited with status %s" % result.status
+
+
+def _indent(text, prefix="      "):
+    return "\n".join(prefix + ln for ln in text.splitlines())
+
+
+def assert_test_passed(result, name):
+    """Checks that the kernel printed `[test] <name> PASS token=<token>` and no FAIL for it."""
+    lines = [ln.strip() for ln in result.lines()]
+    want = "[test] %s PASS token=%s" % (name, _token)
+    fail_re = re.compile(r"^\[test\] %s FAIL\b.*token=%s\s*$" % (re.escape(name), _token))
+    fails = [ln for ln in lines if fail_re.match(ln)]
+    if fails:
+        raise GradeFailure("expected: %s\nsaw:      %s" % (want, fails[0]))
+    if want in lines:
+        return
+    lab_msgs = [ln for ln in lines if re.search(r"lab \d+: .* is not implemented yet", ln)]
+    msg = "expected: %s\nsaw:      no result line for %s (%s)" % (want, name,
+                                                                 _describe_end(result))
+    if lab_msgs:
+        msg += "\nstub message: %s" % lab_msgs[0]
+    msg += "\nconsole tail:\n" + _indent(result.tail(15), "  ")
+    raise GradeFailure(msg)
+
+
+def assert_line(result, regex):
+    """Checks that some console line matches `regex` (re.search); returns the match."""
+    r = re.compile(regex)
+    for ln in result.lines():
+        m = r.search(ln)
+        if m:
+            return m
+    raise GradeFailure("expected: a line matching /%s/\nsaw:      no such line (%s)\n"
+                       "console tail:\n%s" % (regex, _describe_end(result),
+                                              _indent(result.tail(15), "  ")))
+
+
+def assert_no_line(result, regex):
+    """Checks that no console line matches `regex`."""
+    r = re.compile(regex)
+    for ln in result.lines():
+        if r.search(ln):
+            raise GradeFailure("expected: no line matching /%s/\nsaw:      %s" % (regex, ln))
+
+
+def assert_status(result, status=0):
+    """Checks that QEMU exited with `status` (0: the kernel reported success)."""
+    if result.timed_out or result.status != status:
+        raise GradeFailure("expected: QEMU exit status %d\nsaw:      %s\nconsole tail:\n%s"
+                           % (status, _describe_end(result), _indent(result.tail(15), "  ")))
+
+
+def _parse_args(argv):
+    ap = argparse.ArgumentParser(description="Run this lab's grader.")
+    ap.add_argument("--build", help="build directory holding kernel.elf (default: $GRADE_BUILD "
+                    "or build/ at the tree root)")
+    ap.add_argument("--results", help="write Gradescope-style results JSON here")
+    ap.add_argument("only", nargs="*", help="run only tests whose title contains one of these")
+    return ap.parse_args(argv)
+
+
+def run_tests(argv=None):
+    """Runs the registered tests, prints the report and exits (0 iff every test passed)."""
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    _options["build"] = args.build
+    selected = [t for t in _tests
+                if not args.only or any(s.lower() in t[0].lower() for s in args.only)]
+    score = max_score = passed = failed = 0
+    records = []
+    for title, points, fn in selected:
+        del _current_logs[:]
+        start = time.time()
+        print("== %s (%s pts): " % (title, points), end="", flush=True)
+        try:
+            fn()
+            ok, message = True, ""
+        except AssertionError as e:
+            ok, message = False, str(e) or "assertion failed:\n" + traceback.format_exc()
+        except Exception as e:  # a bug or an unexpected situation: still a clean failure
+            ok, message = False, "%s: %s\n%s" % (type(e).__name__, e, traceback.format_exc())
+        elapsed = time.time() - start
+        if ok:
+            print("OK (%.1fs)" % elapsed)
+            passed += 1
+            score += points
+        else:
+            print("FAIL (%.1fs)" % elapsed)
+            for log in _current_logs:
+                message += "\nconsole log: %s" % log
+            print(_indent(message.rstrip()))
+            failed += 1
+        max_score += points
+        records.append({"name": title, "score": points if ok else 0, "max_score": points,
+                        "output": message})
+    print("Score: %s/%s" % (score, max_score))
+    if args.results:
+        os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
+        with open(args.results, "w") as f:
+            json.dump({"score": score, "max_score": max_score, "tests": records}, f, indent=2)
+            f.write("\n")
+    print("%d passed, %d failed" % (passed, failed))
+    sys.stdout.flush()
+    sys.exit(0 if failed == 0 and passed > 0 else 1)

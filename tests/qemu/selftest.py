@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""The in-QEMU test suites: boots the kernel, runs its self tests, and checks the fault reports.
+
+  selftest.py --build build --cpus 4          self tests on 4 harts
+  selftest.py --build build --crash           deliberate faults: each must stop the kernel with
+                                              a report that names the fault and a symbolized
+                                              backtrace
+
+Each check prints one line ("ok name" or "FAIL name: why"); failures show the console tail and
+the saved log. Returns (passed, failed) to tests/run_all.py, or exits with the failure count.
+"""
+import argparse
+import os
+import re
+import secrets
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from tests.qemu.qemu import run_kernel  # noqa: E402
+
+RESULT = re.compile(r"^\[test\] (\S+) (PASS|FAIL)(?:: (.*?))? token=(\S+)$")
+
+
+def run_selftests(build, cpus, timeout=240):
+    token = secrets.token_hex(8)
+    log = os.path.join(build, "test", "selftest-cpus%d.log" % cpus)
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="token=%s test=all" % token,
+                     timeout=timeout, log_path=log)
+    passed = failed = 0
+    seen = set()
+    for line in res.lines():
+        m = RESULT.match(line.strip())
+        if not m or m.group(4) != token:
+            continue
+        name = "cpus%d/%s" % (cpus, m.group(1))
+        seen.add(m.group(1))
+        if m.group(2) == "PASS":
+            passed += 1
+            print("ok   %s" % name)
+        else:
+            failed += 1
+            print("FAIL %s: %s" % (name, m.group(3)))
+    summary = re.search(r"^\[test\] summary: (\d+) passed, (\d+) failed token=%s$" % token, res.output, re.M)
+    if not summary or res.status != (0 if failed == 0 else 1) or res.timed_out:
+        failed += 1
+        why = "timed out" if res.timed_out else "no summary line" if not summary else "QEMU exit status %s" % res.status
+        print("FAIL cpus%d/suite: the run did not finish cleanly (%s); console tail:\n%s\n(log: %s)"
+              % (cpus, why, res.tail(), log))
+    elif failed:
+        print("     console log: %s" % log)
+    if not seen:
+        failed += 1
+        print("FAIL cpus%d/suite: no test results at all" % cpus)
+    return passed, failed
+
+
+CRASHES = [
+    # kind, patterns the report must contain
+    ("null", [r"KERNEL FAULT: load page fault", r"stval 0x0000000000000010", r"crash_null_load"]),
+    ("panic", [r"KERNEL PANIC on hart \d+ \(thread \d+ 'main'\): crash: deliberate panic", r"crash_run"]),
+    ("assert", [r"KERNEL PANIC.*assertion failed: one == 2 at kernel/crash\.cc", r"crash_run"]),
+    ("illegal", [r"KERNEL FAULT: illegal instruction", r"crash_run"]),
+    ("overflow", [r"KERNEL FAULT: store page fault \(kernel stack overflow: hit the guard page\)",
+                  r"thread \d+ 'overflow'", r"recurse_deep"]),
+]
+
+
+def run_crashes(build, cpus=2):
+    passed = failed = 0
+    for kind, patterns in CRASHES:
+        log = os.path.join(build, "test", "crash-%s.log" % kind)
+        res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="crash=%s" % kind,
+                         timeout=60, log_path=log)
+        problems = []
+        if res.timed_out:
+            problems.append("timed out instead of stopping")
+        elif res.status == 0:
+            problems.append("QEMU exited with status 0; a kernel fault must report failure")
+        for p in patterns + [r"backtrace:", r"#0 0x[0-9a-f]{16} [^?\n]+\+0x[0-9a-f]+"]:
+            if not re.search(p, res.output):
+                problems.append("missing /%s/" % p)
+        if problems:
+            failed += 1
+            print("FAIL crash/%s: %s; console tail:\n%s\n(log: %s)" % (kind, "; ".join(problems), res.tail(), log))
+        else:
+            passed += 1
+            print("ok   crash/%s" % kind)
+    return passed, failed
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--cpus", type=int, default=4)
+    ap.add_argument("--crash", action="store_true")
+    a = ap.parse_args()
+    p, f = run_crashes(a.build) if a.crash else run_selftests(a.build, a.cpus)
+    print("%d passed, %d failed" % (p, f))
+    return 1 if f else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
