@@ -107,9 +107,12 @@ qemu-gdb: kernel
 	@echo "QEMU is stopped at the first instruction; in another terminal run: make gdb GDBPORT=$(GDBPORT)"
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
+# The kernel runs at upper-half addresses that exist only once the MMU is on, so breakpoints
+# set before that must be hardware ones (hbreak); gdb writes software ones into memory.
 gdb: kernel
 	gdb-multiarch -nx -q -ex "set architecture riscv:rv64" -ex "file $(BUILD)/kernel.elf" \
-		-ex "target remote localhost:$(GDBPORT)"
+		-ex "target remote localhost:$(GDBPORT)" \
+		-ex "echo Stopped at the first instruction. Try: hbreak kmain, then continue.\n"
 
 # --- host tests ------------------------------------------------------------------------------
 $(BUILD)/host/%.cc.o: %.cc | $(DEPS_STAMP)

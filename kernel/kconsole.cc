@@ -54,8 +54,18 @@ void kconsole_loop() {
 }
 
 COMMAND("help", "list the commands") {
-  for (const Command* c = __commands_start; c != __commands_end; c++)
-    kprintf("  %-10s %s\n", c->name, c->help);
+  // In name order: the linker's order of the table is no order a reader expects.
+  const Command* last = nullptr;
+  for (;;) {
+    const Command* next = nullptr;
+    for (const Command* c = __commands_start; c != __commands_end; c++) {
+      if (last && strcmp(c->name, last->name) <= 0) continue;
+      if (!next || strcmp(c->name, next->name) < 0) next = c;
+    }
+    if (!next) return;
+    kprintf("  %-10s %s\n", next->name, next->help);
+    last = next;
+  }
 }
 
 COMMAND("echo", "print the arguments, separated by single spaces") {

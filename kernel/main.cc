@@ -85,7 +85,8 @@ void start_secondaries(uint64_t boot_hartid) {
       kprintf("hart %lu did not start (SBI error %ld)\n", hartid, err);
       continue;
     }
-    uint64_t deadline = deadline_after(2'000'000'000ull);
+    // Generous: on a loaded host a virtual hart can wait seconds for a host CPU.
+    uint64_t deadline = deadline_after(10'000'000'000ull);
     while (!__atomic_load_n(&g_cpus[num].online, __ATOMIC_ACQUIRE) && current_time() < deadline)
       riscv::pause();
     if (!g_cpus[num].online) kprintf("hart %lu did not come online\n", hartid);

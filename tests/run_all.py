@@ -4,6 +4,7 @@
   1. host unit tests (doctest): the architecture-independent core
   2. the kernel's self tests under QEMU on 1 hart and on 4 harts
   3. deliberate kernel faults: each must produce a symbolized report
+     and the console, typed at through the UART: line editing, help, shutdown
   4. clang-format: the tree is formatted
   5. make check-labs: every lab grader fails on its handout and passes on the solution
 
@@ -79,6 +80,7 @@ def main():
         ("self tests, 1 hart", lambda: selftest.run_selftests(build, 1)),
         ("self tests, 4 harts", lambda: selftest.run_selftests(build, 4)),
         ("kernel fault reports", lambda: selftest.run_crashes(build)),
+        ("console line editor", lambda: selftest.run_console(build)),
         ("formatting", format_check),
     ]
     if not a.skip_labs:

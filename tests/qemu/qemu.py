@@ -8,6 +8,7 @@ wrote); a run that hits the timeout is killed and reported as such.
 import os
 import shutil
 import subprocess
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -55,16 +56,27 @@ def qemu_command(kernel, cpus=1, mem="256M", bootargs="", icount=False, gdb=Fals
 
 
 def run_kernel(kernel=None, cpus=1, mem="256M", bootargs="", timeout=60, log_path=None,
-               icount=False, input_text=None, input_delay=0.0):
-    """Boots the kernel and returns a Result once QEMU exits or the timeout passes."""
+               icount=False, input_text=None, input_delay=0.0, wait_for="kernel> "):
+    """Boots the kernel and returns a Result once QEMU exits or the timeout passes.
+
+    With input_text, the text is typed once the console shows `wait_for` (the prompt), as a
+    person would, so no keystroke races the boot."""
     kernel = kernel or os.path.join(ROOT, "build", "kernel.elf")
     cmd = qemu_command(kernel, cpus, mem, bootargs, icount)
     start = time.time()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
+    chunks = []
+    reader = threading.Thread(target=lambda: [chunks.append(b) for b in iter(lambda: proc.stdout.read1(4096), b"")])
+    reader.daemon = True
+    reader.start()
     timed_out = False
     try:
         if input_text is not None:
+            while wait_for and wait_for.encode() not in b"".join(chunks):
+                if proc.poll() is not None or time.time() - start > timeout:
+                    break
+                time.sleep(0.05)
             if input_delay:
                 time.sleep(input_delay)
             try:
@@ -72,12 +84,17 @@ def run_kernel(kernel=None, cpus=1, mem="256M", bootargs="", timeout=60, log_pat
                 proc.stdin.flush()
             except BrokenPipeError:
                 pass
-        out, _ = proc.communicate(timeout=max(1, timeout - (time.time() - start)))
+        try:
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        proc.wait(timeout=max(1, timeout - (time.time() - start)))
     except subprocess.TimeoutExpired:
         timed_out = True
         proc.kill()
-        out, _ = proc.communicate()
-    text = out.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        proc.wait()
+    reader.join(timeout=5)
+    text = b"".join(chunks).decode("utf-8", errors="replace").replace("\r\n", "\n")
     if log_path:
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         with open(log_path, "w") as f:

@@ -88,13 +88,52 @@ def run_crashes(build, cpus=2):
     return passed, failed
 
 
+# Keystrokes for the console line editor and what the console must answer to each.
+CONSOLE_SCRIPT = [
+    ("echo abX\x7fc\n", r"^abc$", "backspace erases the last character"),
+    ("echo junk\x15echo ok\n", r"^ok$", "Ctrl-U erases the whole line"),
+    ("mem\x03", r"\^C", "Ctrl-C cancels the line"),
+    ("\nbogus\n", r"unknown command 'bogus'", "unknown commands get a clear message"),
+    ("help\n", r"^  shutdown\s+power off$", "help lists the commands"),
+    ("shutdown\n", r"shutting down", "shutdown powers off"),
+]
+
+
+def run_console(build, cpus=2):
+    """Types at the console through the UART, as a person would."""
+    log = os.path.join(build, "test", "console.log")
+    text = "".join(keys for keys, _, _ in CONSOLE_SCRIPT)
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, timeout=60, log_path=log,
+                     input_text=text, input_delay=0.3)
+    passed = failed = 0
+    after_boot = res.output[res.output.find("Type 'help'"):] if "Type 'help'" in res.output else ""
+    for keys, pattern, what in CONSOLE_SCRIPT:
+        if re.search(pattern, after_boot, re.M):
+            passed += 1
+            print("ok   console: %s" % what)
+        else:
+            failed += 1
+            print("FAIL console: %s: typed %r, no line matching /%s/; console tail:\n%s\n(log: %s)"
+                  % (what, keys, pattern, res.tail(), log))
+    if res.timed_out or res.status != 0:
+        failed += 1
+        print("FAIL console: shutdown did not end QEMU with status 0 (status %s)" % res.status)
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--cpus", type=int, default=4)
     ap.add_argument("--crash", action="store_true")
+    ap.add_argument("--console", action="store_true")
     a = ap.parse_args()
-    p, f = run_crashes(a.build) if a.crash else run_selftests(a.build, a.cpus)
+    if a.crash:
+        p, f = run_crashes(a.build)
+    elif a.console:
+        p, f = run_console(a.build)
+    else:
+        p, f = run_selftests(a.build, a.cpus)
     print("%d passed, %d failed" % (p, f))
     return 1 if f else 0
 

@@ -38,7 +38,7 @@ void init(uint64_t base_paddr) {
   wr(0, 0x01);
   wr(1, 0x00);
   wr(LCR, 0x03);  // 8N1
-  wr(FCR, 0x07);  // enable and clear FIFOs
+  wr(FCR, 0x01);  // enable the FIFOs, keeping anything typed before boot got here
   wr(MCR, 0x0b);  // OUT2 routes the interrupt line
 }
 
