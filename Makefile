@@ -28,7 +28,7 @@ ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 WARN := -Wall -Wextra -Werror -Wno-missing-field-initializers
 KCXXFLAGS := -std=c++20 $(ARCHFLAGS) $(WARN) -O2 -g -ffreestanding -fno-exceptions -fno-rtti \
 	-fno-threadsafe-statics -fno-use-cxa-atexit -fno-omit-frame-pointer -fno-stack-protector \
-	-fno-pie -fno-builtin -fno-strict-aliasing -fno-asynchronous-unwind-tables -nostdlib \
+	-fno-pie -fno-builtin -fcheck-new -fno-strict-aliasing -fno-asynchronous-unwind-tables -nostdlib \
 	-I. -MMD -MP
 KASFLAGS := $(ARCHFLAGS) -I. -MMD -MP -D__ASSEMBLY__ -g
 HOSTCXXFLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -MMD -MP

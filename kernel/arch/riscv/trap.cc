@@ -13,8 +13,10 @@
 #include "kernel/sched.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
+#include "kernel/user_copy.h"
 
 volatile uint64_t g_kernel_faults = 0;
+zx_status_t (*g_user_copy_fault_handler)(uint64_t addr, uint64_t scause) = nullptr;
 
 const char* trap_cause_name(uint64_t scause) {
   if (scause & riscv::SCAUSE_INTERRUPT) {
@@ -61,6 +63,13 @@ const char* trap_cause_name(uint64_t scause) {
 
 static void kernel_fault(TrapFrame* tf) {
   Cpu* c = this_cpu();
+  // A fault in the user-copy routine on a user address: give the address space a chance to
+  // supply the page (demand paging), else make the copy fail with an error.
+  if (user_copy_owns_pc(tf->sepc) && tf->stval < kUserTop) {
+    if (g_user_copy_fault_handler && g_user_copy_fault_handler(tf->stval, tf->scause) == ZX_OK) return;
+    tf->sepc = user_copy_fault_resume_pc();
+    return;
+  }
   Thread* t = c->current;
   bool overflow =
       t && tf->stval < t->stack.limit && tf->stval >= t->stack.limit - 4096 && t->stack.guarded;

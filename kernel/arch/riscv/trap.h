@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "kernel/status.h"
+
 struct TrapFrame {
   uint64_t regs[32];  // x0..x31 by register number; regs[0] is unused
   uint64_t sepc;
@@ -22,3 +24,5 @@ extern "C" void trap_handler(TrapFrame* tf);
 const char* trap_cause_name(uint64_t scause);
 // Kernel faults reported so far (tests read it); fault_recoverable threads bump it and die.
 extern volatile uint64_t g_kernel_faults;
+// Set by the VM layer: resolves a fault on a user address taken while copying user memory.
+extern zx_status_t (*g_user_copy_fault_handler)(uint64_t addr, uint64_t scause);

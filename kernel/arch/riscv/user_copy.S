@@ -1,0 +1,42 @@
+// arch_user_copy(dst, src, len): the only code that touches user memory. It sets SUM (so
+// S-mode may access U pages) just for the copy. A fault inside it is not a kernel bug: the trap
+// handler first lets the address space resolve it (demand paging), and if that fails it resumes
+// at user_copy_fault, which returns non-zero to the caller instead of stopping the kernel.
+.section .text
+.balign 4
+.globl arch_user_copy
+.globl arch_user_copy_end
+.globl arch_user_copy_fault
+arch_user_copy:
+  li t1, 0x40000                 // SSTATUS_SUM
+  csrs sstatus, t1
+  or t0, a0, a1
+  or t0, t0, a2
+  andi t0, t0, 7
+  bnez t0, 2f
+1:                               // all aligned: 8 bytes at a time
+  beqz a2, 3f
+  ld t0, 0(a1)
+  sd t0, 0(a0)
+  addi a0, a0, 8
+  addi a1, a1, 8
+  addi a2, a2, -8
+  j 1b
+2:
+  beqz a2, 3f
+  lbu t0, 0(a1)
+  sb t0, 0(a0)
+  addi a0, a0, 1
+  addi a1, a1, 1
+  addi a2, a2, -1
+  j 2b
+3:
+  csrc sstatus, t1
+  li a0, 0
+  ret
+arch_user_copy_fault:
+  li t1, 0x40000
+  csrc sstatus, t1
+  li a0, 1
+  ret
+arch_user_copy_end:

@@ -1,0 +1,82 @@
+// Reference counting for kernel objects. An object that handles, mappings or other objects
+// share derives from RefCounted<T>; RefPtr<T> holds one reference and drops it when it goes
+// away. The last reference deletes the object (through its virtual destructor when it has one).
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+template <typename T>
+class RefCounted {
+ public:
+  RefCounted() = default;
+  RefCounted(const RefCounted&) = delete;
+  RefCounted& operator=(const RefCounted&) = delete;
+
+  void add_ref() const { __atomic_fetch_add(&ref_count_, 1, __ATOMIC_RELAXED); }
+  // Returns true when this was the last reference (the caller deletes the object).
+  bool release() const { return __atomic_fetch_sub(&ref_count_, 1, __ATOMIC_ACQ_REL) == 1; }
+  uint32_t ref_count() const { return __atomic_load_n(&ref_count_, __ATOMIC_RELAXED); }
+
+ protected:
+  ~RefCounted() = default;
+
+ private:
+  mutable uint32_t ref_count_ = 0;
+};
+
+template <typename T>
+class RefPtr {
+ public:
+  constexpr RefPtr() = default;
+  constexpr RefPtr(decltype(nullptr)) {}
+  // Takes a new reference to p.
+  explicit RefPtr(T* p) : p_(p) {
+    if (p_) p_->add_ref();
+  }
+  RefPtr(const RefPtr& o) : RefPtr(o.p_) {}
+  template <typename U>
+  RefPtr(const RefPtr<U>& o) : RefPtr(o.get()) {}
+  RefPtr(RefPtr&& o) : p_(o.p_) { o.p_ = nullptr; }
+  ~RefPtr() { reset(); }
+
+  RefPtr& operator=(const RefPtr& o) {
+    RefPtr tmp(o);
+    swap(tmp);
+    return *this;
+  }
+  RefPtr& operator=(RefPtr&& o) {
+    RefPtr tmp(static_cast<RefPtr&&>(o));
+    swap(tmp);
+    return *this;
+  }
+  RefPtr& operator=(decltype(nullptr)) {
+    reset();
+    return *this;
+  }
+
+  void reset() {
+    T* p = p_;
+    p_ = nullptr;
+    if (p && p->release()) delete p;
+  }
+  void swap(RefPtr& o) {
+    T* t = p_;
+    p_ = o.p_;
+    o.p_ = t;
+  }
+  T* get() const { return p_; }
+  T* operator->() const { return p_; }
+  T& operator*() const { return *p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  bool operator==(const RefPtr& o) const { return p_ == o.p_; }
+  bool operator!=(const RefPtr& o) const { return p_ != o.p_; }
+
+ private:
+  T* p_ = nullptr;
+};
+
+// Wraps a freshly allocated object (reference count 0) into its first RefPtr.
+template <typename T>
+RefPtr<T> adopt(T* p) {
+  return RefPtr<T>(p);
+}
