@@ -17,9 +17,6 @@ class SchedGuard : public SpinLockGuard {
   SchedGuard() : SpinLockGuard(g_sched_lock) {}
 };
 
-// Boot: turns the running boot context of this hart into its idle thread (secondaries) or
-// into the first thread (the boot hart, which becomes idle later).
-void sched_init_hart(bool boot);
 // g_sched_lock held: current has set its own state (Blocked/Dead/Ready) — switch away.
 void sched_reschedule();
 // g_sched_lock held: make a blocked or new thread runnable on some hart.

@@ -1,8 +1,9 @@
 // Spinlocks that disable interrupts. A spinlock protects state touched from interrupt handlers
 // or other harts for a few instructions; anything longer, or anything that may block, uses a
-// Mutex. Debug checks report (and stop the kernel with a backtrace) instead of hanging on:
-// taking a lock this hart already holds, releasing a lock another hart holds, and blocking while
-// holding a spinlock (checked in the scheduler).
+// Mutex. Debug checks report (a LOCK MISUSE line with a backtrace, counted for tests) and carry
+// on instead of hanging: taking a lock this hart already holds, releasing a lock another hart
+// holds, taking one with interrupts on, and blocking while holding a spinlock (checked in
+// WaitQueue::block).
 #pragma once
 #include <stdint.h>
 
