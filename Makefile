@@ -37,7 +37,7 @@ HOSTCXXFLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -MMD -MP
 # Kernel: every .cc and .S under the kernel trees. Host tests: the architecture-independent
 # core (listed in HOST_CORE) plus tests/host.
 KSRCS := $(sort $(shell find kernel mm pager -name '*.cc' -o -name '*.S' 2>/dev/null))
-HOST_CORE := $(sort $(wildcard kernel/lib/*.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc))
+HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc))
 HOST_TESTS := $(sort $(wildcard tests/host/*.cc))
 
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
@@ -153,7 +153,8 @@ bench: kernel
 	$(Q)$(PYTHON) tests/qemu/bench.py --build $(BUILD)
 
 # --- housekeeping ----------------------------------------------------------------------------
-FORMAT_FILES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null)
+# Generated files (tools/syscalls.py output) are left as the generator writes them.
+FORMAT_FILES = $(filter-out %/gen/% %/syscalls/definitions.h,$(shell git ls-files '*.cc' '*.h' 2>/dev/null))
 format:
 	clang-format -i $(FORMAT_FILES)
 format-check:
