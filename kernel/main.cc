@@ -23,6 +23,7 @@
 #include "mm/heap.h"
 #include "mm/kernel_aspace.h"
 #include "mm/page_alloc.h"
+#include "mm/vm_aspace.h"
 
 Cpu g_cpus[kMaxCpus];
 int g_ncpus = 1;
@@ -176,6 +177,7 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
       MemRange{virt_to_phys(__kernel_start), static_cast<uint64_t>(__kernel_end - __kernel_start)};
   page_alloc_init(ram, nram, reserved, nres);
   kernel_heap_init();
+  vm_aspace_init();
   if (kernel_aspace_init(phys_end) == ZX_OK)
     kprintf("kernel page table: direct map, text RX, rodata R, data RW, guarded stacks\n");
 

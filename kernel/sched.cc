@@ -7,6 +7,7 @@
 #include "kernel/lab.h"
 #include "kernel/panic.h"
 #include "kernel/timer.h"
+#include "mm/vm_aspace.h"
 
 SpinLock g_sched_lock("sched");
 
@@ -94,6 +95,7 @@ void switch_to(Cpu* c, Thread* prev, Thread* next) {
   prev->runtime_ns += now - prev->last_start;
   next->switches++;
   c->context_switches++;
+  vm_aspace_switch(prev->aspace, next->aspace);
   arch_context_switch(&prev->ctx, &next->ctx);
   // Running again, perhaps on another hart; g_sched_lock is held (taken by whoever switched
   // to us) and will be released by our caller.

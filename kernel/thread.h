@@ -11,6 +11,7 @@
 #include "mm/kernel_stack.h"
 
 class WaitQueue;
+class VmAspace;
 
 // Callee-saved registers at a switch (switch.S stores them in this order).
 struct Context {
@@ -53,6 +54,7 @@ struct Thread {
   uint64_t switches;
   uint64_t runtime_ns;
   uint64_t last_start;
+  VmAspace* aspace;  // the address space it runs on (null: kernel only); owned by its process
 };
 
 // Creates a stopped thread. Returns nullptr when memory runs out.

@@ -70,6 +70,7 @@ void kernel_aspace_activate_hart() {
 
 bool kernel_aspace_ready() { return g_ready; }
 PageTable& kernel_page_table() { return g_kernel_pt; }
+PageTableMemory* kernel_table_memory() { return &g_table_memory; }
 
 zx_status_t kernel_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags) {
   zx_status_t s;

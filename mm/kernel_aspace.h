@@ -12,6 +12,8 @@ zx_status_t kernel_aspace_init(uint64_t phys_end);
 void kernel_aspace_activate_hart();  // secondaries: switch to the kernel table
 bool kernel_aspace_ready();
 PageTable& kernel_page_table();
+// Where page tables come from (the page allocator, through the direct map).
+PageTableMemory* kernel_table_memory();
 
 // Map or unmap kernel-only pages (the kernel stack region). Unmap flushes every hart's TLB.
 zx_status_t kernel_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags);

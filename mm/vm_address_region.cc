@@ -1,0 +1,233 @@
+// VMAR operations (see vm_address_region.h). Children are owned by their parent's tree: a
+// region gets a reference when inserted and loses it when removed.
+#include "mm/vm_address_region.h"
+
+#include "mm/vm_aspace.h"
+
+namespace {
+bool page_aligned(uint64_t x) { return (x & (PAGE_SIZE - 1)) == 0; }
+}  // namespace
+
+VmAddressRegion::VmAddressRegion(VmAspace* aspace, VmAddressRegion* parent, uint64_t base,
+                                 uint64_t size, uint32_t flags)
+    : VmRegion(aspace, parent, base, size, flags, false) {
+  children_.init(base, size);
+}
+
+VmAddressRegion::~VmAddressRegion() = default;
+
+zx_status_t VmAddressRegion::place_locked(uint64_t offset, uint64_t size, uint32_t flags,
+                                          uint64_t align, uint64_t* base) {
+  if (size == 0 || !page_aligned(size) || !page_aligned(offset)) return ZX_ERR_INVALID_ARGS;
+  if (align < PAGE_SIZE) align = PAGE_SIZE;
+  if (size > this->size()) return ZX_ERR_NO_RESOURCES;
+  if (flags & kVmSpecific) {
+    if (!(flags_ & kVmCanMapSpecific)) return ZX_ERR_ACCESS_DENIED;
+    if (offset > this->size() || size > this->size() - offset) return ZX_ERR_INVALID_ARGS;
+    if (children_.first_overlapping(this->base() + offset, this->base() + offset + size))
+      return ZX_ERR_ALREADY_EXISTS;
+    *base = this->base() + offset;
+    return ZX_OK;
+  }
+  // ASLR: start the search for a gap at a random page of the range.
+  uint64_t hint = this->base() + (aspace_->random_u64() % (this->size() / PAGE_SIZE)) * PAGE_SIZE;
+  return children_.find_gap(size, align, hint, base);
+}
+
+zx_status_t VmAddressRegion::allocate(uint64_t offset, uint64_t size, uint32_t flags,
+                                      uint64_t align, RefPtr<VmAddressRegion>* out) {
+  MutexGuard g(aspace_->lock());
+  if (destroyed_) return ZX_ERR_BAD_STATE;
+  // A child can only have the mapping rights its parent has.
+  if ((flags & kVmCanMapMask & ~kVmCanMapSpecific) & ~flags_) return ZX_ERR_ACCESS_DENIED;
+  uint64_t base;
+  zx_status_t s = place_locked(offset, size, flags, align, &base);
+  if (s != ZX_OK) return s;
+  auto* child = new VmAddressRegion(aspace_, this, base, size, flags & kVmCanMapMask);
+  if (!child) return ZX_ERR_NO_MEMORY;
+  s = children_.insert(&child->node_);
+  if (s != ZX_OK) {
+    delete child;
+    return s;
+  }
+  child->add_ref();  // the tree's reference
+  *out = RefPtr<VmAddressRegion>(child);
+  return ZX_OK;
+}
+
+zx_status_t VmAddressRegion::map(uint64_t offset, uint64_t size, RefPtr<VmObject> vmo,
+                                 uint64_t vmo_offset, uint32_t flags, uint64_t align,
+                                 RefPtr<VmMapping>* out) {
+  if (!vmo) return ZX_ERR_INVALID_ARGS;
+  if (!page_aligned(vmo_offset) || vmo_offset + size < vmo_offset) return ZX_ERR_INVALID_ARGS;
+  uint32_t perms = flags & kVmPermMask;
+  if ((perms & kVmWrite) && !(perms & kVmRead)) return ZX_ERR_INVALID_ARGS;
+  if (((perms & kVmRead) && !(flags_ & kVmCanMapRead)) ||
+      ((perms & kVmWrite) && !(flags_ & kVmCanMapWrite)) ||
+      ((perms & kVmExecute) && !(flags_ & kVmCanMapExecute)))
+    return ZX_ERR_ACCESS_DENIED;
+  MutexGuard g(aspace_->lock());
+  if (destroyed_) return ZX_ERR_BAD_STATE;
+  uint64_t base;
+  zx_status_t s = place_locked(offset, size, flags, align, &base);
+  if (s != ZX_OK) return s;
+  VmObject* object = vmo.get();
+  auto* m = new VmMapping(aspace_, this, base, size, perms, static_cast<RefPtr<VmObject>&&>(vmo),
+                          vmo_offset);
+  if (!m) return ZX_ERR_NO_MEMORY;
+  s = children_.insert(&m->node_);
+  if (s != ZX_OK) {
+    delete m;
+    return s;
+  }
+  m->add_ref();
+  object->add_mapping(&m->link_);
+  *out = RefPtr<VmMapping>(m);
+  return ZX_OK;
+}
+
+VmMapping* VmAddressRegion::find_mapping_locked(uint64_t va) {
+  VmAddressRegion* r = this;
+  for (;;) {
+    VmRegion* child = VmRegion::from_node(r->children_.find_containing(va));
+    if (!child) return nullptr;
+    if (child->is_mapping()) return static_cast<VmMapping*>(child);
+    r = static_cast<VmAddressRegion*>(child);
+  }
+}
+
+zx_status_t VmAddressRegion::split_mapping_locked(VmMapping* m, uint64_t va, VmMapping** right) {
+  // [base, va) stays in m; [va, end) becomes a new mapping of the same object.
+  uint64_t left_size = va - m->base();
+  auto* r = new VmMapping(aspace_, this, va, m->size() - left_size, m->flags_, m->vmo_,
+                          m->object_offset_ + left_size);
+  if (!r) return ZX_ERR_NO_MEMORY;
+  MutexGuard g(m->vmo_->lock());
+  children_.remove(&m->node_);
+  m->node_.size = left_size;
+  children_.insert(&m->node_);
+  children_.insert(&r->node_);
+  r->add_ref();
+  m->vmo_->add_mapping_locked(&r->link_);
+  *right = r;
+  return ZX_OK;
+}
+
+zx_status_t VmAddressRegion::unmap_locked(uint64_t addr, uint64_t len) {
+  uint64_t end = addr + len;
+  // First make sure no child VMAR is cut in two: then nothing fails half way.
+  for (RegionNode* n = children_.first_overlapping(addr, end); n && n->base < end;
+       n = children_.next(n)) {
+    VmRegion* r = VmRegion::from_node(n);
+    if (!r->is_mapping() && (r->base() < addr || r->end() > end)) return ZX_ERR_INVALID_ARGS;
+  }
+  for (;;) {
+    VmRegion* r = VmRegion::from_node(children_.first_overlapping(addr, end));
+    if (!r) return ZX_OK;
+    if (!r->is_mapping()) {
+      zx_status_t s = static_cast<VmAddressRegion*>(r)->destroy_locked();
+      if (s != ZX_OK) return s;
+      continue;
+    }
+    auto* m = static_cast<VmMapping*>(r);
+    if (m->base() < addr) {
+      VmMapping* right;
+      zx_status_t s = split_mapping_locked(m, addr, &right);
+      if (s != ZX_OK) return s;
+      m = right;
+    }
+    if (m->end() > end) {
+      VmMapping* right;
+      zx_status_t s = split_mapping_locked(m, end, &right);
+      if (s != ZX_OK) return s;
+    }
+    m->destroy_locked();
+    children_.remove(&m->node_);
+    m->parent_ = nullptr;
+    if (m->release()) delete m;
+  }
+}
+
+zx_status_t VmAddressRegion::unmap(uint64_t addr, uint64_t len) {
+  if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
+  len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+  MutexGuard g(aspace_->lock());
+  if (destroyed_) return ZX_ERR_BAD_STATE;
+  if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_INVALID_ARGS;
+  return unmap_locked(addr, len);
+}
+
+zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms) {
+  if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
+  if ((perms & kVmWrite) && !(perms & kVmRead)) return ZX_ERR_INVALID_ARGS;
+  len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+  MutexGuard g(aspace_->lock());
+  if (destroyed_) return ZX_ERR_BAD_STATE;
+  if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_INVALID_ARGS;
+  uint64_t end_addr = addr + len;
+  // Every page must be mapped, directly in this VMAR, and the parent must allow the rights.
+  uint64_t covered = addr;
+  for (RegionNode* n = children_.first_overlapping(addr, end_addr); n && n->base < end_addr;
+       n = children_.next(n)) {
+    VmRegion* r = VmRegion::from_node(n);
+    if (!r->is_mapping() || r->base() > covered) return ZX_ERR_NOT_FOUND;
+    covered = r->end();
+  }
+  if (covered < end_addr) return ZX_ERR_NOT_FOUND;
+  if (((perms & kVmRead) && !(flags_ & kVmCanMapRead)) ||
+      ((perms & kVmWrite) && !(flags_ & kVmCanMapWrite)) ||
+      ((perms & kVmExecute) && !(flags_ & kVmCanMapExecute)))
+    return ZX_ERR_ACCESS_DENIED;
+  for (RegionNode* n = children_.first_overlapping(addr, end_addr); n && n->base < end_addr;) {
+    auto* m = static_cast<VmMapping*>(VmRegion::from_node(n));
+    if (m->base() < addr) {
+      VmMapping* right;
+      zx_status_t s = split_mapping_locked(m, addr, &right);
+      if (s != ZX_OK) return s;
+      m = right;
+    }
+    if (m->end() > end_addr) {
+      VmMapping* right;
+      zx_status_t s = split_mapping_locked(m, end_addr, &right);
+      if (s != ZX_OK) return s;
+    }
+    {
+      MutexGuard vg(m->vmo_->lock());
+      m->flags_ = perms;
+      aspace_->pt_protect(m->base(), m->size(), vm_flags_to_mmu(perms));
+    }
+    n = children_.next(&m->node_);
+  }
+  return ZX_OK;
+}
+
+zx_status_t VmAddressRegion::destroy_locked() {
+  if (destroyed_) return ZX_OK;
+  while (RegionNode* n = children_.first()) {
+    VmRegion* r = VmRegion::from_node(n);
+    if (r->is_mapping())
+      static_cast<VmMapping*>(r)->destroy_locked();
+    else
+      static_cast<VmAddressRegion*>(r)->destroy_locked();
+    if (children_.first() == n) {  // a VMAR removes itself; a mapping is removed here
+      children_.remove(n);
+      r->parent_ = nullptr;
+      if (r->release()) delete r;
+    }
+  }
+  destroyed_ = true;
+  if (parent_) {
+    VmAddressRegion* p = parent_;
+    parent_ = nullptr;
+    p->children_.remove(&node_);
+    if (release()) delete this;
+  }
+  return ZX_OK;
+}
+
+zx_status_t VmAddressRegion::destroy() {
+  MutexGuard g(aspace_->lock());
+  // Keep ourselves alive across removal from the parent.
+  RefPtr<VmAddressRegion> self(this);
+  return destroy_locked();
+}

@@ -1,0 +1,46 @@
+// A VMAR: a range of an address space in which child VMARs and mappings are placed, at a
+// chosen offset (ZX_VM_SPECIFIC) or at a randomized free spot (ASLR). See vm_mapping.h for
+// locking. Every operation takes the address space's mutex.
+#pragma once
+#include "mm/vm_mapping.h"
+
+class VmAddressRegion : public VmRegion {
+ public:
+  VmAddressRegion(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size,
+                  uint32_t flags);
+  ~VmAddressRegion() override;
+
+  // Child VMAR of `size` at `offset` from our base (kVmSpecific) or at a random free spot.
+  zx_status_t allocate(uint64_t offset, uint64_t size, uint32_t flags, uint64_t align,
+                       RefPtr<VmAddressRegion>* out);
+  // Maps [vmo_offset, vmo_offset+size) of vmo. flags: permissions | kVmSpecific.
+  zx_status_t map(uint64_t offset, uint64_t size, RefPtr<VmObject> vmo, uint64_t vmo_offset,
+                  uint32_t flags, uint64_t align, RefPtr<VmMapping>* out);
+  // Removes mappings in [addr, addr+len) (splitting mappings cut in the middle). Child VMARs
+  // must lie wholly inside the range or outside it (ZX_ERR_INVALID_ARGS otherwise).
+  zx_status_t unmap(uint64_t addr, uint64_t len);
+  // Changes permissions of every mapping in [addr, addr+len), splitting at the edges. The whole
+  // range must be mapped (ZX_ERR_NOT_FOUND otherwise) and allowed (ZX_ERR_ACCESS_DENIED).
+  zx_status_t protect(uint64_t addr, uint64_t len, uint32_t perms);
+  // Destroys this VMAR and everything in it; the range becomes free in the parent.
+  zx_status_t destroy();
+
+  // Aspace lock held: the mapping containing va, searching nested VMARs.
+  VmMapping* find_mapping_locked(uint64_t va);
+  size_t child_count() const { return children_.size(); }
+  template <typename F>
+  void for_each_child_locked(F fn) {
+    for (RegionNode* n = children_.first(); n; n = children_.next(n)) fn(VmRegion::from_node(n));
+  }
+
+ private:
+  friend class VmAspace;
+  zx_status_t place_locked(uint64_t offset, uint64_t size, uint32_t flags, uint64_t align,
+                           uint64_t* base);
+  zx_status_t destroy_locked();
+  zx_status_t unmap_locked(uint64_t addr, uint64_t len);
+  // Splits the mapping so that a boundary falls at va; returns the part starting at va.
+  zx_status_t split_mapping_locked(VmMapping* m, uint64_t va, VmMapping** right);
+
+  RegionTree children_;
+};

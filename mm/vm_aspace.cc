@@ -1,0 +1,124 @@
+// Address spaces (see vm_aspace.h): creation, switching, faults and the page table behind them.
+#include "mm/vm_aspace.h"
+
+#include "kernel/arch/riscv/cpu.h"
+#include "kernel/arch/riscv/csr.h"
+#include "kernel/arch/riscv/trap.h"
+#include "kernel/ipi.h"
+#include "kernel/lib/string.h"
+#include "kernel/thread.h"
+#include "mm/kernel_aspace.h"
+
+uint32_t vm_flags_to_mmu(uint32_t flags) {
+  uint32_t mmu = kMmuUser;
+  if (flags & kVmRead) mmu |= kMmuRead;
+  if (flags & kVmWrite) mmu |= kMmuWrite;
+  if (flags & kVmExecute) mmu |= kMmuExec;
+  return mmu;
+}
+
+zx_status_t VmAspace::create(const char* name, RefPtr<VmAspace>* out) {
+  auto* a = new VmAspace();
+  if (!a) return ZX_ERR_NO_MEMORY;
+  RefPtr<VmAspace> ref = adopt(a);
+  kstrlcpy(a->name_, name, sizeof(a->name_));
+  zx_status_t s = a->pt_.init(kernel_table_memory());
+  if (s != ZX_OK) return s;
+  a->pt_.copy_kernel_half(kernel_page_table());
+  a->rng_ = riscv::rdtime() ^ reinterpret_cast<uint64_t>(a) ^ 0x9e3779b97f4a7c15ull;
+  a->root_ = RefPtr<VmAddressRegion>(
+      new VmAddressRegion(a, nullptr, kUserBase, kUserSize, kVmCanMapMask | kVmCanMapSpecific));
+  if (!a->root_) return ZX_ERR_NO_MEMORY;
+  *out = static_cast<RefPtr<VmAspace>&&>(ref);
+  return ZX_OK;
+}
+
+VmAspace::~VmAspace() {
+  destroy();
+  pt_.destroy();
+}
+
+void VmAspace::destroy() {
+  MutexGuard g(lock_);
+  if (destroyed_) return;
+  destroyed_ = true;
+  if (root_) root_->destroy_locked();
+}
+
+void VmAspace::activate(VmAspace* aspace) {
+  uint64_t satp = aspace ? aspace->pt_.satp() : kernel_page_table().satp();
+  csr_write(satp, satp);
+  riscv::sfence_vma_all();
+}
+
+VmAspace* VmAspace::current() {
+  Thread* t = thread_current();
+  return t ? t->aspace : nullptr;
+}
+
+zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
+  MutexGuard g(lock_);
+  if (destroyed_) return ZX_ERR_BAD_STATE;
+  VmMapping* m = root_->find_mapping_locked(va);
+  if (!m) return ZX_ERR_NOT_FOUND;
+  return m->page_fault(va, access);
+}
+
+zx_status_t VmAspace::pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags,
+                             bool replace) {
+  SpinLockGuard g(pt_lock_);
+  zx_status_t s = pt_.map(va, pa, len, mmu_flags);
+  if (s == ZX_ERR_ALREADY_EXISTS && replace) {
+    // Another thread faulted the same page in first (same page, same flags): nothing to do.
+    uint64_t cur_pa;
+    uint32_t cur_flags;
+    if (pt_.query(va, &cur_pa, &cur_flags) == ZX_OK && cur_pa == pa) return ZX_OK;
+    pt_.unmap(va, len);
+    s = pt_.map(va, pa, len, mmu_flags);
+  }
+  return s;
+}
+
+void VmAspace::pt_unmap(uint64_t va, uint64_t len) {
+  uint64_t n = 0;
+  {
+    SpinLockGuard g(pt_lock_);
+    pt_.unmap(va, len, &n);
+  }
+  if (n) tlb_shootdown(va, len);  // outside the spinlock: other harts must be able to answer
+}
+
+void VmAspace::pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags) {
+  {
+    SpinLockGuard g(pt_lock_);
+    pt_.protect(va, len, mmu_flags);
+  }
+  tlb_shootdown(va, len);
+}
+
+uint64_t VmAspace::random_u64() {
+  // xorshift64*: placement only needs to be unpredictable to a program, not cryptographic.
+  rng_ ^= rng_ >> 12;
+  rng_ ^= rng_ << 25;
+  rng_ ^= rng_ >> 27;
+  return rng_ * 2685821657736338717ull;
+}
+
+// Faults taken by copy_from_user/copy_to_user on user addresses go to the current address space.
+static zx_status_t user_copy_fault(uint64_t addr, uint64_t scause) {
+  VmAspace* a = VmAspace::current();
+  if (!a) return ZX_ERR_NOT_FOUND;
+  uint32_t access = scause == riscv::EXC_STORE_PAGE_FAULT ? kVmWrite : kVmRead;
+  // The handler may block (object locks): let interrupts in while it runs.
+  bool irq = riscv::irqs_enabled();
+  riscv::irq_enable();
+  zx_status_t s = a->page_fault(addr, access);
+  if (!irq) riscv::irq_disable();
+  return s;
+}
+
+void vm_aspace_init() { g_user_copy_fault_handler = user_copy_fault; }
+
+void vm_aspace_switch(VmAspace* from, VmAspace* to) {
+  if (from != to) VmAspace::activate(to);
+}

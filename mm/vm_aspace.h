@@ -1,0 +1,59 @@
+// An address space: a page table for the user half (sharing the kernel's upper half) and the
+// root VMAR that covers the user range. Threads of a process run on its address space; a page
+// fault on a user address comes here (BRIEF section 4, steps 1-3): find the mapping, check the
+// access, ask the object for the page, install the translation.
+#pragma once
+#include <stdint.h>
+
+#include "kernel/lib/ref_ptr.h"
+#include "kernel/mutex.h"
+#include "kernel/spinlock.h"
+#include "mm/page_table.h"
+#include "mm/vm_address_region.h"
+
+class VmAspace : public RefCounted<VmAspace> {
+ public:
+  // The user range: [kUserBase, kUserBase + kUserSize); page 0 is never mappable.
+  static constexpr uint64_t kUserBase = 0x10000;
+  static constexpr uint64_t kUserSize = (1ull << 38) - kUserBase;
+
+  static zx_status_t create(const char* name, RefPtr<VmAspace>* out);
+  ~VmAspace();
+
+  const RefPtr<VmAddressRegion>& root() const { return root_; }
+  // Switches this hart to the address space (the kernel's own table when aspace is null).
+  static void activate(VmAspace* aspace);
+  static VmAspace* current();
+
+  // A fault at va (access kVmRead/kVmWrite/kVmExecute). ZX_OK when the access can be retried.
+  zx_status_t page_fault(uint64_t va, uint32_t access);
+  // Tears everything down (process death); later operations fail with ZX_ERR_BAD_STATE.
+  void destroy();
+
+  Mutex& lock() { return lock_; }
+  // Page-table access for mappings (the spinlock is taken inside).
+  zx_status_t pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags, bool replace);
+  void pt_unmap(uint64_t va, uint64_t len);  // and flushes TLBs
+  void pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags);
+  uint64_t mapped_pages() const;
+  uint64_t random_u64();
+  const char* name() const { return name_; }
+
+ private:
+  friend class VmAddressRegion;
+  VmAspace() = default;
+  Mutex lock_{"aspace"};
+  SpinLock pt_lock_{"aspace_pt"};
+  PageTable pt_;
+  RefPtr<VmAddressRegion> root_;
+  bool destroyed_ = false;
+  uint64_t rng_ = 0;
+  char name_[32] = {};
+};
+
+// Translates region flags to page-table flags (user pages).
+uint32_t vm_flags_to_mmu(uint32_t flags);
+// Boot: route user-copy faults to the current address space.
+void vm_aspace_init();
+// Context switch: load `to`'s page table (the kernel's when null) if it differs from `from`'s.
+void vm_aspace_switch(VmAspace* from, VmAspace* to);

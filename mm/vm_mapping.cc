@@ -1,0 +1,74 @@
+// Mappings (see vm_mapping.h): faults, prefaulting, and removing translations.
+#include "mm/vm_mapping.h"
+
+#include "mm/vm_aspace.h"
+
+VmRegion::VmRegion(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size,
+                   uint32_t flags, bool is_mapping)
+    : aspace_(aspace), parent_(parent), flags_(flags), is_mapping_(is_mapping) {
+  node_.base = base;
+  node_.size = size;
+  node_.owner = this;
+}
+
+VmRegion* VmRegion::from_node(RegionNode* n) {
+  return n ? static_cast<VmRegionNode*>(n)->owner : nullptr;
+}
+
+VmMapping::VmMapping(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size,
+                     uint32_t flags, RefPtr<VmObject> vmo, uint64_t object_offset)
+    : VmRegion(aspace, parent, base, size, flags, true),
+      vmo_(static_cast<RefPtr<VmObject>&&>(vmo)),
+      object_offset_(object_offset) {
+  link_.mapping = this;
+}
+
+VmMapping::~VmMapping() = default;
+
+zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access) {
+  if (destroyed_) return ZX_ERR_NOT_FOUND;
+  if ((flags_ & access) != access) return ZX_ERR_ACCESS_DENIED;
+  uint64_t page_va = va & ~(PAGE_SIZE - 1);
+  uint64_t offset = object_offset_ + (page_va - base());
+  uint32_t mmu = vm_flags_to_mmu(flags_);
+  return vmo_->with_page(offset, [&](uint64_t pa) {
+    return aspace_->pt_map(page_va, pa, PAGE_SIZE, mmu, /*replace=*/true);
+  });
+}
+
+zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
+  if (offset > size() || len > size() - offset) return ZX_ERR_OUT_OF_RANGE;
+  uint32_t mmu = vm_flags_to_mmu(flags_);
+  for (uint64_t off = offset & ~(PAGE_SIZE - 1); off < offset + len; off += PAGE_SIZE) {
+    zx_status_t s;
+    if (commit) {
+      s = vmo_->with_page(object_offset_ + off, [&](uint64_t pa) {
+        return aspace_->pt_map(base() + off, pa, PAGE_SIZE, mmu, true);
+      });
+    } else {
+      s = page_fault(base() + off, flags_ & kVmPermMask);
+    }
+    if (s == ZX_ERR_OUT_OF_RANGE) return ZX_OK;  // past the end of the object: nothing to map
+    if (s != ZX_OK) return s;
+  }
+  return ZX_OK;
+}
+
+void VmMapping::unmap_object_range(uint64_t offset, uint64_t len) {
+  uint64_t start = offset > object_offset_ ? offset : object_offset_;
+  uint64_t map_end = object_offset_ + size();
+  uint64_t end = len > ~0ull - offset ? ~0ull : offset + len;
+  if (end > map_end) end = map_end;
+  if (start >= end) return;
+  aspace_->pt_unmap(base() + (start - object_offset_), end - start);
+}
+
+void VmMapping::unmap_pages(uint64_t va, uint64_t len) { aspace_->pt_unmap(va, len); }
+
+void VmMapping::destroy_locked() {
+  if (destroyed_) return;
+  MutexGuard g(vmo_->lock());
+  unmap_pages(base(), size());
+  destroyed_ = true;
+  vmo_->remove_mapping_locked(&link_);
+}

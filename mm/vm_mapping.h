@@ -1,0 +1,96 @@
+// Regions of an address space. A VMAR (VmAddressRegion) is a range that holds child regions in
+// a balanced tree; a child is either a smaller VMAR or a VmMapping, which maps part of a VM
+// object with some permissions. Page-table entries for a mapping are created lazily, by page
+// faults (or MAP_RANGE / commit), and removed when the mapping, its object's pages or its
+// permissions change.
+//
+// Locking (as in Zircon): the address space's mutex protects every region tree and region
+// field; a mapping's base, size and object offset change only with both the address-space
+// mutex and the object's mutex held, so the object side may read them under its own lock. The
+// page table has its own spinlock, innermost.
+#pragma once
+#include <stdint.h>
+
+#include "kernel/lib/ref_ptr.h"
+#include "kernel/status.h"
+#include "mm/region_tree.h"
+#include "mm/vm_object.h"
+
+class VmAspace;
+class VmAddressRegion;
+
+// Permission and placement flags of regions (the syscall layer translates ZX_VM_* to these).
+enum VmFlags : uint32_t {
+  kVmRead = 1 << 0,
+  kVmWrite = 1 << 1,
+  kVmExecute = 1 << 2,
+  kVmCanMapRead = 1 << 3,
+  kVmCanMapWrite = 1 << 4,
+  kVmCanMapExecute = 1 << 5,
+  kVmCanMapSpecific = 1 << 6,
+  kVmSpecific = 1 << 7,
+};
+constexpr uint32_t kVmPermMask = kVmRead | kVmWrite | kVmExecute;
+constexpr uint32_t kVmCanMapMask =
+    kVmCanMapRead | kVmCanMapWrite | kVmCanMapExecute | kVmCanMapSpecific;
+
+class VmRegion;
+// A region's node in its parent's tree, with the way back to the region.
+struct VmRegionNode : RegionNode {
+  VmRegion* owner = nullptr;
+};
+
+class VmRegion : public RefCounted<VmRegion> {
+ public:
+  virtual ~VmRegion() = default;
+  uint64_t base() const { return node_.base; }
+  uint64_t size() const { return node_.size; }
+  uint64_t end() const { return node_.base + node_.size; }
+  uint32_t flags() const { return flags_; }
+  bool is_mapping() const { return is_mapping_; }
+  bool destroyed() const { return destroyed_; }
+  VmAspace* aspace() const { return aspace_; }
+  static VmRegion* from_node(RegionNode* n);
+
+ protected:
+  VmRegion(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size, uint32_t flags,
+           bool is_mapping);
+  friend class VmAddressRegion;
+  friend class VmAspace;
+
+  VmRegionNode node_;
+  VmAspace* aspace_;
+  VmAddressRegion* parent_;  // nullptr for the root and after destruction
+  uint32_t flags_;
+  bool is_mapping_;
+  bool destroyed_ = false;
+};
+
+class VmMapping : public VmRegion {
+ public:
+  VmMapping(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size, uint32_t flags,
+            RefPtr<VmObject> vmo, uint64_t object_offset);
+  ~VmMapping() override;
+
+  const RefPtr<VmObject>& vmo() const { return vmo_; }
+  uint64_t object_offset() const { return object_offset_; }
+
+  // Aspace lock held: resolve a fault at va for `access` (kVmRead/kVmWrite/kVmExecute).
+  // ZX_ERR_ACCESS_DENIED if the mapping does not allow it; ZX_ERR_OUT_OF_RANGE past the object.
+  zx_status_t page_fault(uint64_t va, uint32_t access);
+  // Aspace lock held: fault in every page now (ZX_VM_MAP_RANGE, commit through the VMAR).
+  zx_status_t map_range(uint64_t offset, uint64_t len, bool commit);
+  // Object lock held (called by the object): drop translations of object range [off, off+len).
+  void unmap_object_range(uint64_t offset, uint64_t len);
+
+ private:
+  friend class VmAddressRegion;
+  // Aspace lock held: remove every translation and detach from the object.
+  void destroy_locked();
+  // Removes translations of [va, va+len) and flushes TLBs.
+  void unmap_pages(uint64_t va, uint64_t len);
+
+  RefPtr<VmObject> vmo_;
+  uint64_t object_offset_;
+  VmMappingLink link_;
+};
