@@ -9,7 +9,8 @@ extern "C" char arch_user_copy_end[], arch_user_copy_fault[];
 zx_status_t copy_from_user_raw(void* dst, uint64_t user_src, size_t len) {
   if (!user_range_ok(user_src, len)) return ZX_ERR_INVALID_ARGS;
   if (len == 0) return ZX_OK;
-  return arch_user_copy(dst, reinterpret_cast<const void*>(user_src), len) ? ZX_ERR_INVALID_ARGS : ZX_OK;
+  return arch_user_copy(dst, reinterpret_cast<const void*>(user_src), len) ? ZX_ERR_INVALID_ARGS
+                                                                           : ZX_OK;
 }
 
 zx_status_t copy_to_user_raw(uint64_t user_dst, const void* src, size_t len) {

@@ -66,7 +66,8 @@ static void kernel_fault(TrapFrame* tf) {
   // A fault in the user-copy routine on a user address: give the address space a chance to
   // supply the page (demand paging), else make the copy fail with an error.
   if (user_copy_owns_pc(tf->sepc) && tf->stval < kUserTop) {
-    if (g_user_copy_fault_handler && g_user_copy_fault_handler(tf->stval, tf->scause) == ZX_OK) return;
+    if (g_user_copy_fault_handler && g_user_copy_fault_handler(tf->stval, tf->scause) == ZX_OK)
+      return;
     tf->sepc = user_copy_fault_resume_pc();
     return;
   }
