@@ -62,10 +62,7 @@ zx_status_t VmAddressRegion::map(uint64_t offset, uint64_t size, RefPtr<VmObject
   if (!page_aligned(vmo_offset) || vmo_offset + size < vmo_offset) return ZX_ERR_INVALID_ARGS;
   uint32_t perms = flags & kVmPermMask;
   if ((perms & kVmWrite) && !(perms & kVmRead)) return ZX_ERR_INVALID_ARGS;
-  if (((perms & kVmRead) && !(flags_ & kVmCanMapRead)) ||
-      ((perms & kVmWrite) && !(flags_ & kVmCanMapWrite)) ||
-      ((perms & kVmExecute) && !(flags_ & kVmCanMapExecute)))
-    return ZX_ERR_ACCESS_DENIED;
+  if (!allows(perms)) return ZX_ERR_ACCESS_DENIED;
   MutexGuard g(aspace_->lock());
   if (destroyed_) return ZX_ERR_BAD_STATE;
   uint64_t base;
@@ -113,6 +110,27 @@ zx_status_t VmAddressRegion::split_mapping_locked(VmMapping* m, uint64_t va, VmM
   return ZX_OK;
 }
 
+zx_status_t VmAddressRegion::isolate_locked(VmMapping* m, uint64_t start, uint64_t end,
+                                            VmMapping** out) {
+  if (m->base() < start) {
+    zx_status_t s = split_mapping_locked(m, start, &m);
+    if (s != ZX_OK) return s;
+  }
+  if (m->end() > end) {
+    VmMapping* right;
+    zx_status_t s = split_mapping_locked(m, end, &right);
+    if (s != ZX_OK) return s;
+  }
+  *out = m;
+  return ZX_OK;
+}
+
+bool VmAddressRegion::allows(uint32_t perms) const {
+  return !(((perms & kVmRead) && !(flags_ & kVmCanMapRead)) ||
+           ((perms & kVmWrite) && !(flags_ & kVmCanMapWrite)) ||
+           ((perms & kVmExecute) && !(flags_ & kVmCanMapExecute)));
+}
+
 zx_status_t VmAddressRegion::unmap_locked(uint64_t addr, uint64_t len) {
   uint64_t end = addr + len;
   // First make sure no child VMAR is cut in two: then nothing fails half way.
@@ -129,18 +147,9 @@ zx_status_t VmAddressRegion::unmap_locked(uint64_t addr, uint64_t len) {
       if (s != ZX_OK) return s;
       continue;
     }
-    auto* m = static_cast<VmMapping*>(r);
-    if (m->base() < addr) {
-      VmMapping* right;
-      zx_status_t s = split_mapping_locked(m, addr, &right);
-      if (s != ZX_OK) return s;
-      m = right;
-    }
-    if (m->end() > end) {
-      VmMapping* right;
-      zx_status_t s = split_mapping_locked(m, end, &right);
-      if (s != ZX_OK) return s;
-    }
+    VmMapping* m;
+    zx_status_t s = isolate_locked(static_cast<VmMapping*>(r), addr, end, &m);
+    if (s != ZX_OK) return s;
     m->destroy_locked();
     children_.remove(&m->node_);
     m->parent_ = nullptr;
@@ -174,23 +183,12 @@ zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms
     covered = r->end();
   }
   if (covered < end_addr) return ZX_ERR_NOT_FOUND;
-  if (((perms & kVmRead) && !(flags_ & kVmCanMapRead)) ||
-      ((perms & kVmWrite) && !(flags_ & kVmCanMapWrite)) ||
-      ((perms & kVmExecute) && !(flags_ & kVmCanMapExecute)))
-    return ZX_ERR_ACCESS_DENIED;
+  if (!allows(perms)) return ZX_ERR_ACCESS_DENIED;
   for (RegionNode* n = children_.first_overlapping(addr, end_addr); n && n->base < end_addr;) {
-    auto* m = static_cast<VmMapping*>(VmRegion::from_node(n));
-    if (m->base() < addr) {
-      VmMapping* right;
-      zx_status_t s = split_mapping_locked(m, addr, &right);
-      if (s != ZX_OK) return s;
-      m = right;
-    }
-    if (m->end() > end_addr) {
-      VmMapping* right;
-      zx_status_t s = split_mapping_locked(m, end_addr, &right);
-      if (s != ZX_OK) return s;
-    }
+    VmMapping* m;
+    zx_status_t s =
+        isolate_locked(static_cast<VmMapping*>(VmRegion::from_node(n)), addr, end_addr, &m);
+    if (s != ZX_OK) return s;
     {
       MutexGuard vg(m->vmo_->lock());
       m->flags_ = perms;

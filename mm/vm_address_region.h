@@ -41,6 +41,10 @@ class VmAddressRegion : public VmRegion {
   zx_status_t unmap_locked(uint64_t addr, uint64_t len);
   // Splits the mapping so that a boundary falls at va; returns the part starting at va.
   zx_status_t split_mapping_locked(VmMapping* m, uint64_t va, VmMapping** right);
+  // Splits m where [start, end) cuts it; returns the piece inside the range.
+  zx_status_t isolate_locked(VmMapping* m, uint64_t start, uint64_t end, VmMapping** out);
+  // Whether this VMAR's CAN_MAP rights allow mapping with `perms`.
+  bool allows(uint32_t perms) const;
 
   RegionTree children_;
 };
