@@ -5,8 +5,7 @@
 // they are never dereferenced directly, only through their copy methods.
 //
 // Types kernel/syscall_types.h must define (besides <stdint.h>/<stddef.h> ones):
-//   zx_duration_t, zx_handle_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t,
-//   zx_vm_option_t, zx_wait_item_t
+//   zx_duration_t, zx_handle_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t
 
 #pragma once
 
@@ -18,28 +17,21 @@ zx_status_t sys_handle_close(zx_handle_t handle);
 // 2: Close a number of handles.
 zx_status_t sys_handle_close_many(UserInPtr<const zx_handle_t> handles, size_t num_handles);
 // 3: Duplicate a handle.
-zx_status_t sys_handle_duplicate(zx_handle_t handle, zx_rights_t rights,
-                                 UserOutPtr<zx_handle_t> out);
+zx_status_t sys_handle_duplicate(zx_handle_t handle, zx_rights_t rights, UserOutPtr<zx_handle_t> out);
 // 4: Replace a handle with a new one with the same or fewer rights.
 zx_status_t sys_handle_replace(zx_handle_t handle, zx_rights_t rights, UserOutPtr<zx_handle_t> out);
 // 5: Query information about an object.
-zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<void> buffer,
-                                size_t buffer_size, UserOutPtr<size_t> actual,
-                                UserOutPtr<size_t> avail);
+zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<void> buffer, size_t buffer_size, UserOutPtr<size_t> actual, UserOutPtr<size_t> avail);
 // 6: Ask for various properties of various kernel objects.
-zx_status_t sys_object_get_property(zx_handle_t handle, uint32_t property, UserOutPtr<void> value,
-                                    size_t value_size);
+zx_status_t sys_object_get_property(zx_handle_t handle, uint32_t property, UserOutPtr<void> value, size_t value_size);
 // 7: Set various properties of various kernel objects.
-zx_status_t sys_object_set_property(zx_handle_t handle, uint32_t property,
-                                    UserInPtr<const void> value, size_t value_size);
+zx_status_t sys_object_set_property(zx_handle_t handle, uint32_t property, UserInPtr<const void> value, size_t value_size);
 // 8: Signal an object.
 zx_status_t sys_object_signal(zx_handle_t handle, uint32_t clear_mask, uint32_t set_mask);
 // 9: Wait for signals on an object.
-zx_status_t sys_object_wait_one(zx_handle_t handle, zx_signals_t signals, zx_time_t deadline,
-                                UserOutPtr<zx_signals_t> observed);
+zx_status_t sys_object_wait_one(zx_handle_t handle, zx_signals_t signals, zx_time_t deadline, UserOutPtr<zx_signals_t> observed);
 // 10: Wait for signals on multiple objects.
-zx_status_t sys_object_wait_many(UserInOutPtr<zx_wait_item_t> items, size_t num_items,
-                                 zx_time_t deadline);
+zx_status_t sys_object_wait_many(UserInOutPtr<zx_wait_item_t> items, size_t num_items, zx_time_t deadline);
 // 11: Create an event.
 zx_status_t sys_event_create(uint32_t options, UserOutPtr<zx_handle_t> out);
 // 12: Read the monotonic clock.
@@ -51,23 +43,17 @@ zx_time_t sys_deadline_after(zx_duration_t nanoseconds);
 // 15: Write a message to the debug serial port.
 zx_status_t sys_debug_write(UserInPtr<const char> buffer, size_t buffer_size);
 // 16: Read a message from the debug serial port.
-zx_status_t sys_debug_read(zx_handle_t handle, UserOutPtr<char> buffer, size_t buffer_size,
-                           UserOutPtr<size_t> actual);
+zx_status_t sys_debug_read(zx_handle_t handle, UserOutPtr<char> buffer, size_t buffer_size, UserOutPtr<size_t> actual);
 // 17: Create a new process.
-zx_status_t sys_process_create(zx_handle_t job, UserInPtr<const char> name, size_t name_size,
-                               uint32_t options, UserOutPtr<zx_handle_t> proc_handle,
-                               UserOutPtr<zx_handle_t> vmar_handle);
+zx_status_t sys_process_create(zx_handle_t job, UserInPtr<const char> name, size_t name_size, uint32_t options, UserOutPtr<zx_handle_t> proc_handle, UserOutPtr<zx_handle_t> vmar_handle);
 // 18: Start execution on a process.
-zx_status_t sys_process_start(zx_handle_t handle, zx_handle_t thread, zx_vaddr_t entry,
-                              zx_vaddr_t stack, zx_handle_t arg1, uintptr_t arg2);
+zx_status_t sys_process_start(zx_handle_t handle, zx_handle_t thread, zx_vaddr_t entry, zx_vaddr_t stack, zx_handle_t arg1, uintptr_t arg2);
 // 19: Exit the currently running process.
 [[noreturn]] void sys_process_exit(int64_t retcode);
 // 20: Create a thread.
-zx_status_t sys_thread_create(zx_handle_t process, UserInPtr<const char> name, size_t name_size,
-                              uint32_t options, UserOutPtr<zx_handle_t> out);
+zx_status_t sys_thread_create(zx_handle_t process, UserInPtr<const char> name, size_t name_size, uint32_t options, UserOutPtr<zx_handle_t> out);
 // 21: Start execution on a thread.
-zx_status_t sys_thread_start(zx_handle_t handle, zx_vaddr_t thread_entry, zx_vaddr_t stack,
-                             uintptr_t arg1, uintptr_t arg2);
+zx_status_t sys_thread_start(zx_handle_t handle, zx_vaddr_t thread_entry, zx_vaddr_t stack, uintptr_t arg1, uintptr_t arg2);
 // 22: Terminate the current running thread.
 [[noreturn]] void sys_thread_exit();
 // 23: Kill the provided job, process or thread.
@@ -75,39 +61,28 @@ zx_status_t sys_task_kill(zx_handle_t handle);
 // 24: Create a VM object.
 zx_status_t sys_vmo_create(uint64_t size, uint32_t options, UserOutPtr<zx_handle_t> out);
 // 25: Read bytes from the VMO.
-zx_status_t sys_vmo_read(zx_handle_t handle, UserOutPtr<void> buffer, uint64_t offset,
-                         size_t buffer_size);
+zx_status_t sys_vmo_read(zx_handle_t handle, UserOutPtr<void> buffer, uint64_t offset, size_t buffer_size);
 // 26: Write bytes to the VMO.
-zx_status_t sys_vmo_write(zx_handle_t handle, UserInPtr<const void> buffer, uint64_t offset,
-                          size_t buffer_size);
+zx_status_t sys_vmo_write(zx_handle_t handle, UserInPtr<const void> buffer, uint64_t offset, size_t buffer_size);
 // 27: Read the current size of a VMO object.
 zx_status_t sys_vmo_get_size(zx_handle_t handle, UserOutPtr<uint64_t> size);
 // 28: Resize a VMO object.
 zx_status_t sys_vmo_set_size(zx_handle_t handle, uint64_t size);
 // 29: Perform an operation on a range of a VMO.
-zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, uint64_t size,
-                             UserInOutPtr<void> buffer, size_t buffer_size);
+zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, uint64_t size, UserInOutPtr<void> buffer, size_t buffer_size);
 // 30: Create a child of a VM object.
-zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t offset,
-                                 uint64_t size, UserOutPtr<zx_handle_t> out);
+zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t offset, uint64_t size, UserOutPtr<zx_handle_t> out);
 // 31: Add execute rights to a VMO.
-zx_status_t sys_vmo_replace_as_executable(zx_handle_t handle, zx_handle_t vmex,
-                                          UserOutPtr<zx_handle_t> out);
+zx_status_t sys_vmo_replace_as_executable(zx_handle_t handle, zx_handle_t vmex, UserOutPtr<zx_handle_t> out);
 // 32: Allocate a new subregion.
-zx_status_t sys_vmar_allocate(zx_handle_t parent_vmar, zx_vm_option_t options, size_t offset,
-                              size_t size, UserOutPtr<zx_handle_t> child_vmar,
-                              UserOutPtr<zx_vaddr_t> child_addr);
+zx_status_t sys_vmar_allocate(zx_handle_t parent_vmar, zx_vm_option_t options, size_t offset, size_t size, UserOutPtr<zx_handle_t> child_vmar, UserOutPtr<zx_vaddr_t> child_addr);
 // 33: Add a memory mapping.
-zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar_offset,
-                         zx_handle_t vmo, uint64_t vmo_offset, size_t len,
-                         UserOutPtr<zx_vaddr_t> mapped_addr);
+zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar_offset, zx_handle_t vmo, uint64_t vmo_offset, size_t len, UserOutPtr<zx_vaddr_t> mapped_addr);
 // 34: Unmap virtual memory pages.
 zx_status_t sys_vmar_unmap(zx_handle_t handle, zx_vaddr_t addr, size_t len);
 // 35: Set protection of virtual memory pages.
-zx_status_t sys_vmar_protect(zx_handle_t handle, zx_vm_option_t options, zx_vaddr_t addr,
-                             size_t len);
+zx_status_t sys_vmar_protect(zx_handle_t handle, zx_vm_option_t options, zx_vaddr_t addr, size_t len);
 // 36: Destroy a virtual memory address region.
 zx_status_t sys_vmar_destroy(zx_handle_t handle);
 // 37: Perform an operation on VMOs mapped into this VMAR.
-zx_status_t sys_vmar_op_range(zx_handle_t handle, uint32_t op, zx_vaddr_t address, size_t size,
-                              UserInOutPtr<void> buffer, size_t buffer_size);
+zx_status_t sys_vmar_op_range(zx_handle_t handle, uint32_t op, zx_vaddr_t address, size_t size, UserInOutPtr<void> buffer, size_t buffer_size);
