@@ -738,6 +738,38 @@ DOC_SEED = {
          ("ZX_ERR_NOT_SUPPORTED", "a mapped VMO does not support *op*"),
          ("ZX_ERR_OUT_OF_RANGE", "the range is not within the VMAR")],
         "`ZX_VMAR_OP_PREFETCH`, `ZX_VMAR_OP_DONT_NEED` and `ZX_VMAR_OP_ALWAYS_NEED` are not supported."),
+    "zx_channel_create": (
+        "Creates a channel: two endpoints, each a handle. A message written to one endpoint is "
+        "read from the other, in order. *options* must be 0.",
+        OK_RET,
+        [("ZX_ERR_INVALID_ARGS", "*out0* or *out1* is not a valid pointer, or *options* is not 0"),
+         NO_MEM], NO_DIFF),
+    "zx_channel_read": (
+        "Takes the first message queued on the channel: its bytes go to *bytes* and its handles, "
+        "which now belong to the caller, to *handles*. *actual_bytes* and *actual_handles* (either "
+        "may be NULL) receive the sizes. If the buffers are too small nothing is taken and the "
+        "sizes the message needs are reported.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a channel"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_READ`"),
+         ("ZX_ERR_SHOULD_WAIT", "no message is queued and the other endpoint is open"),
+         ("ZX_ERR_PEER_CLOSED", "no message is queued and the other endpoint is closed"),
+         ("ZX_ERR_BUFFER_TOO_SMALL", "*num_bytes* or *num_handles* is smaller than the message; the needed sizes are stored in *actual_bytes* and *actual_handles*"),
+         ("ZX_ERR_INVALID_ARGS", "a pointer is invalid or *options* is not 0")], NO_DIFF),
+    "zx_channel_write": (
+        "Queues a message of *num_bytes* bytes and *num_handles* handles on the other endpoint. "
+        "The handles move with the message: on success (and on most failures) they are no longer "
+        "valid in the caller. A message holds at most 65536 bytes and 64 handles.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a channel"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_WRITE`, or a handle in *handles* lacks `ZX_RIGHT_TRANSFER`"),
+         ("ZX_ERR_PEER_CLOSED", "the other endpoint is closed"),
+         ("ZX_ERR_NOT_SUPPORTED", "*handles* contains *handle* itself"),
+         ("ZX_ERR_OUT_OF_RANGE", "*num_bytes* or *num_handles* is over the limit"),
+         ("ZX_ERR_INVALID_ARGS", "a pointer is invalid, *options* is not 0, or a handle appears twice"),
+         NO_MEM], NO_DIFF),
 }
 
 

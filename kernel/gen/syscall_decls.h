@@ -86,3 +86,9 @@ zx_status_t sys_vmar_protect(zx_handle_t handle, zx_vm_option_t options, zx_vadd
 zx_status_t sys_vmar_destroy(zx_handle_t handle);
 // 37: Perform an operation on VMOs mapped into this VMAR.
 zx_status_t sys_vmar_op_range(zx_handle_t handle, uint32_t op, zx_vaddr_t address, size_t size, UserInOutPtr<void> buffer, size_t buffer_size);
+// 38: Create a channel.
+zx_status_t sys_channel_create(uint32_t options, UserOutPtr<zx_handle_t> out0, UserOutPtr<zx_handle_t> out1);
+// 39: Read a message from a channel.
+zx_status_t sys_channel_read(zx_handle_t handle, uint32_t options, UserOutPtr<void> bytes, UserOutPtr<zx_handle_t> handles, uint32_t num_bytes, uint32_t num_handles, UserOutPtr<uint32_t> actual_bytes, UserOutPtr<uint32_t> actual_handles);
+// 40: Write a message to a channel.
+zx_status_t sys_channel_write(zx_handle_t handle, uint32_t options, UserInPtr<const void> bytes, uint32_t num_bytes, UserInPtr<const zx_handle_t> handles, uint32_t num_handles);

@@ -525,4 +525,46 @@ zx_vmar_op_range:
     .size _zx_vmar_op_range, .-_zx_vmar_op_range
     .size zx_vmar_op_range, .-zx_vmar_op_range
 
+// 38: zx_status_t zx_channel_create(uint32_t options, zx_handle_t* out0, zx_handle_t* out1)
+    .p2align 2
+    .globl _zx_channel_create
+    .type _zx_channel_create,@function
+    .weak zx_channel_create
+    .type zx_channel_create,@function
+_zx_channel_create:
+zx_channel_create:
+    li t0, 38
+    ecall
+    ret
+    .size _zx_channel_create, .-_zx_channel_create
+    .size zx_channel_create, .-zx_channel_create
+
+// 39: zx_status_t zx_channel_read(zx_handle_t handle, uint32_t options, void* bytes, zx_handle_t* handles, uint32_t num_bytes, uint32_t num_handles, uint32_t* actual_bytes, uint32_t* actual_handles)
+    .p2align 2
+    .globl _zx_channel_read
+    .type _zx_channel_read,@function
+    .weak zx_channel_read
+    .type zx_channel_read,@function
+_zx_channel_read:
+zx_channel_read:
+    li t0, 39
+    ecall
+    ret
+    .size _zx_channel_read, .-_zx_channel_read
+    .size zx_channel_read, .-zx_channel_read
+
+// 40: zx_status_t zx_channel_write(zx_handle_t handle, uint32_t options, const void* bytes, uint32_t num_bytes, const zx_handle_t* handles, uint32_t num_handles)
+    .p2align 2
+    .globl _zx_channel_write
+    .type _zx_channel_write,@function
+    .weak zx_channel_write
+    .type zx_channel_write,@function
+_zx_channel_write:
+zx_channel_write:
+    li t0, 40
+    ecall
+    ret
+    .size _zx_channel_write, .-_zx_channel_write
+    .size zx_channel_write, .-zx_channel_write
+
     .section .note.GNU-stack,"",@progbits
