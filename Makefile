@@ -66,8 +66,17 @@ $(DEPS_STAMP): tools/deps.sh
 	$(Q)bash tools/deps.sh
 	$(Q)mkdir -p $(BUILD) && touch $@
 
+# --- userspace (user/user.mk builds the C library, the programs and the boot image) ----------
+include user/user.mk
+
 # --- kernel ----------------------------------------------------------------------------------
 kernel: $(BUILD)/kernel.elf
+
+# The boot image goes into the kernel image (userboot starts init from it).
+$(BUILD)/bootfs_blob.S: $(BOOTFS)
+	$(Q)printf '.section .rodata.bootfs, "a"\n.balign 4096\n.globl bootfs_image_start\n.globl bootfs_image_end\nbootfs_image_start:\n.incbin "%s"\nbootfs_image_end:\n' "$(abspath $(BOOTFS))" > $@
+$(BUILD)/bootfs_blob.o: $(BUILD)/bootfs_blob.S $(BOOTFS)
+	$(Q)$(CXX) $(KASFLAGS) -c $< -o $@
 
 $(BUILD)/k/%.cc.o: %.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -83,15 +92,15 @@ $(BUILD)/k/%.S.o: %.S | $(DEPS_STAMP)
 # tools/gensyms.py turns into a symbol table for backtraces; the second link places that table
 # after everything else, so no function moves between the two links (the script checks).
 LDSCRIPT := kernel/arch/riscv/kernel.ld
-$(BUILD)/kernel.elf: $(KOBJS) $(LDSCRIPT) tools/gensyms.py
+$(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/bootfs_blob.o $(LDSCRIPT) tools/gensyms.py
 	@echo "  LD      $@"
 	$(Q)$(PYTHON) tools/gensyms.py --empty > $(BUILD)/ksyms0.S
 	$(Q)$(CXX) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $(BUILD)/ksyms0.o
-	$(Q)$(LD) -nostdlib -T $(LDSCRIPT) -o $(BUILD)/kernel.pass1.elf $(KOBJS) $(BUILD)/ksyms0.o
+	$(Q)$(LD) -nostdlib -T $(LDSCRIPT) -o $(BUILD)/kernel.pass1.elf $(KOBJS) $(BUILD)/bootfs_blob.o $(BUILD)/ksyms0.o
 	$(Q)$(NM) -n --defined-only -C $(BUILD)/kernel.pass1.elf > $(BUILD)/kernel.pass1.sym
 	$(Q)$(PYTHON) tools/gensyms.py $(BUILD)/kernel.pass1.sym > $(BUILD)/ksyms.S
 	$(Q)$(CXX) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
-	$(Q)$(LD) -nostdlib -T $(LDSCRIPT) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	$(Q)$(LD) -nostdlib -T $(LDSCRIPT) -o $@ $(KOBJS) $(BUILD)/bootfs_blob.o $(BUILD)/ksyms.o
 	$(Q)$(NM) -n --defined-only -C $@ > $(BUILD)/kernel.sym
 	$(Q)$(PYTHON) tools/gensyms.py --check $(BUILD)/kernel.pass1.sym $(BUILD)/kernel.sym
 	$(Q)$(OBJDUMP) -S $@ > $(BUILD)/kernel.asm

@@ -64,7 +64,7 @@ void console_rx(char c) {
   g_rx_wq.wake_all(ZX_OK);
 }
 
-int console_getc() {
+static int getc_common(bool interruptible) {
   for (;;) {
     {
       SchedGuard g;
@@ -73,12 +73,17 @@ int console_getc() {
         g_rx_tail++;
         return static_cast<unsigned char>(c);
       }
-      if (g_rx_wq.block(kInfiniteTime) != ZX_ERR_NOT_SUPPORTED) continue;
+      zx_status_t s = g_rx_wq.block(kInfiniteTime, interruptible);
+      if (s == ZX_ERR_CANCELED) return -1;
+      if (s != ZX_ERR_NOT_SUPPORTED) continue;
     }
     // Wait queues not implemented yet (lab 3 handout): wait for the next interrupt instead.
     riscv::wfi();
   }
 }
+
+int console_getc() { return getc_common(false); }
+int console_getc_interruptible() { return getc_common(true); }
 
 int console_readline(const char* prompt, char* buf, size_t size) {
   size_t n = 0;

@@ -11,6 +11,8 @@ void console_write(const char* s, size_t n);
 // Input: the UART interrupt hands bytes to console_rx(); console_getc() blocks for one.
 void console_rx(char c);
 int console_getc();
+// The same for a user thread's read: returns -1 if the thread is killed while waiting.
+int console_getc_interruptible();
 // Reads one edited line (backspace, Ctrl-U erase the line, Ctrl-C cancels it: returns -1).
 int console_readline(const char* prompt, char* buf, size_t size);
 

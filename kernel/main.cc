@@ -14,12 +14,14 @@
 #include "kernel/console.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/lib/string.h"
+#include "kernel/object/process_dispatcher.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/sched.h"
 #include "kernel/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
+#include "kernel/userboot.h"
 #include "mm/heap.h"
 #include "mm/kernel_aspace.h"
 #include "mm/page_alloc.h"
@@ -101,8 +103,24 @@ struct BootArgs {
   const char* token = "none";
   const char* test = nullptr;
   const char* crash = nullptr;
+  bool kconsole = false;      // stay at the kernel console instead of starting init
+  const char* run = nullptr;  // start this program instead of init, power off when it ends
   char* commands = nullptr;
 };
+
+// Starts a program from the boot image as the first process and waits for it to end.
+// Returns its return code (-1 if it could not start).
+int64_t run_first_process(const char* name) {
+  RefPtr<ProcessDispatcher> p;
+  zx_status_t s = userboot_start(name, &p);
+  if (s != ZX_OK) {
+    kprintf("userboot: cannot start %s: %s\n", name, zx_status_get_string(s));
+    return -1;
+  }
+  p->wait(ZX_PROCESS_TERMINATED, kInfiniteTime);
+  kprintf("userboot: %s ended (return code %ld)\n", name, p->return_code());
+  return p->return_code();
+}
 
 BootArgs parse_bootargs(char* s) {
   BootArgs a;
@@ -120,6 +138,8 @@ BootArgs parse_bootargs(char* s) {
     if (strncmp(word, "token=", 6) == 0) a.token = word + 6;
     if (strncmp(word, "test=", 5) == 0) a.test = word + 5;
     if (strncmp(word, "crash=", 6) == 0) a.crash = word + 6;
+    if (strcmp(word, "kconsole") == 0) a.kconsole = true;
+    if (strncmp(word, "run=", 4) == 0) a.run = word + 4;
   }
   return a;
 }
@@ -221,6 +241,24 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
     run_commands(ba.commands);
     power_off(0);
   }
+  if (ba.run) {
+    // Test runs: one program as the first process; its return code ends QEMU, and so does
+    // anything it left behind once it is gone.
+    uint64_t objects = g_heap.stats().live_objects, pages = page_alloc_free_pages();
+    int64_t code = run_first_process(ba.run);
+    uint64_t deadline = deadline_after(1'000'000'000ull);
+    while (g_heap.stats().live_objects != objects && current_time() < deadline) {
+      thread_reap_zombies();
+      thread_sleep(1'000'000);
+    }
+    int64_t leaked_objects = static_cast<int64_t>(g_heap.stats().live_objects - objects);
+    int64_t leaked_pages = static_cast<int64_t>(pages - page_alloc_free_pages());
+    bool leak = leaked_objects != 0 || leaked_pages > 8;  // spare slabs may stay cached
+    kprintf("userboot: leak check after %s: %ld heap objects, %ld pages %s\n", ba.run,
+            leaked_objects, leaked_pages, leak ? "LEAKED" : "(ok)");
+    power_off(code == 0 && !leak ? 0 : 1);
+  }
+  if (!ba.kconsole) run_first_process("init");
   kconsole_loop();
 }
 

@@ -5,6 +5,7 @@
 
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/arch/riscv/csr.h"
+#include "kernel/ipi.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
@@ -133,6 +134,16 @@ void thread_sleep_until(uint64_t deadline) {
 }
 
 void thread_sleep(uint64_t ns) { thread_sleep_until(deadline_after(ns)); }
+
+void thread_request_kill(Thread* t) {
+  SchedGuard g;
+  t->kill_pending = true;
+  if (t->state == ThreadState::Blocked && t->interruptible && t->blocked_on) {
+    t->blocked_on->unblock_thread(t, ZX_ERR_CANCELED);
+  } else if (t->state == ThreadState::Running && t->cpu != this_cpu_num()) {
+    ipi_send(t->cpu, kIpiResched);  // it notices at its next trap
+  }
+}
 
 const char* thread_state_name(ThreadState s) {
   switch (s) {

@@ -54,7 +54,10 @@ struct Thread {
   uint64_t switches;
   uint64_t runtime_ns;
   uint64_t last_start;
-  VmAspace* aspace;  // the address space it runs on (null: kernel only); owned by its process
+  VmAspace* aspace;   // the address space it runs on (null: kernel only); owned by its process
+  void* user_thread;  // its ThreadDispatcher when it runs user code
+  volatile bool kill_pending;  // asked to die: leave at the next return towards user mode
+  bool interruptible;          // blocked in a wait that a kill may cut short
 };
 
 // Creates a stopped thread. Returns nullptr when memory runs out.
@@ -71,6 +74,9 @@ void thread_yield();
 void thread_sleep_until(uint64_t deadline);
 void thread_sleep(uint64_t ns);
 const char* thread_state_name(ThreadState s);
+// Asks t to die: an interruptible wait it is blocked in ends with ZX_ERR_CANCELED, and it
+// leaves when it next heads back to user mode.
+void thread_request_kill(Thread* t);
 // Calls fn for every thread (under the scheduler lock: fn must not block).
 void thread_for_each(void (*fn)(Thread* t, void* ctx), void* ctx);
 uint64_t thread_count();

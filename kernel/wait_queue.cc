@@ -20,11 +20,13 @@ void wait_timeout(Timer*, void* arg) {
 }
 }  // namespace
 
-zx_status_t WaitQueue::block(uint64_t deadline) {
+zx_status_t WaitQueue::block(uint64_t deadline, bool interruptible) {
   Thread* t = this_cpu()->current;
   if (this_cpu()->spinlocks_held > 1)
     lock_misuse("blocking with a spinlock held", "(other than sched)");
   if (this_cpu()->irq_depth > 0) lock_misuse("blocking in an interrupt handler", "sched");
+  if (interruptible && t->kill_pending) return ZX_ERR_CANCELED;
+  t->interruptible = interruptible;
   // LAB 3 SOLUTION BEGIN
   if (deadline != kInfiniteTime && current_time() >= deadline) return ZX_ERR_TIMED_OUT;
   t->state = ThreadState::Blocked;

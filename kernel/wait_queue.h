@@ -14,8 +14,10 @@ class WaitQueue {
   WaitQueue(const WaitQueue&) = delete;
   WaitQueue& operator=(const WaitQueue&) = delete;
 
-  // g_sched_lock held. Returns the status given by the waker, or ZX_ERR_TIMED_OUT.
-  zx_status_t block(uint64_t deadline);
+  // g_sched_lock held. Returns the status given by the waker, or ZX_ERR_TIMED_OUT. An
+  // interruptible wait (the waits of system calls) also ends with ZX_ERR_CANCELED when the
+  // thread is killed; kernel-internal waits (mutexes) are never cut short.
+  zx_status_t block(uint64_t deadline, bool interruptible = false);
   // g_sched_lock held. Wake the longest waiter / every waiter with `status`.
   Thread* wake_one(zx_status_t status = ZX_OK);
   int wake_all(zx_status_t status = ZX_OK);

@@ -99,6 +99,7 @@ zx_status_t VmAddressRegion::split_mapping_locked(VmMapping* m, uint64_t va, VmM
   auto* r = new VmMapping(aspace_, this, va, m->size() - left_size, m->flags_, m->vmo_,
                           m->object_offset_ + left_size);
   if (!r) return ZX_ERR_NO_MEMORY;
+  r->max_perms_ = m->max_perms_;
   MutexGuard g(m->vmo_->lock());
   children_.remove(&m->node_);
   m->node_.size = left_size;
@@ -163,6 +164,7 @@ zx_status_t VmAddressRegion::unmap(uint64_t addr, uint64_t len) {
   MutexGuard g(aspace_->lock());
   if (destroyed_) return ZX_ERR_BAD_STATE;
   if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_INVALID_ARGS;
+  if (!children_.first_overlapping(addr, addr + len)) return ZX_ERR_NOT_FOUND;  // as Zircon
   return unmap_locked(addr, len);
 }
 
@@ -180,6 +182,7 @@ zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms
        n = children_.next(n)) {
     VmRegion* r = VmRegion::from_node(n);
     if (!r->is_mapping() || r->base() > covered) return ZX_ERR_NOT_FOUND;
+    if (perms & ~static_cast<VmMapping*>(r)->max_perms_) return ZX_ERR_ACCESS_DENIED;
     covered = r->end();
   }
   if (covered < end_addr) return ZX_ERR_NOT_FOUND;
@@ -228,4 +231,43 @@ zx_status_t VmAddressRegion::destroy() {
   // Keep ourselves alive across removal from the parent.
   RefPtr<VmAddressRegion> self(this);
   return destroy_locked();
+}
+
+zx_status_t VmAddressRegion::op_range(VmOp op, uint64_t addr, uint64_t len) {
+  if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
+  len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+  MutexGuard g(aspace_->lock());
+  if (destroyed_) return ZX_ERR_BAD_STATE;
+  if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_OUT_OF_RANGE;
+  uint64_t end_addr = addr + len;
+  // The whole range must be mapped (directly here or in nested VMARs).
+  for (uint64_t va = addr; va < end_addr;) {
+    VmMapping* m = find_mapping_locked(va);
+    if (!m) return ZX_ERR_BAD_STATE;
+    if (op != VmOp::kMapRange && !(m->flags() & kVmWrite)) return ZX_ERR_ACCESS_DENIED;
+    va = m->end();
+  }
+  for (uint64_t va = addr; va < end_addr;) {
+    VmMapping* m = find_mapping_locked(va);
+    uint64_t stop = m->end() < end_addr ? m->end() : end_addr;
+    uint64_t off = m->object_offset() + (va - m->base());
+    zx_status_t s = ZX_OK;
+    switch (op) {
+      case VmOp::kCommit:
+        s = m->vmo()->commit(off, stop - va);
+        break;
+      case VmOp::kDecommit:
+        s = m->vmo()->decommit(off, stop - va);
+        break;
+      case VmOp::kZero:
+        s = m->vmo()->zero(off, stop - va);
+        break;
+      case VmOp::kMapRange:
+        s = m->map_range(va - m->base(), stop - va, false);
+        break;
+    }
+    if (s != ZX_OK) return s;
+    va = stop;
+  }
+  return ZX_OK;
 }

@@ -24,6 +24,9 @@ class VmAddressRegion : public VmRegion {
   zx_status_t protect(uint64_t addr, uint64_t len, uint32_t perms);
   // Destroys this VMAR and everything in it; the range becomes free in the parent.
   zx_status_t destroy();
+  // Applies op to the objects mapped over [addr, addr+len), which must be all mapped.
+  enum class VmOp { kCommit, kDecommit, kZero, kMapRange };
+  zx_status_t op_range(VmOp op, uint64_t addr, uint64_t len);
 
   // Aspace lock held: the mapping containing va, searching nested VMARs.
   VmMapping* find_mapping_locked(uint64_t va);

@@ -119,6 +119,25 @@ static zx_status_t user_copy_fault(uint64_t addr, uint64_t scause) {
 
 void vm_aspace_init() { g_user_copy_fault_handler = user_copy_fault; }
 
+zx_status_t user_page_fault(TrapFrame* tf) {
+  uint32_t access;
+  switch (tf->scause) {
+    case riscv::EXC_LOAD_PAGE_FAULT:
+      access = kVmRead;
+      break;
+    case riscv::EXC_STORE_PAGE_FAULT:
+      access = kVmWrite;
+      break;
+    case riscv::EXC_INST_PAGE_FAULT:
+      access = kVmExecute;
+      break;
+    default:
+      return ZX_ERR_NOT_SUPPORTED;  // not a page fault at all
+  }
+  VmAspace* a = VmAspace::current();
+  return a ? a->page_fault(tf->stval, access) : ZX_ERR_NOT_FOUND;
+}
+
 void vm_aspace_switch(VmAspace* from, VmAspace* to) {
   if (from != to) VmAspace::activate(to);
 }

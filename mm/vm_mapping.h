@@ -20,16 +20,14 @@ class VmAspace;
 class VmAddressRegion;
 
 // Permission and placement flags of regions (the syscall layer translates ZX_VM_* to these).
-enum VmFlags : uint32_t {
-  kVmRead = 1 << 0,
-  kVmWrite = 1 << 1,
-  kVmExecute = 1 << 2,
-  kVmCanMapRead = 1 << 3,
-  kVmCanMapWrite = 1 << 4,
-  kVmCanMapExecute = 1 << 5,
-  kVmCanMapSpecific = 1 << 6,
-  kVmSpecific = 1 << 7,
-};
+constexpr uint32_t kVmRead = 1 << 0;
+constexpr uint32_t kVmWrite = 1 << 1;
+constexpr uint32_t kVmExecute = 1 << 2;
+constexpr uint32_t kVmCanMapRead = 1 << 3;
+constexpr uint32_t kVmCanMapWrite = 1 << 4;
+constexpr uint32_t kVmCanMapExecute = 1 << 5;
+constexpr uint32_t kVmCanMapSpecific = 1 << 6;
+constexpr uint32_t kVmSpecific = 1 << 7;
 constexpr uint32_t kVmPermMask = kVmRead | kVmWrite | kVmExecute;
 constexpr uint32_t kVmCanMapMask =
     kVmCanMapRead | kVmCanMapWrite | kVmCanMapExecute | kVmCanMapSpecific;
@@ -74,6 +72,10 @@ class VmMapping : public VmRegion {
 
   const RefPtr<VmObject>& vmo() const { return vmo_; }
   uint64_t object_offset() const { return object_offset_; }
+  // The most the mapping may ever allow (what the object's handle permitted at map time);
+  // protect cannot go beyond it.
+  uint32_t max_perms() const { return max_perms_; }
+  void set_max_perms(uint32_t perms) { max_perms_ = perms; }
 
   // Aspace lock held: resolve a fault at va for `access` (kVmRead/kVmWrite/kVmExecute).
   // ZX_ERR_ACCESS_DENIED if the mapping does not allow it; ZX_ERR_OUT_OF_RANGE past the object.
@@ -92,5 +94,6 @@ class VmMapping : public VmRegion {
 
   RefPtr<VmObject> vmo_;
   uint64_t object_offset_;
+  uint32_t max_perms_ = kVmPermMask;
   VmMappingLink link_;
 };

@@ -175,10 +175,17 @@ zx_status_t VmObject::zero(uint64_t offset, uint64_t len) {
 zx_status_t VmObject::resize(uint64_t new_size) {
   if (!resizable()) return ZX_ERR_UNAVAILABLE;
   if (new_size > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
-  new_size = page_round_up(new_size);
+  uint64_t rounded = page_round_up(new_size);
   MutexGuard g(lock_);
-  if (new_size < size_) free_range_locked(new_size, size_);
-  size_ = new_size;
+  if (rounded < size_) free_range_locked(rounded, size_);
+  // As Zircon: bytes between the new size and the end of its page read as zero afterwards.
+  if (new_size != rounded) {
+    if (vm_page* p = pages_.lookup(new_size & ~(PAGE_SIZE - 1))) {
+      uint64_t in_page = new_size & (PAGE_SIZE - 1);
+      memset(static_cast<char*>(phys_to_virt(p->paddr)) + in_page, 0, PAGE_SIZE - in_page);
+    }
+  }
+  size_ = rounded;
   return ZX_OK;
 }
 

@@ -1,14 +1,19 @@
 // The base of every kernel object a handle can name (Zircon calls them dispatchers): a type, a
-// kernel object id (koid) unique for the life of the system, and a reference count shared by
-// handles and internal users. Signals and waiting are added by the waitable-object layer.
+// kernel object id (koid) unique for the life of the system, a reference count shared by
+// handles and internal users, a count of the handles naming it (an object learns when the last
+// one closes: a channel's peer then sees PEER_CLOSED), and a set of signals that threads wait
+// on through observers.
 #pragma once
 #include <stdint.h>
 
+#include "kernel/lib/list.h"
 #include "kernel/lib/ref_ptr.h"
+#include "kernel/status.h"
 
 using zx_koid_t = uint64_t;
 using zx_rights_t = uint32_t;
 using zx_obj_type_t = uint32_t;
+using zx_signals_t = uint32_t;
 
 // Zircon's object type numbers (zx_obj_type_t).
 constexpr zx_obj_type_t ZX_OBJ_TYPE_NONE = 0;
@@ -23,17 +28,72 @@ constexpr zx_obj_type_t ZX_OBJ_TYPE_RESOURCE = 15;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_VMAR = 16;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_PAGER = 28;
 
+// Signals with Zircon's values.
+constexpr zx_signals_t ZX_SIGNAL_NONE = 0;
+constexpr zx_signals_t ZX_USER_SIGNAL_ALL = 0xff000000u;
+constexpr zx_signals_t ZX_EVENT_SIGNALED = 1u << 3;
+constexpr zx_signals_t ZX_CHANNEL_READABLE = 1u << 0;
+constexpr zx_signals_t ZX_CHANNEL_WRITABLE = 1u << 1;
+constexpr zx_signals_t ZX_CHANNEL_PEER_CLOSED = 1u << 2;
+constexpr zx_signals_t ZX_TASK_TERMINATED = 1u << 3;
+constexpr zx_signals_t ZX_PROCESS_TERMINATED = ZX_TASK_TERMINATED;
+constexpr zx_signals_t ZX_THREAD_TERMINATED = ZX_TASK_TERMINATED;
+constexpr zx_signals_t ZX_THREAD_RUNNING = 1u << 4;
+constexpr zx_signals_t ZX_THREAD_SUSPENDED = 1u << 5;
+
+class WaitQueue;
+
+// A waiter's interest in an object's signals. The waiting thread owns it (on its stack) and
+// links it to the object for the duration of the wait; everything here is under g_sched_lock.
+struct SignalObserver {
+  ListNode node;
+  zx_signals_t mask = 0;
+  WaitQueue* wq = nullptr;      // woken when a masked signal becomes active or on cancel
+  const void* owner = nullptr;  // the handle table the wait came through (for cancel on close)
+  uint32_t handle = 0;
+  bool canceled = false;
+};
+
 class Dispatcher : public RefCounted<Dispatcher> {
  public:
   virtual ~Dispatcher() = default;
   virtual zx_obj_type_t type() const = 0;
   zx_koid_t koid() const { return koid_; }
+  // The koid of the object's peer or owner, for ZX_INFO_HANDLE_BASIC (0 if none).
+  virtual zx_koid_t related_koid() const { return 0; }
+
+  // Handle counting (the handle table calls these).
+  void increment_handle_count() { __atomic_fetch_add(&handle_count_, 1, __ATOMIC_RELAXED); }
+  void decrement_handle_count() {
+    if (__atomic_fetch_sub(&handle_count_, 1, __ATOMIC_ACQ_REL) == 1) on_zero_handles();
+  }
+  uint32_t handle_count() const { return __atomic_load_n(&handle_count_, __ATOMIC_RELAXED); }
+
+  // Signals. Objects without signals of their own still carry the user signals.
+  zx_signals_t signals() const;
+  zx_signals_t signals_locked() const { return signals_; }  // g_sched_lock held
+  void update_signals(zx_signals_t clear, zx_signals_t set);
+  // Which signals zx_object_signal may change on this object.
+  virtual zx_signals_t user_settable_signals() const { return ZX_USER_SIGNAL_ALL; }
+
+  // g_sched_lock held: observers.
+  void add_observer_locked(SignalObserver* o);
+  void remove_observer_locked(SignalObserver* o);
+  // Blocks the calling kernel thread until one of `mask` is active or the deadline passes.
+  zx_status_t wait(zx_signals_t mask, uint64_t deadline, zx_signals_t* observed = nullptr);
+  // Wakes every wait made through `handle` of `owner` with ZX_ERR_CANCELED (handle closed).
+  void cancel_waits(const void* owner, uint32_t handle);
 
  protected:
   Dispatcher();
+  // The last handle went away (the object may live on through other references).
+  virtual void on_zero_handles() {}
 
  private:
   zx_koid_t koid_;
+  uint32_t handle_count_ = 0;
+  zx_signals_t signals_ = 0;                               // g_sched_lock
+  List<SignalObserver, &SignalObserver::node> observers_;  // g_sched_lock
 };
 
 // The next kernel object id (ids start at 1024 as in Zircon; 0 is ZX_KOID_INVALID).

@@ -89,10 +89,15 @@ void HandleTable::free_slot_locked(uint32_t index) {
   count_--;
 }
 
-zx_status_t HandleTable::add(RefPtr<Dispatcher> obj, zx_rights_t rights, zx_handle_t* out) {
+zx_status_t HandleTable::add(RefPtr<Dispatcher> obj, zx_rights_t rights, zx_handle_t* out,
+                             bool transferred) {
   if (!obj || out == nullptr) return ZX_ERR_INVALID_ARGS;
+  // A transferred handle was counted when it was made and never stopped existing.
+  if (!transferred) obj->increment_handle_count();
+  Dispatcher* counted = obj.get();
   for (;;) {
-    uint32_t seen_capacity, new_capacity;
+    uint32_t seen_capacity = 0, new_capacity = 0;
+    bool full = false;
     {
       SpinLockGuard guard(lock_);
       if (free_head_ != kNoSlot) {
@@ -106,16 +111,26 @@ zx_status_t HandleTable::add(RefPtr<Dispatcher> obj, zx_rights_t rights, zx_hand
         *out = value_for(index, s.gen);
         return ZX_OK;
       }
-      if (capacity_ >= max_) return ZX_ERR_NO_RESOURCES;
-      seen_capacity = capacity_;
-      new_capacity = capacity_ == 0 ? kInitialCapacity : capacity_ * 2;
-      if (new_capacity > max_) new_capacity = max_;
+      if (capacity_ >= max_) {
+        full = true;
+      } else {
+        seen_capacity = capacity_;
+        new_capacity = capacity_ == 0 ? kInitialCapacity : capacity_ * 2;
+        if (new_capacity > max_) new_capacity = max_;
+      }
+    }
+    if (full) {
+      if (!transferred) counted->decrement_handle_count();
+      return ZX_ERR_NO_RESOURCES;
     }
 
     // Allocate with the lock dropped (the heap may be slow or take its own locks), then
     // install the array only if nobody grew the table meanwhile; otherwise just retry.
     Slot* fresh = new Slot[new_capacity];
-    if (fresh == nullptr) return ZX_ERR_NO_MEMORY;
+    if (fresh == nullptr) {
+      if (!transferred) counted->decrement_handle_count();
+      return ZX_ERR_NO_MEMORY;
+    }
     Slot* old = nullptr;
     {
       SpinLockGuard guard(lock_);
@@ -167,7 +182,8 @@ zx_status_t HandleTable::get(zx_handle_t h, zx_obj_type_t expected_type,
   return ZX_OK;
 }
 
-zx_status_t HandleTable::remove(zx_handle_t h, RefPtr<Dispatcher>* obj, zx_rights_t* rights) {
+zx_status_t HandleTable::remove(zx_handle_t h, RefPtr<Dispatcher>* obj, zx_rights_t* rights,
+                                bool transferring) {
   RefPtr<Dispatcher> taken;  // dropped (or handed over) after the lock is released
   zx_rights_t taken_rights;
   {
@@ -178,6 +194,7 @@ zx_status_t HandleTable::remove(zx_handle_t h, RefPtr<Dispatcher>* obj, zx_right
     taken_rights = slots_[index].rights;
     free_slot_locked(index);
   }
+  if (!transferring) taken->decrement_handle_count();
   if (obj != nullptr) *obj = move_from(taken);
   if (rights != nullptr) *rights = taken_rights;
   return ZX_OK;
@@ -218,13 +235,15 @@ zx_status_t HandleTable::replace(zx_handle_t h, zx_rights_t rights, zx_handle_t*
     if (rights != ZX_RIGHT_SAME_RIGHTS && (rights & ~s.rights) != 0) {
       dropped = move_from(s.obj);
       free_slot_locked(index);
-      return ZX_ERR_INVALID_ARGS;
+    } else {
+      if (rights != ZX_RIGHT_SAME_RIGHTS) s.rights = rights;
+      s.gen = static_cast<uint16_t>((s.gen + 1) & kGenMask);
+      *out = value_for(index, s.gen);
+      return ZX_OK;
     }
-    if (rights != ZX_RIGHT_SAME_RIGHTS) s.rights = rights;
-    s.gen = static_cast<uint16_t>((s.gen + 1) & kGenMask);
-    *out = value_for(index, s.gen);
   }
-  return ZX_OK;
+  dropped->decrement_handle_count();
+  return ZX_ERR_INVALID_ARGS;
 }
 
 size_t HandleTable::count() const {
@@ -243,5 +262,6 @@ void HandleTable::close_all() {
       victim = move_from(slots_[i].obj);
       free_slot_locked(i);
     }
+    victim->decrement_handle_count();
   }
 }

@@ -42,7 +42,9 @@ class HandleTable {
 
   // Installs a new handle to `obj` (non-null). ZX_ERR_NO_RESOURCES when the table is at its
   // limit, ZX_ERR_NO_MEMORY when the slot array cannot grow.
-  zx_status_t add(RefPtr<Dispatcher> obj, zx_rights_t rights, zx_handle_t* out);
+  // `transferred`: the handle moves in from a message and is already counted by its object.
+  zx_status_t add(RefPtr<Dispatcher> obj, zx_rights_t rights, zx_handle_t* out,
+                  bool transferred = false);
 
   // Looks `h` up and checks it in Zircon's order: ZX_ERR_BAD_HANDLE (not a live value), then
   // ZX_ERR_WRONG_TYPE (expected_type is not ZX_OBJ_TYPE_NONE and differs), then
@@ -51,8 +53,9 @@ class HandleTable {
                   RefPtr<Dispatcher>* obj, zx_rights_t* rights = nullptr) const;
 
   // Closes `h`, or takes its reference out (for transfer through a channel) when `obj` is set.
+  // `transferring`: the handle leaves for a message and stays counted by its object.
   zx_status_t remove(zx_handle_t h, RefPtr<Dispatcher>* obj = nullptr,
-                     zx_rights_t* rights = nullptr);
+                     zx_rights_t* rights = nullptr, bool transferring = false);
 
   // A second handle to the same object. The source needs ZX_RIGHT_DUPLICATE
   // (ZX_ERR_ACCESS_DENIED); `rights` is ZX_RIGHT_SAME_RIGHTS or a subset of the source's rights

@@ -103,8 +103,8 @@ def run_console(build, cpus=2):
     """Types at the console through the UART, as a person would."""
     log = os.path.join(build, "test", "console.log")
     text = "".join(keys for keys, _, _ in CONSOLE_SCRIPT)
-    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, timeout=60, log_path=log,
-                     input_text=text, input_delay=0.3)
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="kconsole", timeout=60,
+                     log_path=log, input_text=text, input_delay=0.3)
     passed = failed = 0
     after_boot = res.output[res.output.find("Type 'help'"):] if "Type 'help'" in res.output else ""
     for keys, pattern, what in CONSOLE_SCRIPT:
@@ -121,17 +121,88 @@ def run_console(build, cpus=2):
     return passed, failed
 
 
+UTEST = re.compile(r"^\[utest\] (\S+) (PASS|FAIL)(?:: (.*))?$")
+
+
+def run_usertests(build, cpus, timeout=240):
+    """Runs user/bin/usertests as the first process: every syscall family from user mode,
+    then the kernel's leak check once the process is gone."""
+    log = os.path.join(build, "test", "usertests-cpus%d.log" % cpus)
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="run=usertests",
+                     timeout=timeout, log_path=log)
+    passed = failed = 0
+    for line in res.lines():
+        m = UTEST.match(line.strip())
+        if not m:
+            continue
+        if m.group(2) == "PASS":
+            passed += 1
+            print("ok   cpus%d/user/%s" % (cpus, m.group(1)))
+        else:
+            failed += 1
+            print("FAIL cpus%d/user/%s: %s" % (cpus, m.group(1), m.group(3)))
+    leak = re.search(r"^userboot: leak check after usertests: .*\(ok\)$", res.output, re.M)
+    if leak:
+        passed += 1
+        print("ok   cpus%d/user/no_leaks_after_exit" % cpus)
+    else:
+        failed += 1
+        print("FAIL cpus%d/user/no_leaks_after_exit: no clean leak check line" % cpus)
+    if passed == 0 or res.timed_out or (failed == 0 and res.status != 0):
+        failed += 1
+        print("FAIL cpus%d/user/suite: status %s%s; console tail:\n%s\n(log: %s)"
+              % (cpus, res.status, " (timed out)" if res.timed_out else "", res.tail(), log))
+    elif failed:
+        print("     console log: %s" % log)
+    return passed, failed
+
+
+# Lines typed at the user shell and what must come back.
+SHELL_SCRIPT = [
+    ("echo hello from userspace\n", r"^hello from userspace$", "echo runs from the boot image"),
+    ("false\n", r"^false: exit 1$", "a failing program's status is shown"),
+    ("nosuch\n", r"^sh: nosuch: not found$", "an unknown program is reported"),
+    ("true\n", r"^\$ true$", "true runs quietly"),
+    ("exit\n", r"init: ", "exit leaves the shell and init notices"),
+]
+
+
+def run_shell(build, cpus=2):
+    """Boots to the user shell (init -> sh) and types at it, as a person would."""
+    log = os.path.join(build, "test", "shell.log")
+    text = "".join(keys for keys, _, _ in SHELL_SCRIPT)
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, timeout=30, log_path=log,
+                     input_text=text, wait_for="$ ", input_delay=0.3)
+    passed = failed = 0
+    out = res.output[res.output.find("harts online"):]
+    for keys, pattern, what in SHELL_SCRIPT:
+        if re.search(pattern, out, re.M):
+            passed += 1
+            print("ok   shell: %s" % what)
+        else:
+            failed += 1
+            print("FAIL shell: %s: typed %r, no line matching /%s/; console tail:\n%s\n(log: %s)"
+                  % (what, keys, pattern, res.tail(), log))
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
     ap.add_argument("--cpus", type=int, default=4)
     ap.add_argument("--crash", action="store_true")
     ap.add_argument("--console", action="store_true")
+    ap.add_argument("--usertests", action="store_true")
+    ap.add_argument("--shell", action="store_true")
     a = ap.parse_args()
     if a.crash:
         p, f = run_crashes(a.build)
     elif a.console:
         p, f = run_console(a.build)
+    elif a.usertests:
+        p, f = run_usertests(a.build, a.cpus)
+    elif a.shell:
+        p, f = run_shell(a.build)
     else:
         p, f = run_selftests(a.build, a.cpus)
     print("%d passed, %d failed" % (p, f))

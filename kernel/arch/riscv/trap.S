@@ -121,3 +121,12 @@ trap_return:                           // sp = the TrapFrame to restore
   ld t6, 31*8(sp)
   ld sp, 2*8(sp)
   sret
+
+// arch_enter_user(frame): first entry of a thread into user mode. `frame` is a TrapFrame the
+// caller filled (sepc = entry point, sstatus with SPP clear and SPIE set, sp and arguments) at
+// the top of the thread's kernel stack, where later traps from user mode save theirs.
+.globl arch_enter_user
+arch_enter_user:
+  mv sp, a0
+  csrw sscratch, tp
+  j trap_return

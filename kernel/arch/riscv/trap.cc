@@ -98,6 +98,22 @@ static void kernel_fault(TrapFrame* tf) {
   halt_system(true);
 }
 
+// Exceptions from user mode: system calls, page faults, and everything else (fatal to the
+// process). Interrupts are on while they are handled: they may block.
+static void user_exception(TrapFrame* tf) {
+  uint64_t cause = tf->scause;
+  riscv::irq_enable();
+  if (cause == riscv::EXC_ECALL_U) {
+    tf->sepc += 4;
+    tf->regs[10] =
+        syscall_dispatch(tf->regs[5], tf->regs[10], tf->regs[11], tf->regs[12], tf->regs[13],
+                         tf->regs[14], tf->regs[15], tf->regs[16], tf->regs[17]);
+  } else if (user_page_fault(tf) != ZX_OK) {
+    user_fatal_exception(tf);
+  }
+  riscv::irq_disable();
+}
+
 extern "C" void trap_handler(TrapFrame* tf) {
   Cpu* c = this_cpu();
   if (tf->scause & riscv::SCAUSE_INTERRUPT) {
@@ -120,10 +136,11 @@ extern "C" void trap_handler(TrapFrame* tf) {
     }
     c->irq_depth--;
   } else if (tf->from_user()) {
-    panic("trap from user mode before userspace exists: %s", trap_cause_name(tf->scause));
+    user_exception(tf);
   } else {
     kernel_fault(tf);
   }
   // Preempt only code that ran with interrupts on (SPIE): it holds no spinlock.
   if (this_cpu()->need_resched && (tf->sstatus & riscv::SSTATUS_SPIE)) sched_preempt();
+  if (tf->from_user()) user_return_check();
 }

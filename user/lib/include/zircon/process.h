@@ -13,6 +13,9 @@ zx_handle_t zx_process_self(void);
 // A handle to the calling process's root VMAR. Do not close it.
 zx_handle_t zx_vmar_root_self(void);
 
+// A handle to the calling process's first thread (the one that ran main). Do not close it.
+zx_handle_t zx_thread_self(void);
+
 // The job new processes should be created in, or ZX_HANDLE_INVALID.
 zx_handle_t zx_job_default(void);
 

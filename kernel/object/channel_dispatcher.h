@@ -1,0 +1,60 @@
+// Channels: two endpoints, each with a queue of messages written by the other. A message is
+// bytes plus handles in flight; handles in a message stay counted as handles of their objects,
+// so an endpoint travelling in a message is not "closed". When the last handle to an endpoint
+// closes, its peer sees ZX_CHANNEL_PEER_CLOSED and the endpoint's unread messages are dropped.
+#pragma once
+#include "kernel/lib/list.h"
+#include "kernel/mutex.h"
+#include "kernel/object/dispatcher.h"
+
+constexpr uint32_t kChannelMaxBytes = 65536;
+constexpr uint32_t kChannelMaxHandles = 64;
+constexpr uint32_t kChannelMaxQueued = 4096;  // messages waiting at one endpoint
+
+struct MessageHandle {
+  RefPtr<Dispatcher> obj;
+  zx_rights_t rights = 0;
+};
+
+struct MessagePacket {
+  ListNode node;
+  uint8_t* bytes = nullptr;
+  uint32_t num_bytes = 0;
+  uint32_t num_handles = 0;
+  MessageHandle handles[kChannelMaxHandles];
+
+  static MessagePacket* create(uint32_t num_bytes);
+  // Drops the message: its handles are closed.
+  static void destroy(MessagePacket* m);
+};
+
+class ChannelDispatcher : public Dispatcher {
+ public:
+  static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_CHANNEL;
+  static zx_status_t create(RefPtr<ChannelDispatcher>* a, RefPtr<ChannelDispatcher>* b);
+  ~ChannelDispatcher() override;
+  zx_obj_type_t type() const override { return kType; }
+  zx_koid_t related_koid() const override { return peer_koid_; }
+
+  // Queues m at the peer (taking it), or ZX_ERR_PEER_CLOSED (m untouched).
+  zx_status_t write(MessagePacket* m);
+  // Takes the first message if it fits; else reports the sizes it needs.
+  zx_status_t read(uint32_t max_bytes, uint32_t max_handles, MessagePacket** out,
+                   uint32_t* need_bytes, uint32_t* need_handles);
+
+ protected:
+  void on_zero_handles() override;
+
+ private:
+  struct Shared : RefCounted<Shared> {
+    Mutex lock{"channel"};
+  };
+  ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
+  void disconnect();
+  void drain_locked(List<MessagePacket, &MessagePacket::node>* out);
+
+  RefPtr<Shared> shared_;
+  ChannelDispatcher* peer_ = nullptr;  // shared_->lock
+  zx_koid_t peer_koid_ = 0;
+  List<MessagePacket, &MessagePacket::node> queue_;  // shared_->lock
+};

@@ -1,0 +1,285 @@
+// Object syscalls: get_info (a subset of topics), name property, signal, and waiting on
+// signals of one or many objects. A wait registers an observer on each object and blocks on
+// one wait queue of its own; any signal change that matches, a deadline, a closed handle
+// (ZX_ERR_CANCELED) or a kill ends it.
+#include "kernel/gen/syscall_decls.h"
+#include "kernel/lib/string.h"
+#include "kernel/object/thread_dispatcher.h"
+#include "kernel/object/vm_address_region_dispatcher.h"
+#include "kernel/object/vm_object_dispatcher.h"
+#include "kernel/sched.h"
+#include "kernel/syscall_helpers.h"
+#include "kernel/wait_queue.h"
+
+namespace {
+// Info topics, Zircon's numbers: (version << 28) | topic.
+constexpr uint32_t kInfoHandleValid = 1;
+constexpr uint32_t kInfoHandleBasic = 2;
+constexpr uint32_t kInfoProcess = 3u | (1u << 28);
+constexpr uint32_t kInfoVmar = 7;
+constexpr uint32_t kInfoVmo = 23u | (3u << 28);
+constexpr uint32_t kPropName = 3;
+constexpr size_t kMaxNameLen = 32;
+
+struct InfoHandleBasic {
+  zx_koid_t koid;
+  zx_rights_t rights;
+  zx_obj_type_t type;
+  zx_koid_t related_koid;
+  uint32_t reserved;
+  uint8_t padding1[4];
+};
+static_assert(sizeof(InfoHandleBasic) == 32);
+
+struct InfoProcess {
+  int64_t return_code;
+  int64_t start_time;
+  uint32_t flags;
+  uint8_t padding1[4];
+};
+static_assert(sizeof(InfoProcess) == 24);
+
+struct InfoVmar {
+  uint64_t base;
+  uint64_t len;
+};
+
+struct InfoVmo {
+  zx_koid_t koid;
+  char name[kMaxNameLen];
+  uint64_t size_bytes;
+  zx_koid_t parent_koid;
+  uint64_t num_children;
+  uint64_t num_mappings;
+  uint64_t share_count;
+  uint32_t flags;
+  uint8_t padding1[4];
+  uint64_t committed_bytes;
+  zx_rights_t handle_rights;
+  uint32_t cache_policy;
+  uint64_t metadata_bytes;
+  uint64_t committed_change_events;
+  uint64_t populated_bytes;
+  uint64_t committed_private_bytes;
+  uint64_t populated_private_bytes;
+  uint64_t committed_scaled_bytes;
+  uint64_t populated_scaled_bytes;
+  uint64_t committed_fractional_scaled_bytes;
+  uint64_t populated_fractional_scaled_bytes;
+};
+
+// Copies one record out with Zircon's actual/avail convention.
+template <typename T>
+zx_status_t single_record(const T& rec, UserOutPtr<void> buffer, size_t buffer_size,
+                          UserOutPtr<size_t> actual, UserOutPtr<size_t> avail) {
+  size_t n = buffer_size >= sizeof(T) ? 1 : 0;
+  if (n) {
+    zx_status_t s = buffer.copy_to_user(&rec, sizeof(T));
+    if (s != ZX_OK) return s;
+  }
+  size_t one = 1;
+  if (!actual.is_null() && actual.copy_to_user(n) != ZX_OK) return ZX_ERR_INVALID_ARGS;
+  if (!avail.is_null() && avail.copy_to_user(one) != ZX_OK) return ZX_ERR_INVALID_ARGS;
+  return n ? ZX_OK : ZX_ERR_BUFFER_TOO_SMALL;
+}
+}  // namespace
+
+zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<void> buffer,
+                                size_t buffer_size, UserOutPtr<size_t> actual,
+                                UserOutPtr<size_t> avail) {
+  RefPtr<Dispatcher> obj;
+  zx_rights_t rights;
+  switch (topic) {
+    case kInfoHandleValid:
+      return up()->handles().get(handle, ZX_OBJ_TYPE_NONE, 0, nullptr);
+    case kInfoHandleBasic: {
+      zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, 0, &obj, &rights);
+      if (s != ZX_OK) return s;
+      InfoHandleBasic info{};
+      info.koid = obj->koid();
+      info.rights = rights;
+      info.type = obj->type();
+      info.related_koid = obj->related_koid();
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
+    case kInfoProcess: {
+      RefPtr<ProcessDispatcher> p;
+      zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &p);
+      if (s != ZX_OK) return s;
+      InfoProcess info{};
+      ProcessDispatcher::State st = p->state();
+      if (st != ProcessDispatcher::State::kInitial) info.flags |= 1u;  // STARTED
+      if (st == ProcessDispatcher::State::kDead) {
+        info.flags |= 2u;  // EXITED
+        info.return_code = p->return_code();
+      }
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
+    case kInfoVmar: {
+      RefPtr<VmAddressRegionDispatcher> v;
+      zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &v);
+      if (s != ZX_OK) return s;
+      InfoVmar info{v->vmar()->base(), v->vmar()->size()};
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
+    case kInfoVmo: {
+      RefPtr<VmObjectDispatcher> v;
+      zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &v, &rights);
+      if (s != ZX_OK) return s;
+      InfoVmo info{};
+      info.koid = v->koid();
+      v->vmo()->get_name(info.name, sizeof(info.name));
+      info.size_bytes = v->vmo()->size();
+      info.flags =
+          1u /* PAGED */ | (1u << 3) /* VIA_HANDLE */ | (v->vmo()->resizable() ? (1u << 1) : 0);
+      info.committed_bytes = v->vmo()->committed_pages() * 4096;
+      info.populated_bytes = info.committed_bytes;
+      info.committed_private_bytes = info.committed_bytes;
+      info.populated_private_bytes = info.committed_bytes;
+      info.committed_scaled_bytes = info.committed_bytes;
+      info.populated_scaled_bytes = info.committed_bytes;
+      info.handle_rights = rights;
+      info.share_count = 1;
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
+  }
+  // Validate the handle first so a bad handle is reported as such whatever the topic.
+  zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, 0, nullptr);
+  return s != ZX_OK ? s : ZX_ERR_NOT_SUPPORTED;
+}
+
+zx_status_t sys_object_get_property(zx_handle_t handle, uint32_t property, UserOutPtr<void> value,
+                                    size_t value_size) {
+  RefPtr<Dispatcher> obj;
+  zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_GET_PROPERTY, &obj);
+  if (s != ZX_OK) return s;
+  if (property != kPropName) return ZX_ERR_NOT_SUPPORTED;
+  if (value_size < kMaxNameLen) return ZX_ERR_BUFFER_TOO_SMALL;
+  char name[kMaxNameLen] = {};
+  switch (obj->type()) {
+    case ZX_OBJ_TYPE_PROCESS:
+      static_cast<ProcessDispatcher*>(obj.get())->get_name(name, sizeof(name));
+      break;
+    case ZX_OBJ_TYPE_THREAD:
+      kstrlcpy(name, static_cast<ThreadDispatcher*>(obj.get())->name(), sizeof(name));
+      break;
+    case ZX_OBJ_TYPE_VMO:
+      static_cast<VmObjectDispatcher*>(obj.get())->vmo()->get_name(name, sizeof(name));
+      break;
+    default:
+      return ZX_ERR_NOT_SUPPORTED;
+  }
+  return value.copy_to_user(name, kMaxNameLen);
+}
+
+zx_status_t sys_object_set_property(zx_handle_t handle, uint32_t property,
+                                    UserInPtr<const void> value, size_t value_size) {
+  RefPtr<Dispatcher> obj;
+  zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_SET_PROPERTY, &obj);
+  if (s != ZX_OK) return s;
+  if (property != kPropName) return ZX_ERR_NOT_SUPPORTED;
+  char name[kMaxNameLen] = {};
+  size_t n = value_size < kMaxNameLen - 1 ? value_size : kMaxNameLen - 1;
+  s = value.copy_from_user(name, n);
+  if (s != ZX_OK) return s;
+  switch (obj->type()) {
+    case ZX_OBJ_TYPE_PROCESS:
+      static_cast<ProcessDispatcher*>(obj.get())->set_name(name);
+      return ZX_OK;
+    case ZX_OBJ_TYPE_VMO:
+      static_cast<VmObjectDispatcher*>(obj.get())->vmo()->set_name(name);
+      return ZX_OK;
+    default:
+      return ZX_ERR_NOT_SUPPORTED;
+  }
+}
+
+zx_status_t sys_object_signal(zx_handle_t handle, uint32_t clear_mask, uint32_t set_mask) {
+  RefPtr<Dispatcher> obj;
+  zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_SIGNAL, &obj);
+  if (s != ZX_OK) return s;
+  zx_signals_t allowed = obj->user_settable_signals();
+  if ((clear_mask | set_mask) & ~allowed) return ZX_ERR_INVALID_ARGS;
+  obj->update_signals(clear_mask, set_mask);
+  return ZX_OK;
+}
+
+namespace {
+constexpr size_t kWaitManyMax = 64;  // ZX_WAIT_MANY_MAX_ITEMS
+
+// Waits until one of the objects has one of its item's signals, the deadline passes, a
+// handle is closed (canceled) or the thread is killed. Fills pending[] at the end.
+zx_status_t wait_objects(RefPtr<Dispatcher>* objs, SignalObserver* obs, size_t n, uint64_t deadline,
+                         zx_signals_t* pending) {
+  WaitQueue wq;
+  zx_status_t result = ZX_OK;
+  SchedGuard g;
+  for (size_t i = 0; i < n; i++) {
+    obs[i].wq = &wq;
+    objs[i]->add_observer_locked(&obs[i]);
+  }
+  for (;;) {
+    bool done = false, canceled = false;
+    for (size_t i = 0; i < n; i++) {
+      pending[i] = objs[i]->signals_locked();
+      if (pending[i] & obs[i].mask) done = true;
+      if (obs[i].canceled) canceled = true;
+    }
+    if (canceled) {
+      result = ZX_ERR_CANCELED;
+      break;
+    }
+    if (done) break;
+    zx_status_t s = wq.block(deadline, /*interruptible=*/true);
+    if (s == ZX_ERR_TIMED_OUT || s == ZX_ERR_CANCELED) {
+      for (size_t i = 0; i < n; i++) pending[i] = objs[i]->signals_locked();
+      result = s;
+      break;
+    }
+  }
+  for (size_t i = 0; i < n; i++) objs[i]->remove_observer_locked(&obs[i]);
+  return result;
+}
+}  // namespace
+
+zx_status_t sys_object_wait_one(zx_handle_t handle, zx_signals_t signals, zx_time_t deadline,
+                                UserOutPtr<zx_signals_t> observed) {
+  RefPtr<Dispatcher> obj;
+  zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_WAIT, &obj);
+  if (s != ZX_OK) return s;
+  SignalObserver ob;
+  ob.mask = signals;
+  ob.owner = &up()->handles();
+  ob.handle = handle;
+  zx_signals_t pending = 0;
+  s = wait_objects(&obj, &ob, 1, to_deadline(deadline), &pending);
+  if (!observed.is_null() && observed.copy_to_user(pending) != ZX_OK) return ZX_ERR_INVALID_ARGS;
+  return s;
+}
+
+zx_status_t sys_object_wait_many(UserInOutPtr<zx_wait_item_t> items, size_t num_items,
+                                 zx_time_t deadline) {
+  if (num_items > kWaitManyMax) return ZX_ERR_OUT_OF_RANGE;
+  if (num_items == 0) {
+    // Zircon: with nothing to wait for, this is a sleep.
+    return sys_nanosleep(deadline) == ZX_OK ? ZX_ERR_TIMED_OUT : ZX_ERR_CANCELED;
+  }
+  zx_wait_item_t local[kWaitManyMax];
+  zx_status_t s = items.copy_from_user(local, num_items * sizeof(zx_wait_item_t));
+  if (s != ZX_OK) return s;
+  RefPtr<Dispatcher> objs[kWaitManyMax];
+  SignalObserver obs[kWaitManyMax];
+  zx_signals_t pending[kWaitManyMax];
+  for (size_t i = 0; i < num_items; i++) {
+    s = up()->handles().get(local[i].handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_WAIT, &objs[i]);
+    if (s != ZX_OK) return s;
+    obs[i].mask = local[i].waitfor;
+    obs[i].owner = &up()->handles();
+    obs[i].handle = local[i].handle;
+  }
+  s = wait_objects(objs, obs, num_items, to_deadline(deadline), pending);
+  for (size_t i = 0; i < num_items; i++) local[i].pending = pending[i];
+  if (items.copy_to_user(local, num_items * sizeof(zx_wait_item_t)) != ZX_OK)
+    return ZX_ERR_INVALID_ARGS;
+  return s;
+}

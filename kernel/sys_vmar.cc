@@ -1,0 +1,207 @@
+// VMAR syscalls. Options and rights are translated here into the VM layer's flags: the VMAR
+// handle's rights and the VMO handle's rights both bound a mapping's permissions, and a mapping
+// that is both writable and executable is refused (docs/syscalls/zx_vmar_map.md).
+#include "kernel/gen/syscall_decls.h"
+#include "kernel/object/vm_address_region_dispatcher.h"
+#include "kernel/object/vm_object_dispatcher.h"
+#include "kernel/syscall_helpers.h"
+
+namespace {
+// ZX_VM_* option bits.
+enum : uint32_t {
+  kPermRead = 1u << 0,
+  kPermWrite = 1u << 1,
+  kPermExecute = 1u << 2,
+  kCompact = 1u << 3,
+  kSpecific = 1u << 4,
+  kSpecificOverwrite = 1u << 5,
+  kCanMapSpecific = 1u << 6,
+  kCanMapRead = 1u << 7,
+  kCanMapWrite = 1u << 8,
+  kCanMapExecute = 1u << 9,
+  kMapRange = 1u << 10,
+  kAllowFaults = 1u << 12,
+  kAlignShift = 24,
+};
+constexpr uint32_t kPermMask = kPermRead | kPermWrite | kPermExecute;
+constexpr uint32_t kCanMapMask = kCanMapRead | kCanMapWrite | kCanMapExecute | kCanMapSpecific;
+constexpr uint32_t kAlignMask = 0x1fu << kAlignShift;
+
+uint32_t perms_to_vm(uint32_t options) {
+  return (options & kPermRead ? kVmRead : 0) | (options & kPermWrite ? kVmWrite : 0) |
+         (options & kPermExecute ? kVmExecute : 0);
+}
+
+uint32_t can_map_to_vm(uint32_t options) {
+  return (options & kCanMapRead ? kVmCanMapRead : 0) |
+         (options & kCanMapWrite ? kVmCanMapWrite : 0) |
+         (options & kCanMapExecute ? kVmCanMapExecute : 0) |
+         (options & kCanMapSpecific ? kVmCanMapSpecific : 0);
+}
+
+// The rights a handle needs for perms (ZX_VM_PERM_* bits).
+zx_rights_t perm_rights(uint32_t options) {
+  return (options & kPermRead ? ZX_RIGHT_READ : 0) | (options & kPermWrite ? ZX_RIGHT_WRITE : 0) |
+         (options & kPermExecute ? ZX_RIGHT_EXECUTE : 0);
+}
+
+zx_status_t alignment(uint32_t options, uint64_t* align) {
+  uint32_t a = (options & kAlignMask) >> kAlignShift;
+  if (a == 0) {
+    *align = 0;
+    return ZX_OK;
+  }
+  if (a < 10 || a > 32) return ZX_ERR_INVALID_ARGS;
+  *align = 1ull << a;
+  return ZX_OK;
+}
+
+bool page_aligned(uint64_t x) { return (x & 4095) == 0; }
+uint64_t round_up_page(uint64_t x) { return (x + 4095) & ~4095ull; }
+}  // namespace
+
+zx_status_t sys_vmar_allocate(zx_handle_t parent_vmar, zx_vm_option_t options, size_t offset,
+                              size_t size, UserOutPtr<zx_handle_t> child_vmar,
+                              UserOutPtr<zx_vaddr_t> child_addr) {
+  if (options & ~(kCanMapMask | kSpecific | kCompact | kAlignMask)) return ZX_ERR_INVALID_ARGS;
+  RefPtr<VmAddressRegionDispatcher> parent;
+  zx_rights_t parent_rights;
+  // Mapping rights a child may have: only those of the parent handle.
+  zx_rights_t needed = (options & kCanMapRead ? ZX_RIGHT_READ : 0) |
+                       (options & kCanMapWrite ? ZX_RIGHT_WRITE : 0) |
+                       (options & kCanMapExecute ? ZX_RIGHT_EXECUTE : 0);
+  zx_status_t s = get_object(parent_vmar, needed, &parent, &parent_rights);
+  if (s != ZX_OK) return s;
+  if (size == 0 || !page_aligned(size) || !page_aligned(offset)) return ZX_ERR_INVALID_ARGS;
+  if (!(options & kSpecific) && offset != 0) return ZX_ERR_INVALID_ARGS;
+  uint64_t align;
+  s = alignment(options, &align);
+  if (s != ZX_OK) return s;
+  RefPtr<VmAddressRegion> child;
+  s = parent->vmar()->allocate(offset, size,
+                               can_map_to_vm(options) | (options & kSpecific ? kVmSpecific : 0),
+                               align, &child);
+  if (s != ZX_OK) return s;
+  uint64_t base = child->base();
+  auto* d = new VmAddressRegionDispatcher(child, false);
+  if (!d) {
+    child->destroy();
+    return ZX_ERR_NO_MEMORY;
+  }
+  RefPtr<Dispatcher> ref(d);
+  zx_rights_t rights =
+      (ZX_DEFAULT_VMAR_RIGHTS & ~(ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_EXECUTE)) | needed;
+  s = child_addr.copy_to_user(base);
+  if (s == ZX_OK) s = make_handle(ref, rights, child_vmar);
+  if (s != ZX_OK) child->destroy();
+  return s;
+}
+
+zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar_offset,
+                         zx_handle_t vmo, uint64_t vmo_offset, size_t len,
+                         UserOutPtr<zx_vaddr_t> mapped_addr) {
+  if (options & ~(kPermMask | kSpecific | kSpecificOverwrite | kMapRange | kAllowFaults |
+                  kAlignMask | kCompact))
+    return ZX_ERR_INVALID_ARGS;
+  RefPtr<VmAddressRegionDispatcher> vmar;
+  zx_status_t s = get_object(handle, perm_rights(options), &vmar);
+  if (s != ZX_OK) return s;
+  RefPtr<VmObjectDispatcher> v;
+  zx_rights_t vmo_rights;
+  s = get_object(vmo, ZX_RIGHT_MAP | perm_rights(options), &v, &vmo_rights);
+  if (s != ZX_OK) return s;
+  if (options & kSpecificOverwrite) return ZX_ERR_NOT_SUPPORTED;
+  if ((options & kPermWrite) && (options & kPermExecute)) return ZX_ERR_ACCESS_DENIED;  // W^X
+  if ((options & kPermWrite) && !(options & kPermRead)) return ZX_ERR_INVALID_ARGS;
+  if (len == 0 || !page_aligned(vmo_offset) || !page_aligned(vmar_offset))
+    return ZX_ERR_INVALID_ARGS;
+  if (!(options & kSpecific) && vmar_offset != 0) return ZX_ERR_INVALID_ARGS;
+  len = round_up_page(len);
+  if (len == 0) return ZX_ERR_INVALID_ARGS;  // wrapped
+  uint64_t align;
+  s = alignment(options, &align);
+  if (s != ZX_OK) return s;
+  RefPtr<VmMapping> m;
+  s = vmar->vmar()->map(vmar_offset, len, v->vmo(), vmo_offset,
+                        perms_to_vm(options) | (options & kSpecific ? kVmSpecific : 0), align, &m);
+  if (s != ZX_OK) return s;
+  // protect() may later go up to what the VMO handle allowed, never beyond (and never W+X).
+  uint32_t max = (vmo_rights & ZX_RIGHT_READ ? kVmRead : 0) |
+                 (vmo_rights & ZX_RIGHT_WRITE ? kVmWrite : 0) |
+                 (vmo_rights & ZX_RIGHT_EXECUTE ? kVmExecute : 0);
+  m->set_max_perms(max);
+  if (options & kMapRange) {
+    s = vmar->vmar()->op_range(VmAddressRegion::VmOp::kCommit, m->base(), len);
+    if (s == ZX_OK) s = vmar->vmar()->op_range(VmAddressRegion::VmOp::kMapRange, m->base(), len);
+    if (s == ZX_ERR_ACCESS_DENIED)
+      s = vmar->vmar()->op_range(VmAddressRegion::VmOp::kMapRange, m->base(), len);
+    if (s != ZX_OK && s != ZX_ERR_OUT_OF_RANGE) {
+      vmar->vmar()->unmap(m->base(), len);
+      return s;
+    }
+  }
+  s = mapped_addr.copy_to_user(m->base());
+  if (s != ZX_OK) vmar->vmar()->unmap(m->base(), len);
+  return s;
+}
+
+zx_status_t sys_vmar_unmap(zx_handle_t handle, zx_vaddr_t addr, size_t len) {
+  RefPtr<VmAddressRegionDispatcher> vmar;
+  zx_status_t s = get_object(handle, 0, &vmar);
+  if (s != ZX_OK) return s;
+  if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
+  return vmar->vmar()->unmap(addr, round_up_page(len));
+}
+
+zx_status_t sys_vmar_protect(zx_handle_t handle, zx_vm_option_t options, zx_vaddr_t addr,
+                             size_t len) {
+  if (options & ~kPermMask) return ZX_ERR_INVALID_ARGS;
+  RefPtr<VmAddressRegionDispatcher> vmar;
+  zx_status_t s = get_object(handle, perm_rights(options), &vmar);
+  if (s != ZX_OK) return s;
+  if ((options & kPermWrite) && (options & kPermExecute)) return ZX_ERR_ACCESS_DENIED;
+  if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
+  return vmar->vmar()->protect(addr, round_up_page(len), perms_to_vm(options));
+}
+
+zx_status_t sys_vmar_destroy(zx_handle_t handle) {
+  RefPtr<VmAddressRegionDispatcher> vmar;
+  zx_status_t s = get_object(handle, ZX_RIGHT_OP_CHILDREN, &vmar);
+  if (s != ZX_OK) return s;
+  if (vmar->is_root()) return ZX_ERR_NOT_SUPPORTED;
+  if (vmar->vmar()->destroyed()) return ZX_ERR_BAD_STATE;
+  return vmar->vmar()->destroy();
+}
+
+zx_status_t sys_vmar_op_range(zx_handle_t handle, uint32_t op, zx_vaddr_t address, size_t size,
+                              UserInOutPtr<void> buffer, size_t buffer_size) {
+  RefPtr<VmAddressRegionDispatcher> vmar;
+  zx_rights_t rights;
+  zx_status_t s = get_object(handle, 0, &vmar, &rights);
+  if (s != ZX_OK) return s;
+  if (!buffer.is_null() || buffer_size != 0) return ZX_ERR_INVALID_ARGS;
+  VmAddressRegion::VmOp vop;
+  switch (op) {
+    case 1:
+      vop = VmAddressRegion::VmOp::kCommit;
+      break;  // ZX_VMAR_OP_COMMIT
+    case 2:
+      vop = VmAddressRegion::VmOp::kDecommit;
+      break;  // ZX_VMAR_OP_DECOMMIT
+    case 3:
+      vop = VmAddressRegion::VmOp::kMapRange;
+      break;  // ZX_VMAR_OP_MAP_RANGE
+    case 10:
+      vop = VmAddressRegion::VmOp::kZero;
+      break;  // ZX_VMAR_OP_ZERO
+    case 12:
+    case 13:
+    case 14:
+      return ZX_ERR_NOT_SUPPORTED;  // DONT_NEED, ALWAYS_NEED, PREFETCH
+    default:
+      return ZX_ERR_INVALID_ARGS;
+  }
+  zx_rights_t need = vop == VmAddressRegion::VmOp::kMapRange ? ZX_RIGHT_READ : ZX_RIGHT_WRITE;
+  if (!(rights & need)) return ZX_ERR_ACCESS_DENIED;
+  return vmar->vmar()->op_range(vop, address, size);
+}

@@ -1,0 +1,145 @@
+// VMO syscalls. Children (snapshot and slice) are not built yet: zx_vmo_create_child returns
+// ZX_ERR_NOT_SUPPORTED until they are (docs/syscalls/zx_vmo_create_child.md).
+#include "kernel/gen/syscall_decls.h"
+#include "kernel/object/vm_object_dispatcher.h"
+#include "kernel/syscall_helpers.h"
+
+namespace {
+constexpr uint32_t kVmoResizable = 1u << 1;  // ZX_VMO_RESIZABLE
+enum : uint32_t {
+  kOpCommit = 1,
+  kOpDecommit = 2,
+  kOpLock = 3,
+  kOpUnlock = 4,
+  kOpCacheSync = 6,
+  kOpCacheInvalidate = 7,
+  kOpCacheClean = 8,
+  kOpCacheCleanInvalidate = 9,
+  kOpZero = 10,
+  kOpTryLock = 11,
+  kOpDontNeed = 12,
+  kOpAlwaysNeed = 13,
+  kOpPrefetch = 14,
+};
+}  // namespace
+
+zx_status_t sys_vmo_create(uint64_t size, uint32_t options, UserOutPtr<zx_handle_t> out) {
+  if (options & ~kVmoResizable) return ZX_ERR_INVALID_ARGS;
+  RefPtr<VmObject> vmo;
+  zx_status_t s = VmObject::create(size, options & kVmoResizable ? VmObject::kResizable : 0, &vmo);
+  if (s != ZX_OK) return s;
+  auto* d = new VmObjectDispatcher(vmo);
+  if (!d) return ZX_ERR_NO_MEMORY;
+  zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & kVmoResizable ? ZX_RIGHT_RESIZE : 0);
+  return make_handle(RefPtr<Dispatcher>(d), rights, out);
+}
+
+zx_status_t sys_vmo_read(zx_handle_t handle, UserOutPtr<void> buffer, uint64_t offset,
+                         size_t buffer_size) {
+  RefPtr<VmObjectDispatcher> v;
+  zx_status_t s = get_object(handle, ZX_RIGHT_READ, &v);
+  if (s != ZX_OK) return s;
+  if (!user_range_ok(buffer.addr(), buffer_size)) return ZX_ERR_INVALID_ARGS;
+  return v->vmo()->read_user(buffer, offset, buffer_size);
+}
+
+zx_status_t sys_vmo_write(zx_handle_t handle, UserInPtr<const void> buffer, uint64_t offset,
+                          size_t buffer_size) {
+  RefPtr<VmObjectDispatcher> v;
+  zx_status_t s = get_object(handle, ZX_RIGHT_WRITE, &v);
+  if (s != ZX_OK) return s;
+  if (!user_range_ok(buffer.addr(), buffer_size)) return ZX_ERR_INVALID_ARGS;
+  return v->vmo()->write_user(buffer, offset, buffer_size);
+}
+
+zx_status_t sys_vmo_get_size(zx_handle_t handle, UserOutPtr<uint64_t> size) {
+  RefPtr<VmObjectDispatcher> v;
+  zx_status_t s = get_object(handle, 0, &v);
+  if (s != ZX_OK) return s;
+  return size.copy_to_user(v->vmo()->size());
+}
+
+zx_status_t sys_vmo_set_size(zx_handle_t handle, uint64_t size) {
+  RefPtr<VmObjectDispatcher> v;
+  zx_rights_t rights;
+  zx_status_t s = get_object(handle, ZX_RIGHT_WRITE, &v, &rights);
+  if (s != ZX_OK) return s;
+  // A fixed-size object says so; a resizable one also needs ZX_RIGHT_RESIZE on the handle.
+  if (!v->vmo()->resizable()) return ZX_ERR_UNAVAILABLE;
+  if (!(rights & ZX_RIGHT_RESIZE)) return ZX_ERR_ACCESS_DENIED;
+  return v->vmo()->resize(size);
+}
+
+zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, uint64_t size,
+                             UserInOutPtr<void>, size_t) {
+  RefPtr<VmObjectDispatcher> v;
+  zx_rights_t rights;
+  zx_status_t s = get_object(handle, 0, &v, &rights);
+  if (s != ZX_OK) return s;
+  const RefPtr<VmObject>& vmo = v->vmo();
+  switch (op) {
+    case kOpCommit:
+    case kOpDecommit:
+    case kOpZero:
+      if (!(rights & ZX_RIGHT_WRITE)) return ZX_ERR_ACCESS_DENIED;
+      if (op == kOpCommit) return vmo->commit(offset, size);
+      if (op == kOpDecommit) return vmo->decommit(offset, size);
+      return vmo->zero(offset, size);
+    case kOpCacheSync:
+    case kOpCacheInvalidate:
+    case kOpCacheClean:
+    case kOpCacheCleanInvalidate:
+      // QEMU's harts are coherent: nothing to do but check the range and rights.
+      if (!(rights & (ZX_RIGHT_READ | ZX_RIGHT_WRITE))) return ZX_ERR_ACCESS_DENIED;
+      if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
+      return ZX_OK;
+    case kOpDontNeed:
+    case kOpAlwaysNeed:
+    case kOpPrefetch:
+      // Hints; meaningful once pages can be evicted (pager-backed objects).
+      if (!(rights & (ZX_RIGHT_READ | ZX_RIGHT_WRITE))) return ZX_ERR_ACCESS_DENIED;
+      if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
+      return ZX_OK;
+    case kOpLock:
+    case kOpUnlock:
+    case kOpTryLock:
+      return ZX_ERR_NOT_SUPPORTED;
+  }
+  return ZX_ERR_INVALID_ARGS;
+}
+
+zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t, uint64_t, uint64_t,
+                                 UserOutPtr<zx_handle_t>) {
+  RefPtr<VmObjectDispatcher> v;
+  zx_status_t s = get_object(handle, ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ, &v);
+  return s != ZX_OK ? s : ZX_ERR_NOT_SUPPORTED;
+}
+
+zx_status_t sys_vmo_replace_as_executable(zx_handle_t handle, zx_handle_t vmex,
+                                          UserOutPtr<zx_handle_t> out) {
+  // There is no resource model yet: any valid vmex handle, or none, is accepted.
+  if (vmex != ZX_HANDLE_INVALID) {
+    zx_status_t s = up()->handles().get(vmex, ZX_OBJ_TYPE_NONE, 0, nullptr);
+    if (s != ZX_OK) {
+      up()->handles().remove(handle);  // consumed even on failure, as in Zircon
+      return s;
+    }
+  }
+  RefPtr<Dispatcher> obj;
+  zx_rights_t rights;
+  zx_status_t s = up()->handles().remove(handle, &obj, &rights, /*transferring=*/true);
+  if (s != ZX_OK) return s;
+  if (obj->type() != ZX_OBJ_TYPE_VMO) {
+    obj->decrement_handle_count();
+    return ZX_ERR_WRONG_TYPE;
+  }
+  zx_handle_t h;
+  s = up()->handles().add(obj, rights | ZX_RIGHT_EXECUTE, &h, /*transferred=*/true);
+  if (s != ZX_OK) {
+    obj->decrement_handle_count();
+    return s;
+  }
+  s = out.copy_to_user(h);
+  if (s != ZX_OK) up()->handles().remove(h);
+  return s;
+}

@@ -1,0 +1,2 @@
+// false: exits with status 1.
+int main(int, char**) { return 1; }

@@ -1,0 +1,534 @@
+// usertests: checks the syscall API from userspace. Each test prints
+// "[utest] NAME PASS" or "[utest] NAME FAIL: why", then a summary line; the exit status is 0
+// iff every test passed. To add a test: write `void test_NAME()` using the CHECK macros and add
+// it to kTests at the bottom (docs/userspace.md).
+#include <launch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zircon/process.h>
+#include <zircon/syscalls.h>
+#include <zircon/syscalls/object.h>
+
+namespace {
+
+// ---- the harness ------------------------------------------------------------------------------
+char g_why[160];
+bool g_failed;
+
+void fail(int line, const char* what, long got, long want) {
+  if (g_failed) return;  // keep the first failure
+  g_failed = true;
+  snprintf(g_why, sizeof(g_why), "line %d: %s gave %ld, expected %ld", line, what, got, want);
+}
+
+// Checks a status (or any integer) against the expected value; returns from the test if not.
+#define CHECK_EQ(expr, want)                                       \
+  do {                                                             \
+    long got_ = static_cast<long>(expr);                           \
+    if (got_ != static_cast<long>(want))                           \
+      return fail(__LINE__, #expr, got_, static_cast<long>(want)); \
+  } while (0)
+#define CHECK_OK(expr) CHECK_EQ(expr, ZX_OK)
+#define CHECK(cond) CHECK_EQ(!!(cond), 1)
+
+constexpr size_t kPage = 4096;
+const uintptr_t kKernelAddr = 0xffffffc000000000ull;
+
+zx_rights_t rights_of(zx_handle_t h) {
+  zx_info_handle_basic_t info;
+  if (zx_object_get_info(h, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), nullptr, nullptr) != ZX_OK) {
+    return 0;
+  }
+  return info.rights;
+}
+
+zx_koid_t koid_of(zx_handle_t h) {
+  zx_info_handle_basic_t info;
+  if (zx_object_get_info(h, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), nullptr, nullptr) != ZX_OK) {
+    return ZX_KOID_INVALID;
+  }
+  return info.koid;
+}
+
+bool handle_valid(zx_handle_t h) {
+  return zx_object_get_info(h, ZX_INFO_HANDLE_VALID, nullptr, 0, nullptr, nullptr) == ZX_OK;
+}
+
+// ---- handles ----------------------------------------------------------------------------------
+void test_handle_close() {
+  CHECK_OK(zx_handle_close(ZX_HANDLE_INVALID));
+  CHECK_EQ(zx_handle_close(0x7ffffff3u), ZX_ERR_BAD_HANDLE);
+  zx_handle_t e;
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK(handle_valid(e));
+  CHECK_OK(zx_handle_close(e));
+  CHECK(!handle_valid(e));
+  CHECK_EQ(zx_handle_close(e), ZX_ERR_BAD_HANDLE);
+
+  zx_handle_t many[3] = {ZX_HANDLE_INVALID, ZX_HANDLE_INVALID, ZX_HANDLE_INVALID};
+  CHECK_OK(zx_event_create(0, &many[0]));
+  CHECK_OK(zx_event_create(0, &many[2]));
+  CHECK_OK(zx_handle_close_many(many, 3));
+  CHECK(!handle_valid(many[0]));
+  CHECK(!handle_valid(many[2]));
+}
+
+void test_handle_duplicate() {
+  zx_handle_t e, d, r, r2;
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_EQ(rights_of(e), ZX_DEFAULT_EVENT_RIGHTS);
+  CHECK_OK(zx_handle_duplicate(e, ZX_RIGHT_SAME_RIGHTS, &d));
+  CHECK(d != e);
+  CHECK_EQ(rights_of(d), ZX_DEFAULT_EVENT_RIGHTS);
+  CHECK_EQ(koid_of(d), koid_of(e));
+  // Fewer rights: allowed, and exactly those rights.
+  CHECK_OK(zx_handle_duplicate(e, ZX_RIGHT_WAIT | ZX_RIGHT_TRANSFER, &r));
+  CHECK_EQ(rights_of(r), ZX_RIGHT_WAIT | ZX_RIGHT_TRANSFER);
+  // A handle without ZX_RIGHT_DUPLICATE cannot be duplicated.
+  CHECK_EQ(zx_handle_duplicate(r, ZX_RIGHT_SAME_RIGHTS, &r2), ZX_ERR_ACCESS_DENIED);
+  // Rights cannot grow.
+  CHECK_OK(zx_handle_duplicate(e, ZX_RIGHT_DUPLICATE | ZX_RIGHT_WAIT, &r2));
+  zx_handle_t r3;
+  CHECK_EQ(zx_handle_duplicate(r2, ZX_RIGHT_DUPLICATE | ZX_RIGHT_SIGNAL, &r3), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_handle_duplicate(0x7ffffff3u, ZX_RIGHT_SAME_RIGHTS, &r3), ZX_ERR_BAD_HANDLE);
+  // The original survives closing a duplicate.
+  CHECK_OK(zx_handle_close(d));
+  CHECK(handle_valid(e));
+  zx_handle_t all[3] = {e, r, r2};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+void test_handle_replace() {
+  zx_handle_t e, n;
+  CHECK_OK(zx_event_create(0, &e));
+  zx_koid_t koid = koid_of(e);
+  CHECK_OK(zx_handle_replace(e, ZX_RIGHT_WAIT | ZX_RIGHT_DUPLICATE, &n));
+  CHECK_EQ(rights_of(n), ZX_RIGHT_WAIT | ZX_RIGHT_DUPLICATE);
+  CHECK_EQ(koid_of(n), koid);
+  if (n != e) CHECK(!handle_valid(e));
+  // Asking for more rights fails, and the handle is gone even so.
+  zx_handle_t m;
+  CHECK_EQ(zx_handle_replace(n, ZX_RIGHT_WAIT | ZX_RIGHT_SIGNAL, &m), ZX_ERR_INVALID_ARGS);
+  CHECK(!handle_valid(n));
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_OK(zx_handle_replace(e, ZX_RIGHT_SAME_RIGHTS, &n));
+  CHECK_EQ(rights_of(n), ZX_DEFAULT_EVENT_RIGHTS);
+  CHECK_OK(zx_handle_close(n));
+}
+
+// ---- VMOs -------------------------------------------------------------------------------------
+void test_vmo() {
+  zx_handle_t vmo, e;
+  CHECK_EQ(zx_vmo_create(kPage, 1u << 31, &vmo), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmo_create(10000, 0, &vmo));
+  uint64_t size = 0;
+  CHECK_OK(zx_vmo_get_size(vmo, &size));
+  CHECK_EQ(size, 3 * kPage);
+
+  char buf[64];
+  CHECK_OK(zx_vmo_read(vmo, buf, 5000, sizeof(buf)));
+  for (char c : buf) CHECK_EQ(c, 0);  // zero-filled
+  static const char kMsg[] = "hello, vmo";
+  CHECK_OK(zx_vmo_write(vmo, kMsg, kPage - 3, sizeof(kMsg)));  // crosses a page boundary
+  memset(buf, 'x', sizeof(buf));
+  CHECK_OK(zx_vmo_read(vmo, buf, kPage - 3, sizeof(kMsg)));
+  CHECK_EQ(memcmp(buf, kMsg, sizeof(kMsg)), 0);
+  CHECK_EQ(zx_vmo_read(vmo, buf, 3 * kPage - 8, 16), ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(zx_vmo_write(vmo, buf, 3 * kPage, 1), ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(zx_vmo_read(vmo, buf, UINT64_MAX - 4, 16), ZX_ERR_OUT_OF_RANGE);
+  CHECK_OK(zx_vmo_read(vmo, buf, 3 * kPage, 0));
+  CHECK_EQ(zx_vmo_set_size(vmo, kPage), ZX_ERR_UNAVAILABLE);  // not resizable
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_EQ(zx_vmo_get_size(e, &size), ZX_ERR_WRONG_TYPE);
+  CHECK_OK(zx_handle_close(e));
+  CHECK_OK(zx_handle_close(vmo));
+
+  CHECK_OK(zx_vmo_create(kPage, ZX_VMO_RESIZABLE, &vmo));
+  CHECK(rights_of(vmo) & ZX_RIGHT_RESIZE);
+  CHECK_OK(zx_vmo_write(vmo, kMsg, 100, sizeof(kMsg)));
+  CHECK_OK(zx_vmo_set_size(vmo, 4 * kPage + 1));
+  CHECK_OK(zx_vmo_get_size(vmo, &size));
+  CHECK_EQ(size, 5 * kPage);
+  CHECK_OK(zx_vmo_write(vmo, kMsg, 4 * kPage, sizeof(kMsg)));
+  CHECK_OK(zx_vmo_set_size(vmo, 103));  // keeps "hel", zeroes the rest of the page
+  CHECK_OK(zx_vmo_get_size(vmo, &size));
+  CHECK_EQ(size, kPage);
+  CHECK_OK(zx_vmo_read(vmo, buf, 100, 8));
+  CHECK_EQ(memcmp(buf, "hel\0\0\0\0\0", 8), 0);
+  CHECK_EQ(zx_vmo_read(vmo, buf, kPage, 1), ZX_ERR_OUT_OF_RANGE);
+  // Without ZX_RIGHT_RESIZE (or WRITE) the size is fixed.
+  zx_handle_t ro;
+  CHECK_OK(zx_handle_duplicate(vmo, ZX_RIGHT_READ | ZX_RIGHT_WRITE, &ro));
+  CHECK_EQ(zx_vmo_set_size(ro, 2 * kPage), ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_handle_close(ro));
+  CHECK_OK(zx_handle_duplicate(vmo, ZX_RIGHT_READ, &ro));
+  CHECK_EQ(zx_vmo_write(ro, kMsg, 0, 1), ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_handle_close(ro));
+  CHECK_OK(zx_handle_close(vmo));
+}
+
+// ---- VMARs ------------------------------------------------------------------------------------
+void test_vmar_map() {
+  zx_handle_t root = zx_vmar_root_self();
+  zx_handle_t vmo;
+  CHECK_OK(zx_vmo_create(2 * kPage, 0, &vmo));
+  zx_vaddr_t addr = 0;
+  const zx_vm_option_t rw = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE;
+  CHECK_EQ(zx_vmar_map(root, rw, 0, vmo, 0, 0, &addr), ZX_ERR_INVALID_ARGS);          // len 0
+  CHECK_EQ(zx_vmar_map(root, rw, 0, vmo, 100, kPage, &addr), ZX_ERR_INVALID_ARGS);    // vmo_offset
+  CHECK_EQ(zx_vmar_map(root, rw, kPage, vmo, 0, kPage, &addr), ZX_ERR_INVALID_ARGS);  // no SPECIFIC
+  CHECK_EQ(zx_vmar_map(root, ZX_VM_PERM_WRITE, 0, vmo, 0, kPage, &addr), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmar_map(root, ZX_VM_PERM_READ | ZX_VM_PERM_EXECUTE, 0, vmo, 0, kPage, &addr),
+           ZX_ERR_ACCESS_DENIED);  // a plain VMO has no ZX_RIGHT_EXECUTE
+  CHECK_OK(zx_vmar_map(root, rw, 0, vmo, 0, 2 * kPage, &addr));
+  CHECK(addr != 0 && addr % kPage == 0);
+  CHECK_OK(zx_handle_close(vmo));  // the mapping keeps the VMO alive
+  auto* p = reinterpret_cast<volatile char*>(addr);
+  p[0] = 'a';
+  p[kPage + 7] = 'b';
+  CHECK_EQ(p[0], 'a');
+  CHECK_EQ(p[kPage + 7], 'b');
+
+  CHECK_EQ(zx_vmar_protect(root, ZX_VM_PERM_READ, addr + 1, kPage), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmar_protect(root, ZX_VM_PERM_READ, addr, 0), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmar_protect(root, ZX_VM_PERM_WRITE, addr, kPage), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmar_protect(root, ZX_VM_PERM_READ, addr, kPage));
+  CHECK_EQ(p[0], 'a');  // still readable
+  CHECK_OK(zx_vmar_protect(root, rw, addr, kPage));
+  p[1] = 'c';
+  CHECK_EQ(zx_vmar_unmap(root, addr + 1, kPage), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmar_unmap(root, addr, 0), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmar_unmap(root, addr, 2 * kPage));
+  CHECK_EQ(zx_vmar_unmap(root, addr, 2 * kPage), ZX_ERR_NOT_FOUND);
+  CHECK_EQ(zx_vmar_protect(root, ZX_VM_PERM_READ, addr, kPage), ZX_ERR_NOT_FOUND);
+}
+
+void test_vmar_specific() {
+  zx_handle_t root = zx_vmar_root_self();
+  zx_handle_t sub, vmo;
+  zx_vaddr_t base, addr;
+  CHECK_EQ(zx_vmar_allocate(root, ZX_VM_CAN_MAP_READ, 0, kPage + 1, &sub, &base),
+           ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmar_allocate(root, ZX_VM_CAN_MAP_READ | ZX_VM_CAN_MAP_WRITE | ZX_VM_CAN_MAP_SPECIFIC,
+                            0, 4 * kPage, &sub, &base));
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &vmo));
+  const zx_vm_option_t rw = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE;
+  CHECK_OK(zx_vmar_map(sub, rw | ZX_VM_SPECIFIC, kPage, vmo, 0, 2 * kPage, &addr));
+  CHECK_EQ(addr, base + kPage);
+  CHECK_EQ(zx_vmar_map(sub, rw | ZX_VM_SPECIFIC, 2 * kPage, vmo, 0, kPage, &addr),
+           ZX_ERR_ALREADY_EXISTS);
+  CHECK_EQ(zx_vmar_map(sub, rw | ZX_VM_SPECIFIC, 4 * kPage, vmo, 0, kPage, &addr),
+           ZX_ERR_INVALID_ARGS);  // past the end of the region
+  CHECK_EQ(zx_vmar_map(sub, rw | ZX_VM_SPECIFIC, kPage + 8, vmo, 0, kPage, &addr),
+           ZX_ERR_INVALID_ARGS);  // unaligned
+  CHECK_EQ(zx_vmar_map(sub, rw | ZX_VM_PERM_EXECUTE, 0, vmo, 0, kPage, &addr),
+           ZX_ERR_ACCESS_DENIED);  // the region cannot hold executable mappings
+  // Unmapping the middle page splits the mapping; the other page stays usable.
+  CHECK_OK(zx_vmar_unmap(sub, base + kPage, kPage));
+  auto* p = reinterpret_cast<volatile char*>(base + 2 * kPage);
+  p[0] = 'z';
+  char c;
+  CHECK_OK(zx_vmo_read(vmo, &c, kPage, 1));
+  CHECK_EQ(c, 'z');
+  CHECK_OK(zx_vmar_destroy(sub));
+  CHECK_EQ(zx_vmar_map(sub, rw, 0, vmo, 0, kPage, &addr), ZX_ERR_BAD_STATE);
+  zx_handle_t both[2] = {sub, vmo};
+  CHECK_OK(zx_handle_close_many(both, 2));
+}
+
+// ---- events and waiting -------------------------------------------------------------------------
+void test_event_wait() {
+  zx_handle_t e;
+  CHECK_EQ(zx_event_create(1, &e), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_event_create(0, &e));
+  zx_signals_t observed = ~0u;
+  zx_time_t start = zx_clock_get_monotonic();
+  CHECK_EQ(zx_object_wait_one(e, ZX_EVENT_SIGNALED, zx_deadline_after(ZX_MSEC(20)), &observed),
+           ZX_ERR_TIMED_OUT);
+  CHECK(zx_clock_get_monotonic() - start >= ZX_MSEC(20));
+  CHECK_EQ(observed & ZX_EVENT_SIGNALED, 0);
+  CHECK_EQ(zx_object_wait_one(e, ZX_EVENT_SIGNALED, 0, &observed), ZX_ERR_TIMED_OUT);  // a poll
+
+  CHECK_OK(zx_object_signal(e, 0, ZX_EVENT_SIGNALED | ZX_USER_SIGNAL_3));
+  CHECK_OK(zx_object_wait_one(e, ZX_EVENT_SIGNALED, ZX_TIME_INFINITE, &observed));
+  CHECK_EQ(observed, ZX_EVENT_SIGNALED | ZX_USER_SIGNAL_3);
+  CHECK_OK(zx_object_signal(e, ZX_EVENT_SIGNALED, 0));
+  CHECK_OK(zx_object_wait_one(e, ZX_USER_SIGNAL_3 | ZX_EVENT_SIGNALED, 0, &observed));
+  CHECK_EQ(observed, ZX_USER_SIGNAL_3);
+  CHECK_EQ(zx_object_signal(e, 0, __ZX_OBJECT_READABLE), ZX_ERR_INVALID_ARGS);
+
+  zx_handle_t nosig;
+  CHECK_OK(zx_handle_duplicate(e, ZX_RIGHT_WAIT, &nosig));
+  CHECK_EQ(zx_object_signal(nosig, 0, ZX_USER_SIGNAL_0), ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_handle_close(nosig));
+  CHECK_OK(zx_handle_duplicate(e, ZX_RIGHT_SIGNAL, &nosig));
+  CHECK_EQ(zx_object_wait_one(nosig, ZX_EVENT_SIGNALED, 0, &observed), ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_handle_close(nosig));
+  CHECK_EQ(zx_object_wait_one(0x7ffffff3u, ZX_EVENT_SIGNALED, 0, &observed), ZX_ERR_BAD_HANDLE);
+  CHECK_OK(zx_handle_close(e));
+}
+
+void test_clock_sleep() {
+  zx_time_t t0 = zx_clock_get_monotonic();
+  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(10))));
+  zx_time_t t1 = zx_clock_get_monotonic();
+  CHECK(t1 - t0 >= ZX_MSEC(10));
+  CHECK(t1 - t0 < ZX_SEC(5));
+  CHECK_OK(zx_nanosleep(0));  // a past deadline returns at once
+}
+
+// ---- channels ---------------------------------------------------------------------------------
+void test_channel() {
+  zx_handle_t a, b, e, got[2];
+  CHECK_EQ(zx_channel_create(1, &a, &b), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  CHECK_OK(zx_event_create(0, &e));
+  zx_koid_t ekoid = koid_of(e);
+  char buf[16];
+  uint32_t nb = 0, nh = 0;
+  CHECK_EQ(zx_channel_read(b, 0, buf, got, sizeof(buf), 2, &nb, &nh), ZX_ERR_SHOULD_WAIT);
+  zx_signals_t observed;
+  CHECK_EQ(zx_object_wait_one(b, ZX_CHANNEL_READABLE, 0, &observed), ZX_ERR_TIMED_OUT);
+
+  CHECK_OK(zx_channel_write(a, 0, "hello", 5, &e, 1));
+  CHECK(!handle_valid(e));  // moved into the message
+  CHECK_OK(zx_object_wait_one(b, ZX_CHANNEL_READABLE, 0, &observed));
+  // Too small: nothing is taken, and the needed sizes come back.
+  CHECK_EQ(zx_channel_read(b, 0, buf, got, 2, 1, &nb, &nh), ZX_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(nb, 5);
+  CHECK_EQ(nh, 1);
+  CHECK_EQ(zx_channel_read(b, 0, buf, got, sizeof(buf), 0, &nb, &nh), ZX_ERR_BUFFER_TOO_SMALL);
+  CHECK_OK(zx_channel_read(b, 0, buf, got, sizeof(buf), 2, &nb, &nh));
+  CHECK_EQ(nb, 5);
+  CHECK_EQ(nh, 1);
+  CHECK_EQ(memcmp(buf, "hello", 5), 0);
+  CHECK_EQ(koid_of(got[0]), ekoid);
+  CHECK_OK(zx_handle_close(got[0]));
+
+  // Messages arrive in order, both directions.
+  CHECK_OK(zx_channel_write(a, 0, "1", 1, nullptr, 0));
+  CHECK_OK(zx_channel_write(a, 0, "22", 2, nullptr, 0));
+  CHECK_OK(zx_channel_write(b, 0, "333", 3, nullptr, 0));
+  CHECK_OK(zx_channel_read(b, 0, buf, nullptr, sizeof(buf), 0, &nb, &nh));
+  CHECK_EQ(nb, 1);
+  CHECK_OK(zx_channel_read(b, 0, buf, nullptr, sizeof(buf), 0, &nb, &nh));
+  CHECK_EQ(nb, 2);
+  CHECK_OK(zx_channel_read(a, 0, buf, nullptr, sizeof(buf), 0, &nb, &nh));
+  CHECK_EQ(nb, 3);
+
+  // A channel cannot carry its own endpoint; a handle must not appear twice.
+  CHECK_EQ(zx_channel_write(a, 0, "x", 1, &a, 1), ZX_ERR_NOT_SUPPORTED);
+  zx_handle_close(a);  // the failed write may have consumed it already
+  CHECK_OK(zx_handle_close(b));
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  CHECK_OK(zx_event_create(0, &e));
+  zx_handle_t twice[2] = {e, e};
+  CHECK_EQ(zx_channel_write(a, 0, "x", 1, twice, 2), ZX_ERR_INVALID_ARGS);
+  zx_handle_close(e);  // may already be gone
+
+  // Queued messages survive the writer closing; then reads report PEER_CLOSED.
+  CHECK_OK(zx_channel_write(a, 0, "bye", 3, nullptr, 0));
+  CHECK_OK(zx_handle_close(a));
+  CHECK_OK(zx_object_wait_one(b, ZX_CHANNEL_PEER_CLOSED, 0, &observed));
+  CHECK(observed & ZX_CHANNEL_READABLE);
+  CHECK_OK(zx_channel_read(b, 0, buf, nullptr, sizeof(buf), 0, &nb, &nh));
+  CHECK_EQ(nb, 3);
+  CHECK_EQ(zx_channel_read(b, 0, buf, nullptr, sizeof(buf), 0, &nb, &nh), ZX_ERR_PEER_CLOSED);
+  CHECK_EQ(zx_channel_write(b, 0, "x", 1, nullptr, 0), ZX_ERR_PEER_CLOSED);
+  CHECK_OK(zx_handle_close(b));
+}
+
+// ---- bad user pointers --------------------------------------------------------------------------
+void test_bad_pointers() {
+  auto* kernel_ptr = reinterpret_cast<void*>(kKernelAddr);
+  zx_handle_t vmo, a, b;
+  CHECK_OK(zx_vmo_create(kPage, 0, &vmo));
+  CHECK_EQ(zx_vmo_get_size(vmo, nullptr), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_get_size(vmo, static_cast<uint64_t*>(kernel_ptr)), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_event_create(0, nullptr), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_event_create(0, static_cast<zx_handle_t*>(kernel_ptr)), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_debug_write(static_cast<const char*>(kernel_ptr), 4), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_debug_write(nullptr, 4), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_read(vmo, kernel_ptr, 0, 16), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_write(vmo, kernel_ptr, 0, 16), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_read(vmo, nullptr, 0, 16), ZX_ERR_INVALID_ARGS);
+  // A range that wraps around the address space.
+  CHECK_EQ(zx_vmo_read(vmo, reinterpret_cast<void*>(~uintptr_t{0} - 7), 0, 16),
+           ZX_ERR_INVALID_ARGS);
+
+  // An address that was mapped and is not any more.
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo, 0, kPage,
+                       &addr));
+  auto* page = reinterpret_cast<char*>(addr);
+  // Unaligned but valid: user copies take any alignment.
+  CHECK_OK(zx_vmo_get_size(vmo, reinterpret_cast<uint64_t*>(page + 3)));
+  uint64_t size;
+  memcpy(&size, page + 3, sizeof(size));
+  CHECK_EQ(size, kPage);
+  // The same pointer once the page is unmapped.
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kPage));
+  CHECK_EQ(zx_vmo_get_size(vmo, reinterpret_cast<uint64_t*>(page + 3)), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_write(vmo, page, 0, 8), ZX_ERR_INVALID_ARGS);
+
+  CHECK_EQ(zx_channel_create(0, nullptr, &b), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  CHECK_EQ(zx_channel_write(a, 0, kernel_ptr, 4, nullptr, 0), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_channel_write(a, 0, "x", 1, static_cast<zx_handle_t*>(kernel_ptr), 1),
+           ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_channel_write(a, 0, "ok", 2, nullptr, 0));
+  uint32_t nb;
+  CHECK_EQ(zx_channel_read(b, 0, kernel_ptr, nullptr, 16, 0, &nb, nullptr), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_object_get_info(vmo, ZX_INFO_HANDLE_BASIC, kernel_ptr, sizeof(zx_info_handle_basic_t),
+                              nullptr, nullptr),
+           ZX_ERR_INVALID_ARGS);
+  zx_handle_t all[3] = {vmo, a, b};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+// ---- processes --------------------------------------------------------------------------------
+// Runs a boot-image program to completion; returns its exit code, or a status on failure.
+zx_status_t run(const char* name, int argc, const char* const* argv, int64_t* code,
+                zx_info_process_t* info) {
+  zx_handle_t proc;
+  zx_status_t s = launch(name, argc, argv, nullptr, nullptr, 0, &proc);
+  if (s != ZX_OK) return s;
+  s = wait_process(proc, code);
+  if (s == ZX_OK) {
+    s = zx_object_get_info(proc, ZX_INFO_PROCESS, info, sizeof(*info), nullptr, nullptr);
+  }
+  zx_handle_close(proc);
+  return s;
+}
+
+void test_process_exit_codes() {
+  int64_t code = -99;
+  zx_info_process_t info;
+  const char* t[] = {"true"};
+  CHECK_OK(run("true", 1, t, &code, &info));
+  CHECK_EQ(code, 0);
+  CHECK_EQ(info.flags & (ZX_INFO_PROCESS_FLAG_STARTED | ZX_INFO_PROCESS_FLAG_EXITED),
+           ZX_INFO_PROCESS_FLAG_STARTED | ZX_INFO_PROCESS_FLAG_EXITED);
+  const char* f[] = {"false"};
+  CHECK_OK(run("false", 1, f, &code, &info));
+  CHECK_EQ(code, 1);
+  const char* s[] = {"sleep", "oops"};
+  CHECK_OK(run("sleep", 2, s, &code, &info));
+  CHECK_EQ(code, 2);  // a usage error: argv reached the child
+  CHECK_EQ(launch("no-such-program", 0, nullptr, nullptr, nullptr, 0, nullptr), ZX_ERR_NOT_FOUND);
+}
+
+void test_process_kill() {
+  const char* argv[] = {"sleep", "100000"};
+  zx_handle_t proc;
+  CHECK_OK(launch("sleep", 2, argv, nullptr, nullptr, 0, &proc));
+  zx_signals_t observed;
+  CHECK_EQ(
+      zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, zx_deadline_after(ZX_MSEC(20)), &observed),
+      ZX_ERR_TIMED_OUT);
+  CHECK_OK(zx_task_kill(proc));
+  int64_t code = 0;
+  CHECK_OK(wait_process(proc, &code));
+  CHECK_EQ(code, ZX_TASK_RETCODE_SYSCALL_KILL);
+  CHECK_OK(zx_handle_close(proc));
+}
+
+void test_process_create_errors() {
+  zx_handle_t proc, vmar, thread, e;
+  CHECK_EQ(zx_process_create(ZX_HANDLE_INVALID, "p", 1, 1, &proc, &vmar), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_process_create(ZX_HANDLE_INVALID, "p", 1, 0, &proc, &vmar));
+  CHECK_OK(zx_thread_create(proc, "t", 1, 0, &thread));
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_EQ(zx_process_start(e, thread, 0x1000000, 0x2000000, ZX_HANDLE_INVALID, 0),
+           ZX_ERR_WRONG_TYPE);
+  CHECK_EQ(zx_process_start(proc, e, 0x1000000, 0x2000000, ZX_HANDLE_INVALID, 0),
+           ZX_ERR_WRONG_TYPE);
+  CHECK_EQ(zx_process_start(proc, thread, kKernelAddr, 0x2000000, ZX_HANDLE_INVALID, 0),
+           ZX_ERR_INVALID_ARGS);
+  // A thread of another process cannot start this one.
+  zx_handle_t self_thread = zx_thread_self();
+  if (self_thread != ZX_HANDLE_INVALID) {
+    zx_status_t s = zx_process_start(proc, self_thread, 0x1000000, 0x2000000, ZX_HANDLE_INVALID, 0);
+    CHECK(s == ZX_ERR_ACCESS_DENIED || s == ZX_ERR_BAD_STATE);  // foreign thread, or running
+  }
+  zx_handle_t all[4] = {proc, vmar, thread, e};
+  CHECK_OK(zx_handle_close_many(all, 4));
+}
+
+// ---- the C library ----------------------------------------------------------------------------
+void test_libc_heap() {
+  char* small[64];
+  for (int i = 0; i < 64; i++) {
+    small[i] = static_cast<char*>(malloc(static_cast<size_t>(i) * 37 + 1));
+    CHECK(small[i] != nullptr);
+    CHECK_EQ(reinterpret_cast<uintptr_t>(small[i]) % 16, 0);
+    memset(small[i], i, static_cast<size_t>(i) * 37 + 1);
+  }
+  for (int i = 0; i < 64; i++) {
+    CHECK_EQ(small[i][i * 37], static_cast<char>(i));
+    free(small[i]);
+  }
+  char* big = static_cast<char*>(malloc(100000));
+  CHECK(big != nullptr);
+  big[0] = 1;
+  big[99999] = 2;
+  big = static_cast<char*>(realloc(big, 300000));
+  CHECK(big != nullptr);
+  CHECK_EQ(big[0] + big[99999], 3);
+  free(big);
+  int* z = static_cast<int*>(calloc(1000, sizeof(int)));
+  CHECK(z != nullptr);
+  for (int i = 0; i < 1000; i++) CHECK_EQ(z[i], 0);
+  free(z);
+  CHECK(calloc(SIZE_MAX / 2, 4) == nullptr);
+  char buf[32];
+  CHECK_EQ(snprintf(buf, sizeof(buf), "%d-%s-%04x", -5, "ab", 0x2a), 10);
+  CHECK_EQ(strcmp(buf, "-5-ab-002a"), 0);
+  CHECK_EQ(strtol("-0x10", nullptr, 0), -16);
+  CHECK_EQ(atoi("  42z"), 42);
+}
+
+struct Test {
+  const char* name;
+  void (*fn)();
+};
+
+const Test kTests[] = {
+    {"handle_close", test_handle_close},
+    {"handle_duplicate", test_handle_duplicate},
+    {"handle_replace", test_handle_replace},
+    {"vmo", test_vmo},
+    {"vmar_map", test_vmar_map},
+    {"vmar_specific", test_vmar_specific},
+    {"event_wait", test_event_wait},
+    {"clock_sleep", test_clock_sleep},
+    {"channel", test_channel},
+    {"bad_pointers", test_bad_pointers},
+    {"process_exit_codes", test_process_exit_codes},
+    {"process_kill", test_process_kill},
+    {"process_create_errors", test_process_create_errors},
+    {"libc_heap", test_libc_heap},
+};
+
+}  // namespace
+
+// usertests [PREFIX]: runs the tests whose names start with PREFIX (all by default).
+int main(int argc, char** argv) {
+  const char* prefix = argc > 1 ? argv[1] : "";
+  int passed = 0, failed = 0;
+  for (const Test& t : kTests) {
+    if (strncmp(t.name, prefix, strlen(prefix)) != 0) continue;
+    g_failed = false;
+    t.fn();
+    if (g_failed) {
+      printf("[utest] %s FAIL: %s\n", t.name, g_why);
+      failed++;
+    } else {
+      printf("[utest] %s PASS\n", t.name);
+      passed++;
+    }
+  }
+  printf("[utest] summary: %d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,210 @@
+// The launcher: loads a boot-image program into a new process and starts it with the
+// bootstrap message of docs/userspace.md.
+//
+// kernel/lib/elf.h must come first: it includes kernel/status.h, whose constexpr ZX_* names
+// would collide with the macros of <zircon/errors.h> if those were defined before it.
+#include "kernel/lib/elf.h"
+// clang-format off
+#include <bootfs.h>
+#include <launch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zircon/process.h>
+#include <zircon/processargs.h>
+#include <zircon/syscalls.h>
+#include <zx/handle.h>
+// clang-format on
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+constexpr size_t kStackSize = 64 * 1024;
+constexpr size_t kGuardSize = kPage;
+constexpr uint32_t kBaseHandles = 4;  // PROC_SELF, THREAD_SELF, VMAR_ROOT, VMO_BOOTFS
+constexpr uint32_t kMaxHandles = 64;  // per channel message
+constexpr uint32_t kMaxExtra = kMaxHandles - kBaseHandles;
+constexpr size_t kMaxMessage = 65536;
+
+uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
+uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+
+// Frees a malloc'd buffer at scope exit.
+struct Buffer {
+  Buffer() = default;
+  explicit Buffer(size_t n) : p(static_cast<uint8_t*>(malloc(n))) {}
+  ~Buffer() { free(p); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  uint8_t* p = nullptr;
+};
+
+// Maps one segment at its link address: a fresh VMO covering the segment's pages holds the file
+// bytes at the segment's in-page offset; the rest (including .bss) stays zero.
+zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, const uint8_t* file,
+                        const ElfSegment& seg) {
+  uint64_t start = page_down(seg.vaddr);
+  uint64_t len = page_up(seg.vaddr + seg.memsz) - start;
+  if (start < vmar_base) return ZX_ERR_OUT_OF_RANGE;
+  zx::handle vmo;
+  zx_status_t s = zx_vmo_create(len, 0, vmo.reset_and_get_address());
+  if (s != ZX_OK) return s;
+  if (seg.filesz > 0) {
+    s = zx_vmo_write(vmo.get(), file + seg.offset, seg.vaddr - start, seg.filesz);
+    if (s != ZX_OK) return s;
+  }
+  zx_vm_option_t perms = ZX_VM_PERM_READ;  // W and X both need R
+  if (seg.flags & kElfW) perms |= ZX_VM_PERM_WRITE;
+  if (seg.flags & kElfX) {
+    perms |= ZX_VM_PERM_EXECUTE;
+    zx_handle_t exec;
+    s = zx_vmo_replace_as_executable(vmo.release(), ZX_HANDLE_INVALID, &exec);
+    if (s != ZX_OK) return s;
+    vmo.reset(exec);
+  }
+  zx_vaddr_t addr;
+  return zx_vmar_map(vmar, perms | ZX_VM_SPECIFIC, start - vmar_base, vmo.get(), 0, len, &addr);
+}
+
+// Loads the ELF file bytes into the process's root VMAR; returns the entry point.
+zx_status_t load_elf(zx_handle_t vmar, const uint8_t* file, uint64_t size, zx_vaddr_t* entry) {
+  zx_info_vmar_t info;
+  zx_status_t s = zx_object_get_info(vmar, ZX_INFO_VMAR, &info, sizeof(info), nullptr, nullptr);
+  if (s != ZX_OK) return s;
+  ElfImage image;
+  s = elf_parse(file, size, info.base + info.len, &image);
+  if (s != ZX_OK) return s;
+  if (image.is_pie) return ZX_ERR_NOT_SUPPORTED;  // programs are linked at a fixed address
+  for (int i = 0; i < image.nsegments; i++) {
+    s = map_segment(vmar, info.base, file, image.segments[i]);
+    if (s != ZX_OK) return s;
+  }
+  *entry = image.entry;
+  return ZX_OK;
+}
+
+// Maps a stack with an unmapped guard page below it; returns the initial sp.
+zx_status_t map_stack(zx_handle_t vmar, zx_vaddr_t* sp) {
+  zx::handle region;
+  zx_vaddr_t region_base;
+  zx_status_t s =
+      zx_vmar_allocate(vmar, ZX_VM_CAN_MAP_READ | ZX_VM_CAN_MAP_WRITE | ZX_VM_CAN_MAP_SPECIFIC, 0,
+                       kGuardSize + kStackSize, region.reset_and_get_address(), &region_base);
+  if (s != ZX_OK) return s;
+  zx::handle vmo;
+  if ((s = zx_vmo_create(kStackSize, 0, vmo.reset_and_get_address())) != ZX_OK) return s;
+  zx_vaddr_t stack_base;
+  s = zx_vmar_map(region.get(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_SPECIFIC, kGuardSize,
+                  vmo.get(), 0, kStackSize, &stack_base);
+  if (s != ZX_OK) return s;
+  *sp = stack_base + kStackSize;  // page-aligned, so 16-byte aligned
+  return ZX_OK;
+}
+
+// Reads the program's bytes out of the boot image into a fresh buffer.
+zx_status_t read_program(const char* name, Buffer* out, uint64_t* size) {
+  zx_handle_t bootfs = bootfs_vmo();
+  if (bootfs == ZX_HANDLE_INVALID) return ZX_ERR_UNAVAILABLE;
+  bootfs_entry_t e;
+  zx_status_t s = bootfs_find(bootfs, name, &e);
+  if (s != ZX_OK) return s;
+  out->p = static_cast<uint8_t*>(malloc(e.size == 0 ? 1 : e.size));
+  if (out->p == nullptr) return ZX_ERR_NO_MEMORY;
+  *size = e.size;
+  return zx_vmo_read(bootfs, out->p, e.offset, e.size);
+}
+
+}  // namespace
+
+extern "C" zx_status_t launch(const char* name, int argc, const char* const* argv,
+                              zx_handle_t* extra_handles, const uint32_t* extra_info,
+                              uint32_t n_extra, zx_handle_t* process_out) {
+  // Take ownership of the extra handles first, so every failure path closes them.
+  if (n_extra > kMaxExtra) {
+    zx_handle_close_many(extra_handles, n_extra);
+    return ZX_ERR_OUT_OF_RANGE;
+  }
+  zx::handle extras[kMaxExtra];
+  for (uint32_t i = 0; i < n_extra; i++) extras[i].reset(extra_handles[i]);
+  if (name == nullptr || argc < 0 || (argc > 0 && argv == nullptr)) return ZX_ERR_INVALID_ARGS;
+
+  Buffer file;
+  uint64_t file_size = 0;
+  zx_status_t s = read_program(name, &file, &file_size);
+  if (s != ZX_OK) return s;
+
+  zx::handle proc, vmar, thread;
+  s = zx_process_create(zx_job_default(), name, strlen(name), 0, proc.reset_and_get_address(),
+                        vmar.reset_and_get_address());
+  if (s != ZX_OK) return s;
+  zx_vaddr_t entry = 0, sp = 0;
+  if ((s = load_elf(vmar.get(), file.p, file_size, &entry)) != ZX_OK) return s;
+  if ((s = map_stack(vmar.get(), &sp)) != ZX_OK) return s;
+  static const char kThreadName[] = "initial-thread";
+  s = zx_thread_create(proc.get(), kThreadName, sizeof(kThreadName) - 1, 0,
+                       thread.reset_and_get_address());
+  if (s != ZX_OK) return s;
+
+  // The bootstrap message: header, handle info, argv strings.
+  size_t args_bytes = 0;
+  for (int i = 0; i < argc; i++) args_bytes += strlen(argv[i]) + 1;
+  uint32_t nhandles = kBaseHandles + n_extra;
+  size_t info_off = sizeof(zx_proc_args_t);
+  size_t args_off = info_off + 4 * nhandles;
+  size_t msg_size = args_off + args_bytes;
+  if (msg_size > kMaxMessage) return ZX_ERR_OUT_OF_RANGE;
+  Buffer msg(msg_size);
+  if (msg.p == nullptr) return ZX_ERR_NO_MEMORY;
+  zx_proc_args_t header = {ZX_PROCARGS_PROTOCOL,
+                           ZX_PROCARGS_VERSION,
+                           static_cast<uint32_t>(info_off),
+                           static_cast<uint32_t>(args_off),
+                           static_cast<uint32_t>(argc),
+                           0,
+                           0};
+  memcpy(msg.p, &header, sizeof(header));
+  uint32_t info[kMaxHandles] = {PA_PROC_SELF, PA_THREAD_SELF, PA_VMAR_ROOT, PA_VMO_BOOTFS};
+  for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_info[i];
+  memcpy(msg.p + info_off, info, 4 * nhandles);
+  char* p = reinterpret_cast<char*>(msg.p + args_off);
+  for (int i = 0; i < argc; i++) {
+    size_t n = strlen(argv[i]) + 1;
+    memcpy(p, argv[i], n);
+    p += n;
+  }
+
+  zx::handle proc_dup, thread_dup, bootfs_dup, ch0, ch1;
+  if ((s = zx_handle_duplicate(proc.get(), ZX_RIGHT_SAME_RIGHTS,
+                               proc_dup.reset_and_get_address())) != ZX_OK ||
+      (s = zx_handle_duplicate(thread.get(), ZX_RIGHT_SAME_RIGHTS,
+                               thread_dup.reset_and_get_address())) != ZX_OK ||
+      (s = zx_handle_duplicate(bootfs_vmo(), ZX_RIGHT_SAME_RIGHTS,
+                               bootfs_dup.reset_and_get_address())) != ZX_OK ||
+      (s = zx_channel_create(0, ch0.reset_and_get_address(), ch1.reset_and_get_address())) !=
+          ZX_OK) {
+    return s;
+  }
+  // The write moves every handle, even when it fails, so release them all before it.
+  zx_handle_t handles[kMaxHandles] = {proc_dup.release(), thread_dup.release(), vmar.release(),
+                                      bootfs_dup.release()};
+  for (uint32_t i = 0; i < n_extra; i++) handles[kBaseHandles + i] = extras[i].release();
+  s = zx_channel_write(ch0.get(), 0, msg.p, static_cast<uint32_t>(msg_size), handles, nhandles);
+  if (s != ZX_OK) return s;
+  ch0.reset();  // the message stays queued for the child
+
+  // zx_process_start takes ch1 even if it fails.
+  s = zx_process_start(proc.get(), thread.get(), entry, sp, ch1.release(), 0);
+  if (s != ZX_OK) return s;
+  if (process_out != nullptr) *process_out = proc.release();
+  return ZX_OK;
+}
+
+extern "C" zx_status_t wait_process(zx_handle_t process, int64_t* return_code) {
+  zx_signals_t observed;
+  zx_status_t s = zx_object_wait_one(process, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, &observed);
+  if (s != ZX_OK) return s;
+  zx_info_process_t info;
+  s = zx_object_get_info(process, ZX_INFO_PROCESS, &info, sizeof(info), nullptr, nullptr);
+  if (s != ZX_OK) return s;
+  *return_code = info.return_code;
+  return ZX_OK;
+}

@@ -1,0 +1,58 @@
+# Userspace: the C library (user/lib), one program per user/bin/*.cc, and the boot image.
+# Included from the top Makefile after the kernel variables (BUILD, CXX, LD, PYTHON,
+# ARCHFLAGS, DEPS_STAMP, Q) are defined. `make user` builds everything; adding a program is
+# adding a file user/bin/NAME.cc.
+
+USER_CXXFLAGS := -std=c++20 $(ARCHFLAGS) -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-O2 -g -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit \
+	-fno-builtin -fcheck-new -fno-pie -fno-stack-protector -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer -ffunction-sections -fdata-sections \
+	-nostdlib -Iuser/lib/include -I. -MMD -MP
+USER_ASFLAGS := $(ARCHFLAGS) -Iuser/lib/include -I. -MMD -MP -D__ASSEMBLY__ -g
+USER_OBJCOPY := $(TOOLPREFIX)objcopy
+USER_LDSCRIPT := user/lib/user.ld
+USER_LDFLAGS := -nostdlib -static --gc-sections -z max-page-size=4096 -z noexecstack \
+	-T $(USER_LDSCRIPT)
+
+# The C library: its own sources, the generated syscall stubs, and the freestanding parts of
+# kernel/lib it shares with the kernel (ELF parser, printf engine, mem*/str*, libgcc helpers).
+USER_LIB_SRCS := $(sort $(wildcard user/lib/*.cc user/lib/*.S)) user/lib/gen/syscall_stubs.S \
+	kernel/lib/elf.cc kernel/lib/printf.cc kernel/lib/string.cc kernel/lib/libgcc.cc
+USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
+USER_CRT0 := $(BUILD)/user/user/lib/crt0.S.o
+
+USER_PROGRAMS := $(patsubst user/bin/%.cc,%,$(sort $(wildcard user/bin/*.cc)))
+USER_ELFS := $(patsubst %,$(BUILD)/user/bin/%.elf,$(USER_PROGRAMS))
+USER_BIN_OBJS := $(patsubst %,$(BUILD)/user/user/bin/%.cc.o,$(USER_PROGRAMS))
+# The boot image holds copies without debug information; gdb wants the .elf files.
+USER_STRIPPED := $(patsubst %,$(BUILD)/user/bootfs/%.elf,$(USER_PROGRAMS))
+BOOTFS := $(BUILD)/bootfs.img
+
+.PHONY: user
+user: $(BOOTFS)
+
+$(BUILD)/user/%.cc.o: %.cc | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UCXX    $<"
+	$(Q)$(CXX) $(USER_CXXFLAGS) -c $< -o $@
+
+$(BUILD)/user/%.S.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  UAS     $<"
+	$(Q)$(CXX) $(USER_ASFLAGS) -c $< -o $@
+
+# A static pattern rule, so make keeps the objects (they are not intermediate files).
+$(USER_ELFS): $(BUILD)/user/bin/%.elf: $(BUILD)/user/user/bin/%.cc.o $(USER_LIB_OBJS) $(USER_LDSCRIPT)
+	@mkdir -p $(dir $@)
+	@echo "  ULD     $@"
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(filter-out $(USER_CRT0),$(USER_LIB_OBJS))
+
+$(USER_STRIPPED): $(BUILD)/user/bootfs/%.elf: $(BUILD)/user/bin/%.elf
+	@mkdir -p $(dir $@)
+	$(Q)$(USER_OBJCOPY) --strip-debug $< $@
+
+$(BOOTFS): $(USER_STRIPPED) tools/mkbootfs.py
+	@echo "  BOOTFS  $@"
+	$(Q)$(PYTHON) tools/mkbootfs.py $@ $(USER_STRIPPED)
+
+-include $(USER_LIB_OBJS:.o=.d) $(USER_BIN_OBJS:.o=.d)
