@@ -1,5 +1,5 @@
-// VMO syscalls. Children (snapshot and slice) are not built yet: zx_vmo_create_child returns
-// ZX_ERR_NOT_SUPPORTED until they are (docs/syscalls/zx_vmo_create_child.md).
+// VMO syscalls. Children: snapshots share pages copy-on-write, slices are windows on their
+// parent (mm/vm_object.h, docs/syscalls/zx_vmo_create_child.md).
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/syscall_helpers.h"
@@ -108,11 +108,39 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
   return ZX_ERR_INVALID_ARGS;
 }
 
-zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t, uint64_t, uint64_t,
-                                 UserOutPtr<zx_handle_t>) {
+zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t offset,
+                                 uint64_t size, UserOutPtr<zx_handle_t> out) {
+  constexpr uint32_t kSnapshot = 1u << 0, kResizable = 1u << 2, kSlice = 1u << 3,
+                     kAtLeastOnWrite = 1u << 4, kNoWrite = 1u << 5, kReference = 1u << 6,
+                     kSnapshotModified = 1u << 7;
   RefPtr<VmObjectDispatcher> v;
-  zx_status_t s = get_object(handle, ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ, &v);
-  return s != ZX_OK ? s : ZX_ERR_NOT_SUPPORTED;
+  zx_rights_t rights;
+  zx_status_t s = get_object(handle, ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ, &v, &rights);
+  if (s != ZX_OK) return s;
+  if (options & (kReference | kSnapshotModified)) return ZX_ERR_NOT_SUPPORTED;
+  uint32_t kind = options & (kSnapshot | kSlice | kAtLeastOnWrite);
+  if ((kind != kSnapshot && kind != kSlice && kind != kAtLeastOnWrite) ||
+      (options & ~(kSnapshot | kSlice | kAtLeastOnWrite | kResizable | kNoWrite)))
+    return ZX_ERR_INVALID_ARGS;
+  if (kind == kSlice && (options & kResizable)) return ZX_ERR_INVALID_ARGS;
+  RefPtr<VmObject> child;
+  if (kind == kSlice) {
+    s = v->vmo()->create_slice(offset, size, &child);
+  } else {
+    // Both snapshot kinds get full snapshot semantics (the stronger of the two).
+    s = v->vmo()->create_snapshot(offset, size, options & kResizable ? VmObject::kResizable : 0,
+                                  &child);
+  }
+  if (s != ZX_OK) return s;
+  auto* d = new VmObjectDispatcher(child);
+  if (!d) return ZX_ERR_NO_MEMORY;
+  // The child's handle: the parent handle's rights; a snapshot is the caller's own copy, so
+  // it is writable unless NO_WRITE says otherwise; RESIZE only for a resizable child.
+  zx_rights_t child_rights = rights & ~ZX_RIGHT_RESIZE;
+  if (kind != kSlice) child_rights |= ZX_RIGHT_WRITE;
+  if (options & kNoWrite) child_rights &= ~ZX_RIGHT_WRITE;
+  if (options & kResizable) child_rights |= ZX_RIGHT_RESIZE;
+  return make_handle(RefPtr<Dispatcher>(d), child_rights, out);
 }
 
 zx_status_t sys_vmo_replace_as_executable(zx_handle_t handle, zx_handle_t vmex,

@@ -66,16 +66,26 @@ zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
 
 zx_status_t VmAspace::pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags,
                              bool replace) {
-  SpinLockGuard g(pt_lock_);
-  zx_status_t s = pt_.map(va, pa, len, mmu_flags);
-  if (s == ZX_ERR_ALREADY_EXISTS && replace) {
-    // Another thread faulted the same page in first (same page, same flags): nothing to do.
-    uint64_t cur_pa;
-    uint32_t cur_flags;
-    if (pt_.query(va, &cur_pa, &cur_flags) == ZX_OK && cur_pa == pa) return ZX_OK;
-    pt_.unmap(va, len);
+  bool flush = false;
+  zx_status_t s;
+  {
+    SpinLockGuard g(pt_lock_);
     s = pt_.map(va, pa, len, mmu_flags);
+    if (s == ZX_ERR_ALREADY_EXISTS && replace) {
+      // Another thread faulted the same page in first: nothing to do. A different page or
+      // different permissions (a copy-on-write upgrade) replace the old entry.
+      uint64_t cur_pa;
+      uint32_t cur_flags;
+      constexpr uint32_t kPerm = kMmuRead | kMmuWrite | kMmuExec | kMmuUser;
+      if (pt_.query(va, &cur_pa, &cur_flags) == ZX_OK && cur_pa == pa &&
+          (cur_flags & kPerm) == (mmu_flags & kPerm))
+        return ZX_OK;
+      pt_.unmap(va, len);
+      s = pt_.map(va, pa, len, mmu_flags);
+      flush = true;
+    }
   }
+  if (flush) tlb_shootdown(va, len);  // outside the spinlock, as always
   return s;
 }
 

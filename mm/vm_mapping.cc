@@ -30,9 +30,11 @@ zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access) {
   if ((flags_ & access) != access) return ZX_ERR_ACCESS_DENIED;
   uint64_t page_va = va & ~(PAGE_SIZE - 1);
   uint64_t offset = object_offset_ + (page_va - base());
-  uint32_t mmu = vm_flags_to_mmu(flags_);
-  return vmo_->with_page(offset, [&](uint64_t pa) {
-    return aspace_->pt_map(page_va, pa, PAGE_SIZE, mmu, /*replace=*/true);
+  bool write = access & kVmWrite;
+  return vmo_->with_page(offset, write, [&](uint64_t pa, bool exclusive) {
+    // A page shared with a snapshot is mapped read-only; the first write faults and copies.
+    uint32_t flags = exclusive ? flags_ : flags_ & ~kVmWrite;
+    return aspace_->pt_map(page_va, pa, PAGE_SIZE, vm_flags_to_mmu(flags), /*replace=*/true);
   });
 }
 
@@ -42,8 +44,9 @@ zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
   for (uint64_t off = offset & ~(PAGE_SIZE - 1); off < offset + len; off += PAGE_SIZE) {
     zx_status_t s;
     if (commit) {
-      s = vmo_->with_page(object_offset_ + off, [&](uint64_t pa) {
-        return aspace_->pt_map(base() + off, pa, PAGE_SIZE, mmu, true);
+      s = vmo_->with_page(object_offset_ + off, false, [&](uint64_t pa, bool exclusive) {
+        return aspace_->pt_map(base() + off, pa, PAGE_SIZE,
+                               exclusive ? mmu : vm_flags_to_mmu(flags_ & ~kVmWrite), true);
       });
     } else {
       s = page_fault(base() + off, flags_ & kVmPermMask);

@@ -1,7 +1,8 @@
-// Anonymous VM objects (see vm_object.h). One mutex per object orders faults, reads, writes and
-// commits on it; pages come from the page allocator already zeroed. Removing pages that may be
-// mapped first takes the translations away in every mapping (VmMapping::unmap_object_range),
-// then frees the pages, so no address space can reach a freed page.
+// VM objects (see vm_object.h). One mutex per object orders faults, reads, writes and commits
+// on it; pages come from the page allocator already zeroed. Removing or replacing pages that may
+// be mapped first takes the translations away in every mapping (and every slice's mappings),
+// so no address space can reach a page the object no longer holds. Lock order: a parent's lock
+// before its slices' locks; the address-space lock before any object lock.
 #include "mm/vm_object.h"
 
 #include "kernel/arch/riscv/memlayout.h"
@@ -16,6 +17,14 @@ uint64_t page_round_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 
 bool range_ok(uint64_t offset, uint64_t len, uint64_t size) {
   return offset <= size && len <= size - offset;
 }
+void* kva(const vm_page* p) { return phys_to_virt(p->paddr); }
+// One sharer lets go of a page; the last one frees it.
+void release_page(vm_page* p) {
+  if (__atomic_sub_fetch(&p->ref_count, 1, __ATOMIC_ACQ_REL) == 0) {
+    p->ref_count = 1;  // the allocator's view: one owner handing it back
+    page_free(p);
+  }
+}
 }  // namespace
 
 zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* out) {
@@ -27,14 +36,71 @@ zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* 
   return ZX_OK;
 }
 
-VmObject::~VmObject() { free_range_locked(0, kMaxSize); }
+zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
+                                      RefPtr<VmObject>* out) {
+  if (slice_parent_) {
+    // A snapshot of a slice is a snapshot of the slice's part of its parent.
+    if (offset > slice_size_) return ZX_ERR_OUT_OF_RANGE;
+    return slice_parent_->create_snapshot(offset + slice_offset_, size, options, out);
+  }
+  if ((offset & (PAGE_SIZE - 1)) || (options & ~kResizable)) return ZX_ERR_INVALID_ARGS;
+  if (size > kMaxSize || offset > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
+  RefPtr<VmObject> child;
+  zx_status_t s = create(size, options, &child);
+  if (s != ZX_OK) return s;
+  MutexGuard g(lock_);
+  uint64_t end = offset + child->size_;
+  // Share every committed page; both sides now map them read-only until one writes.
+  pages_.for_each(offset, end < size_ ? end : size_, [&](uint64_t off, vm_page* p) {
+    if (child->pages_.insert(off - offset, p) != ZX_OK) {
+      s = ZX_ERR_NO_MEMORY;
+      return false;
+    }
+    __atomic_add_fetch(&p->ref_count, 1, __ATOMIC_ACQ_REL);
+    return true;
+  });
+  if (s != ZX_OK) return s;  // the child's destructor releases what it took
+  unmap_range_locked(offset, end);
+  *out = static_cast<RefPtr<VmObject>&&>(child);
+  return ZX_OK;
+}
+
+zx_status_t VmObject::create_slice(uint64_t offset, uint64_t size, RefPtr<VmObject>* out) {
+  if ((offset & (PAGE_SIZE - 1)) || (size & (PAGE_SIZE - 1))) return ZX_ERR_INVALID_ARGS;
+  if (slice_parent_) {
+    if (!range_ok(offset, size, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
+    return slice_parent_->create_slice(offset + slice_offset_, size, out);
+  }
+  auto* v = new VmObject(size, 0);
+  if (!v) return ZX_ERR_NO_MEMORY;
+  RefPtr<VmObject> child = adopt(v);
+  MutexGuard g(lock_);
+  if (!range_ok(offset, size, size_)) return ZX_ERR_OUT_OF_RANGE;
+  v->slice_parent_ = RefPtr<VmObject>(this);
+  v->slice_offset_ = offset;
+  v->slice_size_ = size;
+  slices_.push_back(v);
+  *out = static_cast<RefPtr<VmObject>&&>(child);
+  return ZX_OK;
+}
+
+VmObject::~VmObject() {
+  if (slice_parent_) {
+    MutexGuard g(slice_parent_->lock_);
+    slice_parent_->slices_.remove(this);
+    return;
+  }
+  pages_.remove_range(0, kMaxSize, [](uint64_t, vm_page* p) { release_page(p); });
+}
 
 uint64_t VmObject::size() const {
+  if (slice_parent_) return slice_size_;
   MutexGuard g(lock_);
   return size_;
 }
 
-zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, uint64_t* paddr) {
+zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
+                                    bool* exclusive) {
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
   vm_page* p = pages_.lookup(offset);
   if (!p) {
@@ -50,21 +116,32 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, uint64_t* padd
       page_free(p);
       return s;
     }
+  } else if (write && __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) > 1) {
+    // Copy-on-write: take a private copy, then let go of the shared page. Our mappings may
+    // still translate to the shared page: drop those translations first.
+    vm_page* copy = page_alloc(PageState::Object);
+    if (!copy) return ZX_ERR_NO_MEMORY;
+    memcpy(kva(copy), kva(p), PAGE_SIZE);
+    copy->object_data = offset;
+    unmap_range_locked(offset, offset + PAGE_SIZE);
+    pages_.replace(offset, copy);
+    release_page(p);
+    p = copy;
   }
   *paddr = p->paddr;
+  *exclusive = __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) == 1;
   return ZX_OK;
-}
-
-zx_status_t VmObject::get_page(uint64_t offset, uint64_t* paddr) {
-  MutexGuard g(lock_);
-  return lookup_locked(offset & ~(PAGE_SIZE - 1), true, paddr);
 }
 
 // Walks [offset, offset+len) page by page, calling fn(kernel pointer, length, position in the
 // request). Absent pages are committed when `commit` is set, else fn gets nullptr (reads of
-// untouched memory see zeroes without committing anything).
+// untouched memory see zeroes without committing anything); `write` makes shared pages private.
 template <typename F>
-zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit, F fn) {
+zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn) {
+  if (slice_parent_) {
+    if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
+    return slice_parent_->for_each_chunk(offset + slice_offset_, len, commit, write, fn);
+  }
   MutexGuard g(lock_);
   if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
   uint64_t done = 0;
@@ -75,10 +152,11 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     uint64_t n = PAGE_SIZE - in_page;
     if (n > len - done) n = len - done;
     uint64_t pa = 0;
-    zx_status_t s = lookup_locked(page, commit, &pa);
+    bool exclusive;
+    zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
     if (s != ZX_OK && s != ZX_ERR_NOT_FOUND) return s;
-    char* kva = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
-    s = fn(kva, n, done);
+    char* p = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
+    s = fn(p, n, done);
     if (s != ZX_OK) return s;
     done += n;
   }
@@ -87,9 +165,9 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
 
 zx_status_t VmObject::read(void* dst, uint64_t offset, uint64_t len) {
   char* out = static_cast<char*>(dst);
-  return for_each_chunk(offset, len, false, [&](char* kva, uint64_t n, uint64_t pos) {
-    if (kva)
-      memcpy(out + pos, kva, n);
+  return for_each_chunk(offset, len, false, false, [&](char* p, uint64_t n, uint64_t pos) {
+    if (p)
+      memcpy(out + pos, p, n);
     else
       memset(out + pos, 0, n);
     return ZX_OK;
@@ -98,8 +176,8 @@ zx_status_t VmObject::read(void* dst, uint64_t offset, uint64_t len) {
 
 zx_status_t VmObject::write(const void* src, uint64_t offset, uint64_t len) {
   const char* in = static_cast<const char*>(src);
-  return for_each_chunk(offset, len, true, [&](char* kva, uint64_t n, uint64_t pos) {
-    memcpy(kva, in + pos, n);
+  return for_each_chunk(offset, len, true, true, [&](char* p, uint64_t n, uint64_t pos) {
+    memcpy(p, in + pos, n);
     return ZX_OK;
   });
 }
@@ -121,10 +199,7 @@ zx_status_t VmObject::read_user(UserOutPtr<void> dst, uint64_t offset, uint64_t 
 }
 
 zx_status_t VmObject::write_user(UserInPtr<const void> src, uint64_t offset, uint64_t len) {
-  {
-    MutexGuard g(lock_);
-    if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
-  }
+  if (!range_ok(offset, len, size())) return ZX_ERR_OUT_OF_RANGE;
   char* bounce = static_cast<char*>(kmalloc(PAGE_SIZE));
   if (!bounce) return ZX_ERR_NO_MEMORY;
   zx_status_t s = ZX_OK;
@@ -138,24 +213,45 @@ zx_status_t VmObject::write_user(UserInPtr<const void> src, uint64_t offset, uin
 }
 
 zx_status_t VmObject::commit(uint64_t offset, uint64_t len) {
+  if (slice_parent_) {
+    if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
+    return slice_parent_->commit(offset + slice_offset_, len);
+  }
   uint64_t start = offset & ~(PAGE_SIZE - 1);
   uint64_t end = len > ~0ull - offset ? ~0ull : page_round_up(offset + len);
   MutexGuard g(lock_);
   if (end > size_ || start > end) return ZX_ERR_OUT_OF_RANGE;
   for (uint64_t off = start; off < end; off += PAGE_SIZE) {
     uint64_t pa;
-    zx_status_t s = lookup_locked(off, true, &pa);
+    bool exclusive;
+    zx_status_t s = lookup_locked(off, true, false, &pa, &exclusive);
     if (s != ZX_OK) return s;
   }
   return ZX_OK;
 }
 
-void VmObject::free_range_locked(uint64_t start, uint64_t end) {
+void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
   for (VmMappingLink* l : mappings_) l->mapping->unmap_object_range(start, end - start);
-  pages_.remove_range(start, end, [](uint64_t, vm_page* p) { page_free(p); });
+  for (VmObject* s : slices_) {
+    uint64_t lo = start > s->slice_offset_ ? start : s->slice_offset_;
+    uint64_t hi = end < s->slice_offset_ + s->slice_size_ ? end : s->slice_offset_ + s->slice_size_;
+    if (lo >= hi) continue;
+    MutexGuard g(s->lock_);
+    for (VmMappingLink* l : s->mappings_)
+      l->mapping->unmap_object_range(lo - s->slice_offset_, hi - lo);
+  }
+}
+
+void VmObject::free_range_locked(uint64_t start, uint64_t end) {
+  unmap_range_locked(start, end);
+  pages_.remove_range(start, end, [](uint64_t, vm_page* p) { release_page(p); });
 }
 
 zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
+  if (slice_parent_) {
+    if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
+    return slice_parent_->decommit(offset + slice_offset_, len);
+  }
   uint64_t start = offset & ~(PAGE_SIZE - 1);
   uint64_t end = len > ~0ull - offset ? ~0ull : page_round_up(offset + len);
   MutexGuard g(lock_);
@@ -165,24 +261,26 @@ zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
 }
 
 zx_status_t VmObject::zero(uint64_t offset, uint64_t len) {
-  // Whole pages go back to the allocator (they read as zero again); partial pages are cleared.
-  return for_each_chunk(offset, len, false, [&](char* kva, uint64_t n, uint64_t) {
-    if (kva) memset(kva, 0, n);
+  // Present pages are cleared (a shared page is made private first); absent pages read zero.
+  return for_each_chunk(offset, len, false, true, [&](char* p, uint64_t n, uint64_t) {
+    if (p) memset(p, 0, n);
     return ZX_OK;
   });
 }
 
 zx_status_t VmObject::resize(uint64_t new_size) {
-  if (!resizable()) return ZX_ERR_UNAVAILABLE;
+  if (slice_parent_ || !resizable()) return ZX_ERR_UNAVAILABLE;
   if (new_size > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
   uint64_t rounded = page_round_up(new_size);
   MutexGuard g(lock_);
   if (rounded < size_) free_range_locked(rounded, size_);
   // As Zircon: bytes between the new size and the end of its page read as zero afterwards.
-  if (new_size != rounded) {
-    if (vm_page* p = pages_.lookup(new_size & ~(PAGE_SIZE - 1))) {
+  if (new_size != rounded && pages_.lookup(new_size & ~(PAGE_SIZE - 1))) {
+    uint64_t pa;
+    bool exclusive;
+    if (lookup_locked(new_size & ~(PAGE_SIZE - 1), true, true, &pa, &exclusive) == ZX_OK) {
       uint64_t in_page = new_size & (PAGE_SIZE - 1);
-      memset(static_cast<char*>(phys_to_virt(p->paddr)) + in_page, 0, PAGE_SIZE - in_page);
+      memset(static_cast<char*>(phys_to_virt(pa)) + in_page, 0, PAGE_SIZE - in_page);
     }
   }
   size_ = rounded;
@@ -190,6 +288,7 @@ zx_status_t VmObject::resize(uint64_t new_size) {
 }
 
 uint64_t VmObject::committed_pages() const {
+  if (slice_parent_) return 0;
   MutexGuard g(lock_);
   return pages_.count();
 }
@@ -199,9 +298,9 @@ void VmObject::add_mapping(VmMappingLink* m) {
   mappings_.push_back(m);
 }
 
-void VmObject::remove_mapping(VmMappingLink* m) {
+size_t VmObject::mapping_count() const {
   MutexGuard g(lock_);
-  mappings_.remove(m);
+  return mappings_.size();
 }
 
 void VmObject::set_name(const char* name) {

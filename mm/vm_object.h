@@ -1,7 +1,13 @@
 // A VM object: memory that can be mapped, read and written, independent of any address space.
-// This is the anonymous kind: pages are allocated zeroed on first touch (a fault, a write or a
-// commit) and kept in a sparse page list, so a 1 TiB object costs nothing until touched.
-// Pager-backed objects and copy-on-write children build on the same page list later.
+// Pages are allocated zeroed on first touch (a fault, a write or a commit) and kept in a sparse
+// page list, so a 1 TiB object costs nothing until touched.
+//
+// Children. A snapshot child (ZX_VMO_CHILD_SNAPSHOT and SNAPSHOT_AT_LEAST_ON_WRITE) starts out
+// sharing its parent's pages: each shared vm_page counts its sharers in ref_count, both sides
+// map it read-only, and the first write from either side copies it (copy-on-write). Neither
+// side ever sees the other's later writes, which is the stronger SNAPSHOT guarantee (documented
+// in docs/objects/vmo.md). A slice child (ZX_VMO_CHILD_SLICE) has no pages of its own: it is a
+// window on its parent, so both always see the same bytes.
 #pragma once
 #include <stdint.h>
 
@@ -26,16 +32,18 @@ class VmObject : public RefCounted<VmObject> {
   static constexpr uint64_t kMaxSize = 1ull << 52;
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
+  // A snapshot of [offset, offset+size) of this object (pages past our end read as zero).
+  zx_status_t create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
+                              RefPtr<VmObject>* out);
+  // A window on [offset, offset+size), which must lie inside this object.
+  zx_status_t create_slice(uint64_t offset, uint64_t size, RefPtr<VmObject>* out);
   ~VmObject();
 
   uint64_t size() const;
   bool resizable() const { return options_ & kResizable; }
+  bool is_slice() const { return slice_parent_ != nullptr; }
   // Shrinking frees the pages past the new end and unmaps them from every mapping.
   zx_status_t resize(uint64_t new_size);
-
-  // The page backing `offset` (page aligned), committing a zeroed page if there is none.
-  // ZX_ERR_OUT_OF_RANGE past the end.
-  zx_status_t get_page(uint64_t offset, uint64_t* paddr);
 
   zx_status_t read(void* dst, uint64_t offset, uint64_t len);
   zx_status_t write(const void* src, uint64_t offset, uint64_t len);
@@ -46,40 +54,58 @@ class VmObject : public RefCounted<VmObject> {
   zx_status_t decommit(uint64_t offset, uint64_t len);
   zx_status_t zero(uint64_t offset, uint64_t len);
 
+  // Pages this object holds (shared pages count for every sharer).
   uint64_t committed_pages() const;
 
-  // Calls fn(paddr) with the page at `offset` committed and the object locked, so the page
-  // cannot be freed before fn has installed its translation (the page-fault path).
+  // The page-fault path: calls fn(paddr, writable) with the page at `offset` committed (and, for
+  // a write, made private to this object) while the object is locked, so the page cannot go
+  // away before fn has installed its translation. `writable` is false for a shared page.
   template <typename F>
-  zx_status_t with_page(uint64_t offset, F fn) {
+  zx_status_t with_page(uint64_t offset, bool write, F fn) {
+    if (slice_parent_) {
+      if (offset >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
+      return slice_parent_->with_page(offset + slice_offset_, write, fn);
+    }
     MutexGuard g(lock_);
     uint64_t pa = 0;
-    zx_status_t s = lookup_locked(offset, true, &pa);
-    return s == ZX_OK ? fn(pa) : s;
+    bool exclusive = false;
+    zx_status_t s = lookup_locked(offset, true, write, &pa, &exclusive);
+    return s == ZX_OK ? fn(pa, exclusive) : s;
   }
+
+  // Mappings register themselves so that decommit, shrink and copy-on-write can remove stale
+  // translations.
   Mutex& lock() const { return lock_; }
+  void add_mapping(VmMappingLink* m);
   void add_mapping_locked(VmMappingLink* m) { mappings_.push_back(m); }
   void remove_mapping_locked(VmMappingLink* m) { mappings_.remove(m); }
-
-  // Mappings register themselves so that decommit and shrink can remove stale translations.
-  void add_mapping(VmMappingLink* m);
-  void remove_mapping(VmMappingLink* m);
+  size_t mapping_count() const;
 
   void set_name(const char* name);
   void get_name(char* out, size_t size) const;
 
  private:
   VmObject(uint64_t size, uint32_t options) : size_(size), options_(options) {}
-  // With lock_ held: the page at offset, allocating it when `commit` is set.
-  zx_status_t lookup_locked(uint64_t offset, bool commit, uint64_t* paddr);
+  // With lock_ held: the page at offset (page aligned). `commit` allocates a missing page;
+  // `write` makes a shared page private first. ZX_ERR_NOT_FOUND when absent and not committing.
+  zx_status_t lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
+                            bool* exclusive);
+  // With lock_ held: drops translations of [start, end) in our mappings and our slices'.
+  void unmap_range_locked(uint64_t start, uint64_t end);
   void free_range_locked(uint64_t start, uint64_t end);
   template <typename F>
-  zx_status_t for_each_chunk(uint64_t offset, uint64_t len, bool commit, F fn);
+  zx_status_t for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn);
 
   mutable Mutex lock_{"vmo"};
   VmPageList pages_;
   uint64_t size_;
   uint32_t options_;
   List<VmMappingLink, &VmMappingLink::node> mappings_;
+  // Slices: the parent we are a window on, and (in a parent) the slices on us.
+  RefPtr<VmObject> slice_parent_;
+  uint64_t slice_offset_ = 0;
+  uint64_t slice_size_ = 0;
+  ListNode slice_node_;
+  List<VmObject, &VmObject::slice_node_> slices_;
   char name_[32] = {};
 };

@@ -138,6 +138,20 @@ vm_page* VmPageList::lookup(uint64_t offset) const {
   return n->slot[slot_of(idx, 0)].page;
 }
 
+vm_page* VmPageList::replace(uint64_t offset, vm_page* p) {
+  if (!p || (offset & (PAGE_SIZE - 1)) || offset >= kMaxOffset || !root_) return nullptr;
+  uint64_t idx = offset >> PAGE_SHIFT;
+  if (idx >= capacity(height_)) return nullptr;
+  Node* n = root_;
+  for (unsigned level = height_ - 1; level > 0; level--) {
+    n = n->slot[slot_of(idx, level)].child;
+    if (!n) return nullptr;
+  }
+  vm_page* old = n->slot[slot_of(idx, 0)].page;
+  if (old) n->slot[slot_of(idx, 0)].page = p;
+  return old;
+}
+
 vm_page* VmPageList::remove(uint64_t offset) {
   if ((offset & (PAGE_SIZE - 1)) || offset >= kMaxOffset || !root_) return nullptr;
   uint64_t idx = offset >> PAGE_SHIFT;

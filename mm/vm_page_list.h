@@ -39,6 +39,9 @@ class VmPageList {
   // nullptr if absent (or offset invalid).
   vm_page* lookup(uint64_t offset) const;
   // Returns the removed page, or nullptr if none was at offset.
+  // Swaps the page at `offset` for p in place (no allocation, so it cannot fail for lack of
+  // memory); returns the old page, or nullptr (and changes nothing) if none was there.
+  vm_page* replace(uint64_t offset, vm_page* p);
   vm_page* remove(uint64_t offset);
 
   // Calls fn(offset, page) -> bool for present pages with start <= offset < end, ascending;

@@ -209,3 +209,95 @@ SELFTEST("vmar.aslr_spread") {
   // Sixteen random placements in a 256 GiB range are not packed together.
   EXPECT(hi - lo > (1ull << 30));
 }
+
+SELFTEST("vmo.snapshot_isolation") {
+  Baseline b;
+  {
+    RefPtr<VmObject> parent, child;
+    REQUIRE(VmObject::create(4 * 4096, 0, &parent) == ZX_OK);
+    uint64_t a = 0xA, v = 0;
+    EXPECT_OK(parent->write(&a, 0, 8));
+    REQUIRE(parent->create_snapshot(0, 4 * 4096, 0, &child) == ZX_OK);
+    EXPECT_EQ(child->committed_pages(), 1u);  // shared, not copied
+    EXPECT_OK(child->read(&v, 0, 8));
+    EXPECT_EQ(v, 0xAu);
+    uint64_t bb = 0xB, c = 0xC;
+    EXPECT_OK(child->write(&bb, 0, 8));  // copy-on-write in the child
+    EXPECT_OK(parent->read(&v, 0, 8));
+    EXPECT_EQ(v, 0xAu);
+    EXPECT_OK(parent->write(&c, 0, 8));  // the parent's page is its own again
+    EXPECT_OK(child->read(&v, 0, 8));
+    EXPECT_EQ(v, 0xBu);
+    EXPECT_OK(parent->write(&c, 4096, 8));  // untouched at snapshot time: the child sees zero
+    EXPECT_OK(child->read(&v, 4096, 8));
+    EXPECT_EQ(v, 0u);
+    // Snapshot of a snapshot, and dropping the middle one keeps the last intact.
+    RefPtr<VmObject> grandchild;
+    REQUIRE(child->create_snapshot(0, 4096, 0, &grandchild) == ZX_OK);
+    child = nullptr;
+    EXPECT_OK(grandchild->read(&v, 0, 8));
+    EXPECT_EQ(v, 0xBu);
+  }
+  expect_back_to(t, b);
+}
+
+SELFTEST("vmo.snapshot_through_mappings") {
+  Baseline b;
+  {
+    RefPtr<VmAspace> as;
+    REQUIRE(VmAspace::create("test", &as) == ZX_OK);
+    RefPtr<VmObject> parent, child;
+    REQUIRE(VmObject::create(2 * 4096, 0, &parent) == ZX_OK);
+    RefPtr<VmMapping> pm, cm;
+    REQUIRE(as->root()->map(0, 2 * 4096, parent, 0, kVmRead | kVmWrite, 0, &pm) == ZX_OK);
+    Access w1{pm->base(), 8, 111};
+    EXPECT_EQ(run_in(as.get(), store, &w1), ZX_OK);
+    REQUIRE(parent->create_snapshot(0, 2 * 4096, 0, &child) == ZX_OK);
+    // A store through the parent's mapping now faults on the shared page and copies it.
+    Access w2{pm->base(), 8, 222};
+    EXPECT_EQ(run_in(as.get(), store, &w2), ZX_OK);
+    uint64_t v = 0;
+    EXPECT_OK(child->read(&v, 0, 8));
+    EXPECT_EQ(v, 111u);
+    REQUIRE(as->root()->map(0, 2 * 4096, child, 0, kVmRead | kVmWrite, 0, &cm) == ZX_OK);
+    Access r{cm->base(), 8, 0};
+    EXPECT_EQ(run_in(as.get(), load, &r), ZX_OK);
+    EXPECT_EQ(r.value, 111u);
+    Access w3{cm->base(), 8, 333};
+    EXPECT_EQ(run_in(as.get(), store, &w3), ZX_OK);
+    EXPECT_OK(parent->read(&v, 0, 8));
+    EXPECT_EQ(v, 222u);
+    EXPECT_OK(child->read(&v, 0, 8));
+    EXPECT_EQ(v, 333u);
+  }
+  expect_back_to(t, b);
+}
+
+SELFTEST("vmo.slice") {
+  Baseline b;
+  {
+    RefPtr<VmAspace> as;
+    REQUIRE(VmAspace::create("test", &as) == ZX_OK);
+    RefPtr<VmObject> parent, slice;
+    REQUIRE(VmObject::create(4 * 4096, 0, &parent) == ZX_OK);
+    EXPECT_EQ(parent->create_slice(4096, 4096 * 4, &slice), ZX_ERR_OUT_OF_RANGE);
+    EXPECT_EQ(parent->create_slice(100, 4096, &slice), ZX_ERR_INVALID_ARGS);
+    REQUIRE(parent->create_slice(4096, 2 * 4096, &slice) == ZX_OK);
+    uint64_t x = 5, v = 0;
+    EXPECT_OK(slice->write(&x, 8, 8));  // lands in the parent at 4096 + 8
+    EXPECT_OK(parent->read(&v, 4096 + 8, 8));
+    EXPECT_EQ(v, 5u);
+    EXPECT_EQ(slice->write(&x, 2 * 4096, 8), ZX_ERR_OUT_OF_RANGE);
+    EXPECT_EQ(slice->resize(4096), ZX_ERR_UNAVAILABLE);
+    RefPtr<VmMapping> sm;
+    REQUIRE(as->root()->map(0, 2 * 4096, slice, 0, kVmRead | kVmWrite, 0, &sm) == ZX_OK);
+    Access r{sm->base() + 8, 8, 0};
+    EXPECT_EQ(run_in(as.get(), load, &r), ZX_OK);
+    EXPECT_EQ(r.value, 5u);
+    // Decommitting the parent takes the page away from the slice's mapping too.
+    EXPECT_OK(parent->decommit(0, 4 * 4096));
+    EXPECT_EQ(run_in(as.get(), load, &r), ZX_OK);
+    EXPECT_EQ(r.value, 0u);
+  }
+  expect_back_to(t, b);
+}
