@@ -3,18 +3,32 @@
 // protected user pages) come back as ZX_ERR_INVALID_ARGS through arch_user_copy's fault path.
 #include "kernel/user_copy.h"
 
+#include "kernel/lab.h"
+
 extern "C" uint64_t arch_user_copy(void* dst, const void* src, size_t len);
 extern "C" char arch_user_copy_end[], arch_user_copy_fault[];
 
 zx_status_t copy_from_user_raw(void* dst, uint64_t user_src, size_t len) {
+  // LAB 4 SOLUTION BEGIN
   if (!user_range_ok(user_src, len)) return ZX_ERR_INVALID_ARGS;
+  // LAB 4 SOLUTION END
+  // LAB 4 STUB BEGIN
+  // lab_todo(4, "copy_from_user_raw: refuse ranges outside the user half");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 4 STUB END
   if (len == 0) return ZX_OK;
   return arch_user_copy(dst, reinterpret_cast<const void*>(user_src), len) ? ZX_ERR_INVALID_ARGS
                                                                            : ZX_OK;
 }
 
 zx_status_t copy_to_user_raw(uint64_t user_dst, const void* src, size_t len) {
+  // LAB 4 SOLUTION BEGIN
   if (!user_range_ok(user_dst, len)) return ZX_ERR_INVALID_ARGS;
+  // LAB 4 SOLUTION END
+  // LAB 4 STUB BEGIN
+  // lab_todo(4, "copy_to_user_raw: refuse ranges outside the user half");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 4 STUB END
   if (len == 0) return ZX_OK;
   return arch_user_copy(reinterpret_cast<void*>(user_dst), src, len) ? ZX_ERR_INVALID_ARGS : ZX_OK;
 }

@@ -2,6 +2,7 @@
 // region gets a reference when inserted and loses it when removed.
 #include "mm/vm_address_region.h"
 
+#include "kernel/lab.h"
 #include "mm/vm_aspace.h"
 
 namespace {
@@ -113,6 +114,7 @@ zx_status_t VmAddressRegion::split_mapping_locked(VmMapping* m, uint64_t va, VmM
 
 zx_status_t VmAddressRegion::isolate_locked(VmMapping* m, uint64_t start, uint64_t end,
                                             VmMapping** out) {
+  // LAB 5 SOLUTION BEGIN
   if (m->base() < start) {
     zx_status_t s = split_mapping_locked(m, start, &m);
     if (s != ZX_OK) return s;
@@ -124,6 +126,15 @@ zx_status_t VmAddressRegion::isolate_locked(VmMapping* m, uint64_t start, uint64
   }
   *out = m;
   return ZX_OK;
+  // LAB 5 SOLUTION END
+  // LAB 5 STUB BEGIN
+  // (void)m;
+  // (void)start;
+  // (void)end;
+  // (void)out;
+  // lab_todo(5, "VmAddressRegion::isolate_locked (splitting mappings at a range's edges)");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 5 STUB END
 }
 
 bool VmAddressRegion::allows(uint32_t perms) const {

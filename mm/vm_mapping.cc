@@ -1,6 +1,7 @@
 // Mappings (see vm_mapping.h): faults, prefaulting, and removing translations.
 #include "mm/vm_mapping.h"
 
+#include "kernel/lab.h"
 #include "mm/vm_aspace.h"
 
 VmRegion::VmRegion(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size,
@@ -27,6 +28,7 @@ VmMapping::~VmMapping() = default;
 
 zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access) {
   if (destroyed_) return ZX_ERR_NOT_FOUND;
+  // LAB 5 SOLUTION BEGIN
   if ((flags_ & access) != access) return ZX_ERR_ACCESS_DENIED;
   uint64_t page_va = va & ~(PAGE_SIZE - 1);
   uint64_t offset = object_offset_ + (page_va - base());
@@ -36,6 +38,13 @@ zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access) {
     uint32_t flags = exclusive ? flags_ : flags_ & ~kVmWrite;
     return aspace_->pt_map(page_va, pa, PAGE_SIZE, vm_flags_to_mmu(flags), /*replace=*/true);
   });
+  // LAB 5 SOLUTION END
+  // LAB 5 STUB BEGIN
+  // (void)va;
+  // (void)access;
+  // lab_todo(5, "VmMapping::page_fault");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 5 STUB END
 }
 
 zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {

@@ -6,6 +6,7 @@
 #include "mm/vm_object.h"
 
 #include "kernel/arch/riscv/memlayout.h"
+#include "kernel/lab.h"
 #include "kernel/lib/string.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
@@ -103,6 +104,7 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
                                     bool* exclusive) {
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
   vm_page* p = pages_.lookup(offset);
+  // LAB 5 SOLUTION BEGIN
   if (!p) {
     if (!commit) {
       *paddr = 0;
@@ -131,6 +133,17 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
   *paddr = p->paddr;
   *exclusive = __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) == 1;
   return ZX_OK;
+  // LAB 5 SOLUTION END
+  // LAB 5 STUB BEGIN
+  // (void)p;
+  // (void)commit;
+  // (void)write;
+  // (void)paddr;
+  // (void)exclusive;
+  // (void)kva;
+  // lab_todo(5, "VmObject::lookup_locked (demand-zero pages and copy-on-write)");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 5 STUB END
 }
 
 // Walks [offset, offset+len) page by page, calling fn(kernel pointer, length, position in the

@@ -2,6 +2,8 @@
 // See handle_table.h for the value format and the locking rule.
 #include "kernel/object/handle_table.h"
 
+#include "kernel/lab.h"
+
 namespace {
 
 template <typename T>
@@ -66,12 +68,19 @@ uint32_t HandleTable::index_locked(zx_handle_t h) const {
   uint32_t p = (h >> 2) ^ k_out_;
   p = xorshift15((p * mul2_inv_) & kPayloadMask);
   p = ((p * mul1_inv_) & kPayloadMask) ^ k_in_;
+  // LAB 4 SOLUTION BEGIN
   uint32_t index = p & ((1u << kIndexBits) - 1);
   uint32_t gen = p >> kIndexBits;
   if (index >= capacity_) return kNoSlot;
   const Slot& s = slots_[index];
   if (!s.obj || s.gen != gen) return kNoSlot;
   return index;
+  // LAB 4 SOLUTION END
+  // LAB 4 STUB BEGIN
+  // (void)p;
+  // lab_todo(4, "HandleTable::index_locked (from a handle value to a live slot)");
+  // return kNoSlot;
+  // LAB 4 STUB END
 }
 
 // The caller has already moved the reference out of the slot.
@@ -170,10 +179,18 @@ zx_status_t HandleTable::get(zx_handle_t h, zx_obj_type_t expected_type,
     uint32_t index = index_locked(h);
     if (index == kNoSlot) return ZX_ERR_BAD_HANDLE;
     const Slot& s = slots_[index];
+    // LAB 4 SOLUTION BEGIN
     if (expected_type != ZX_OBJ_TYPE_NONE && s.obj->type() != expected_type) {
       return ZX_ERR_WRONG_TYPE;
     }
     if ((s.rights & required_rights) != required_rights) return ZX_ERR_ACCESS_DENIED;
+    // LAB 4 SOLUTION END
+    // LAB 4 STUB BEGIN
+    // (void)expected_type;
+    // (void)required_rights;
+    // lab_todo(4, "HandleTable::get type and rights checks");
+    // return ZX_ERR_NOT_SUPPORTED;
+    // LAB 4 STUB END
     if (obj != nullptr) found = s.obj;
     found_rights = s.rights;
   }
@@ -209,6 +226,7 @@ zx_status_t HandleTable::duplicate(zx_handle_t h, zx_rights_t rights, zx_handle_
     uint32_t index = index_locked(h);
     if (index == kNoSlot) return ZX_ERR_BAD_HANDLE;
     const Slot& s = slots_[index];
+    // LAB 4 SOLUTION BEGIN
     if ((s.rights & ZX_RIGHT_DUPLICATE) == 0) return ZX_ERR_ACCESS_DENIED;
     if (rights == ZX_RIGHT_SAME_RIGHTS) {
       new_rights = s.rights;
@@ -217,6 +235,14 @@ zx_status_t HandleTable::duplicate(zx_handle_t h, zx_rights_t rights, zx_handle_
     } else {
       new_rights = rights;
     }
+    // LAB 4 SOLUTION END
+    // LAB 4 STUB BEGIN
+    // (void)s;
+    // (void)rights;
+    // new_rights = 0;
+    // lab_todo(4, "HandleTable::duplicate rights rules");
+    // return ZX_ERR_NOT_SUPPORTED;
+    // LAB 4 STUB END
     obj = s.obj;
   }
   // If h is closed between the two steps the duplicate still names the object h named,
