@@ -14,6 +14,7 @@
 #include "kernel/console.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/lib/string.h"
+#include "kernel/object/job_dispatcher.h"
 #include "kernel/object/process_dispatcher.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
@@ -227,6 +228,8 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
   int online = 0;
   for (int i = 0; i < g_ncpus; i++) online += g_cpus[i].online;
   kprintf("harts online: %d\n", online);
+
+  JobDispatcher::root();  // lives for the life of the kernel: made before anyone counts objects
 
   char args[sizeof(g_boot.bootargs)];
   kstrlcpy(args, g_boot.bootargs, sizeof(args));

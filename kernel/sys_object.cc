@@ -4,12 +4,16 @@
 // (ZX_ERR_CANCELED) or a kill ends it.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/lib/string.h"
+#include "kernel/object/job_dispatcher.h"
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/sched.h"
 #include "kernel/syscall_helpers.h"
 #include "kernel/wait_queue.h"
+#include "mm/heap.h"
+#include "mm/page_alloc.h"
+#include "mm/pmm.h"
 
 namespace {
 // Info topics, Zircon's numbers: (version << 28) | topic.
@@ -17,6 +21,9 @@ constexpr uint32_t kInfoHandleValid = 1;
 constexpr uint32_t kInfoHandleBasic = 2;
 constexpr uint32_t kInfoProcess = 3u | (1u << 28);
 constexpr uint32_t kInfoVmar = 7;
+constexpr uint32_t kInfoJobProcesses = 9;
+constexpr uint32_t kInfoTaskStats = 12;
+constexpr uint32_t kInfoKmemStats = 17;
 constexpr uint32_t kInfoVmo = 23u | (3u << 28);
 constexpr uint32_t kPropName = 3;
 constexpr size_t kMaxNameLen = 32;
@@ -38,6 +45,25 @@ struct InfoProcess {
   uint8_t padding1[4];
 };
 static_assert(sizeof(InfoProcess) == 24);
+
+struct InfoTaskStats {
+  uint64_t mem_mapped_bytes;
+  uint64_t mem_private_bytes;
+  uint64_t mem_shared_bytes;
+  uint64_t mem_scaled_shared_bytes;
+};
+
+struct InfoKmemStats {
+  uint64_t total_bytes;
+  uint64_t free_bytes;
+  uint64_t wired_bytes;
+  uint64_t total_heap_bytes;
+  uint64_t free_heap_bytes;
+  uint64_t vmo_bytes;
+  uint64_t mmu_overhead_bytes;
+  uint64_t ipc_bytes;
+  uint64_t other_bytes;
+};
 
 struct InfoVmar {
   uint64_t base;
@@ -113,6 +139,68 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
         info.flags |= 2u;  // EXITED
         info.return_code = p->return_code();
       }
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
+    case kInfoJobProcesses: {
+      RefPtr<JobDispatcher> job;
+      zx_status_t s = get_object(handle, ZX_RIGHT_ENUMERATE, &job);
+      if (s != ZX_OK) return s;
+      // Collect under the registry lock, copy out after it.
+      constexpr size_t kMax = 256;
+      struct Koids {
+        zx_koid_t v[kMax];
+        size_t n = 0, total = 0;
+      };
+      auto* k = new Koids();
+      if (!k) return ZX_ERR_NO_MEMORY;
+      ProcessDispatcher::for_each(
+          [](ProcessDispatcher* p, void* ctx) {
+            auto* k = static_cast<Koids*>(ctx);
+            if (p->state_unlocked() == ProcessDispatcher::State::kDead) return;
+            k->total++;
+            if (k->n < kMax) k->v[k->n++] = p->koid();
+          },
+          k);
+      size_t room = buffer_size / sizeof(zx_koid_t);
+      size_t n = k->n < room ? k->n : room;
+      s = n ? buffer.copy_to_user(k->v, n * sizeof(zx_koid_t)) : ZX_OK;
+      size_t total = k->total;
+      delete k;
+      if (s != ZX_OK) return s;
+      if (!actual.is_null() && actual.copy_to_user(n) != ZX_OK) return ZX_ERR_INVALID_ARGS;
+      if (!avail.is_null() && avail.copy_to_user(total) != ZX_OK) return ZX_ERR_INVALID_ARGS;
+      return ZX_OK;
+    }
+    case kInfoTaskStats: {
+      RefPtr<ProcessDispatcher> p;
+      zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &p);
+      if (s != ZX_OK) return s;
+      VmAspace::Stats st = p->aspace()->stats();
+      InfoTaskStats info{st.mapped_bytes, st.private_bytes, st.shared_bytes,
+                         st.scaled_shared_bytes};
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
+    case kInfoKmemStats: {
+      // Zircon wants the root resource; here the root job answers (docs/objects/job.md).
+      RefPtr<JobDispatcher> job;
+      zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &job);
+      if (s != ZX_OK) return s;
+      HeapStats h = g_heap.stats();
+      InfoKmemStats info{};
+      info.total_bytes = g_pmm.total_pages() * 4096;
+      info.free_bytes = page_alloc_free_pages() * 4096;
+      info.wired_bytes = (g_pmm.count(PageState::Reserved) + g_pmm.count(PageState::Wired) +
+                          g_pmm.count(PageState::KernelStack)) *
+                         4096;
+      info.total_heap_bytes = (h.slab_pages + h.large_pages) * 4096;
+      info.free_heap_bytes =
+          info.total_heap_bytes > h.bytes_in_use ? info.total_heap_bytes - h.bytes_in_use : 0;
+      info.vmo_bytes = g_pmm.count(PageState::Object) * 4096;
+      info.mmu_overhead_bytes = g_pmm.count(PageState::PageTable) * 4096;
+      uint64_t used = info.total_bytes - info.free_bytes;
+      uint64_t known =
+          info.wired_bytes + info.total_heap_bytes + info.vmo_bytes + info.mmu_overhead_bytes;
+      info.other_bytes = used > known ? used - known : 0;
       return single_record(info, buffer, buffer_size, actual, avail);
     }
     case kInfoVmar: {
@@ -282,4 +370,28 @@ zx_status_t sys_object_wait_many(UserInOutPtr<zx_wait_item_t> items, size_t num_
   if (items.copy_to_user(local, num_items * sizeof(zx_wait_item_t)) != ZX_OK)
     return ZX_ERR_INVALID_ARGS;
   return s;
+}
+
+zx_status_t sys_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights,
+                                 UserOutPtr<zx_handle_t> out) {
+  RefPtr<JobDispatcher> job;
+  zx_status_t s = get_object(handle, ZX_RIGHT_ENUMERATE, &job);
+  if (s != ZX_OK) return s;
+  if (rights != ZX_RIGHT_SAME_RIGHTS && (rights & ~ZX_DEFAULT_PROCESS_RIGHTS))
+    return ZX_ERR_ACCESS_DENIED;
+  struct Find {
+    uint64_t koid;
+    RefPtr<ProcessDispatcher> found;
+  } f{koid, nullptr};
+  ProcessDispatcher::for_each(
+      [](ProcessDispatcher* p, void* ctx) {
+        auto* f = static_cast<Find*>(ctx);
+        // A process whose last reference is going away may still be listed: skip it.
+        if (p->koid() == f->koid && p->try_add_ref())
+          f->found = RefPtr<ProcessDispatcher>::take_existing(p);
+      },
+      &f);
+  if (!f.found || f.found->state() == ProcessDispatcher::State::kDead) return ZX_ERR_NOT_FOUND;
+  return make_handle(RefPtr<Dispatcher>(f.found),
+                     rights == ZX_RIGHT_SAME_RIGHTS ? ZX_DEFAULT_PROCESS_RIGHTS : rights, out);
 }

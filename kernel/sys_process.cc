@@ -1,10 +1,11 @@
 // Process and thread syscalls. A process is created empty (an address space with its root
 // VMAR); zx_process_start starts its first thread and moves one handle (arg1) into it, which is
 // how a new process learns anything at all (the launcher sends the rest over that channel).
-// There are no jobs yet: `job` must be ZX_HANDLE_INVALID or any valid handle and is ignored
-// (docs/syscalls/zx_process_create.md).
+// There is one job, the root job: `job` must be a handle to it (with ZX_RIGHT_MANAGE_PROCESS)
+// or ZX_HANDLE_INVALID (docs/syscalls/zx_process_create.md).
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/lib/string.h"
+#include "kernel/object/job_dispatcher.h"
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
 #include "kernel/syscall_helpers.h"
@@ -27,8 +28,10 @@ zx_status_t sys_process_create(zx_handle_t job, UserInPtr<const char> name, size
                                uint32_t options, UserOutPtr<zx_handle_t> proc_handle,
                                UserOutPtr<zx_handle_t> vmar_handle) {
   if (options != 0) return ZX_ERR_INVALID_ARGS;
+  // The one job: processes made with ZX_HANDLE_INVALID join it too (docs/objects/job.md).
   if (job != ZX_HANDLE_INVALID) {
-    zx_status_t s = up()->handles().get(job, ZX_OBJ_TYPE_NONE, 0, nullptr);
+    RefPtr<JobDispatcher> j;
+    zx_status_t s = get_object(job, ZX_RIGHT_MANAGE_PROCESS, &j);
     if (s != ZX_OK) return s;
   }
   char pname[32];

@@ -2,12 +2,14 @@
 // launcher (user/lib/launch.cc) does for every later program: read the ELF from the boot
 // image, map each segment from a fresh VMO at its address, map a stack with a guard page
 // below it, and send the startup message over a bootstrap channel. Nothing else is ambient:
-// init gets exactly the handles in that message.
+// init gets exactly the handles in that message (its process, thread and root VMAR, the boot
+// image, and the root job).
 #include "kernel/userboot.h"
 
 #include "kernel/lib/elf.h"
 #include "kernel/lib/string.h"
 #include "kernel/object/channel_dispatcher.h"
+#include "kernel/object/job_dispatcher.h"
 #include "kernel/object/rights.h"
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
@@ -20,8 +22,8 @@ namespace {
 constexpr uint64_t kStackSize = 64 * 1024;
 // processargs (docs/userspace.md): the startup message header and handle kinds.
 constexpr uint32_t kProcArgsProtocol = 0x4150585a;
-constexpr uint32_t kPaProcSelf = 0x01, kPaThreadSelf = 0x02, kPaVmarRoot = 0x04,
-                   kPaVmoBootfs = 0x1B;
+constexpr uint32_t kPaProcSelf = 0x01, kPaThreadSelf = 0x02, kPaJobDefault = 0x03,
+                   kPaVmarRoot = 0x04, kPaVmoBootfs = 0x1B;
 struct ProcArgs {
   uint32_t protocol, version, handle_info_off, args_off, args_num, environ_off, environ_num;
 };
@@ -120,14 +122,14 @@ zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
   if (s == ZX_OK) s = ChannelDispatcher::create(&mine, &theirs);
   MessagePacket* m = nullptr;
   if (s == ZX_OK) {
-    // Header, four handle-info words, then argv {name}.
+    // Header, five handle-info words, then argv {name}.
     size_t name_len = strlen(name) + 1;
-    uint32_t bytes = sizeof(ProcArgs) + 4 * sizeof(uint32_t) + static_cast<uint32_t>(name_len);
+    uint32_t bytes = sizeof(ProcArgs) + 5 * sizeof(uint32_t) + static_cast<uint32_t>(name_len);
     m = MessagePacket::create(bytes);
     if (!m) s = ZX_ERR_NO_MEMORY;
     if (s == ZX_OK) {
-      ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 16, 1, 0, 0};
-      uint32_t info[4] = {kPaProcSelf, kPaThreadSelf, kPaVmarRoot, kPaVmoBootfs};
+      ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 20, 1, 0, 0};
+      uint32_t info[5] = {kPaProcSelf, kPaThreadSelf, kPaVmarRoot, kPaVmoBootfs, kPaJobDefault};
       memcpy(m->bytes, &pa, sizeof(pa));
       memcpy(m->bytes + sizeof(pa), info, sizeof(info));
       memcpy(m->bytes + sizeof(pa) + sizeof(info), name, name_len);
@@ -142,6 +144,7 @@ zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
         put_handle(m, RefPtr<Dispatcher>(t), ZX_DEFAULT_THREAD_RIGHTS);
         put_handle(m, RefPtr<Dispatcher>(vmar), kRootVmarRights);
         put_handle(m, RefPtr<Dispatcher>(vmo), ZX_DEFAULT_VMO_RIGHTS & ~ZX_RIGHT_WRITE);
+        put_handle(m, RefPtr<Dispatcher>(JobDispatcher::root()), ZX_DEFAULT_JOB_RIGHTS);
         s = mine->write(m);
       }
     }

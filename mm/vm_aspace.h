@@ -35,7 +35,11 @@ class VmAspace : public RefCounted<VmAspace> {
   zx_status_t pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags, bool replace);
   void pt_unmap(uint64_t va, uint64_t len);  // and flushes TLBs
   void pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags);
-  uint64_t mapped_pages() const;
+  // ZX_INFO_TASK_STATS: bytes mapped, and committed bytes private / shared / shared-scaled.
+  struct Stats {
+    uint64_t mapped_bytes = 0, private_bytes = 0, shared_bytes = 0, scaled_shared_bytes = 0;
+  };
+  Stats stats();
   uint64_t random_u64();
   const char* name() const { return name_; }
 

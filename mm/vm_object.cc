@@ -40,8 +40,8 @@ zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* 
 zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
                                       RefPtr<VmObject>* out) {
   if (slice_parent_) {
-    // A snapshot of a slice is a snapshot of the slice's part of its parent.
-    if (offset > slice_size_) return ZX_ERR_OUT_OF_RANGE;
+    // A snapshot of a slice is a snapshot of the slice's part of its parent, and no more.
+    if (!range_ok(offset, page_round_up(size), slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->create_snapshot(offset + slice_offset_, size, options, out);
   }
   if ((offset & (PAGE_SIZE - 1)) || (options & ~kResizable)) return ZX_ERR_INVALID_ARGS;
@@ -304,6 +304,27 @@ uint64_t VmObject::committed_pages() const {
   if (slice_parent_) return 0;
   MutexGuard g(lock_);
   return pages_.count();
+}
+
+void VmObject::count_pages(uint64_t offset, uint64_t len, uint64_t* private_bytes,
+                           uint64_t* shared_bytes, uint64_t* scaled_bytes) const {
+  if (slice_parent_) {
+    slice_parent_->count_pages(offset + slice_offset_, len, private_bytes, shared_bytes,
+                               scaled_bytes);
+    return;
+  }
+  MutexGuard g(lock_);
+  uint64_t end = len > ~0ull - offset ? ~0ull : offset + len;
+  pages_.for_each(offset, end, [&](uint64_t, vm_page* p) {
+    uint32_t refs = __atomic_load_n(&p->ref_count, __ATOMIC_RELAXED);
+    if (refs <= 1) {
+      *private_bytes += PAGE_SIZE;
+    } else {
+      *shared_bytes += PAGE_SIZE;
+      *scaled_bytes += PAGE_SIZE / refs;
+    }
+    return true;
+  });
 }
 
 void VmObject::add_mapping(VmMappingLink* m) {

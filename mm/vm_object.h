@@ -56,6 +56,10 @@ class VmObject : public RefCounted<VmObject> {
 
   // Pages this object holds (shared pages count for every sharer).
   uint64_t committed_pages() const;
+  // Accounting for [offset, offset+len): pages only we hold, pages shared with snapshots,
+  // and the shared pages divided among their sharers (in bytes).
+  void count_pages(uint64_t offset, uint64_t len, uint64_t* private_bytes, uint64_t* shared_bytes,
+                   uint64_t* scaled_bytes) const;
 
   // The page-fault path: calls fn(paddr, writable) with the page at `offset` committed (and, for
   // a write, made private to this object) while the object is locked, so the page cannot go

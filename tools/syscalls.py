@@ -738,6 +738,17 @@ DOC_SEED = {
          ("ZX_ERR_NOT_SUPPORTED", "a mapped VMO does not support *op*"),
          ("ZX_ERR_OUT_OF_RANGE", "the range is not within the VMAR")],
         "`ZX_VMAR_OP_PREFETCH`, `ZX_VMAR_OP_DONT_NEED` and `ZX_VMAR_OP_ALWAYS_NEED` are not supported."),
+    "zx_object_get_child": (
+        "Looks up the child of *handle* whose kernel object id is *koid* and returns a new handle "
+        "to it with *rights* (`ZX_RIGHT_SAME_RIGHTS` for the child type's default rights). For a "
+        "job the children are its processes.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a job"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_ENUMERATE`, or *rights* asks for more than the default rights"),
+         ("ZX_ERR_NOT_FOUND", "no live child has that koid"),
+         ("ZX_ERR_INVALID_ARGS", "*out* is an invalid pointer")],
+        "Only jobs have children here (there are no nested jobs; threads are not found through their process)."),
     "zx_channel_create": (
         "Creates a channel: two endpoints, each a handle. A message written to one endpoint is "
         "read from the other, in order. *options* must be 0.",

@@ -92,3 +92,5 @@ zx_status_t sys_channel_create(uint32_t options, UserOutPtr<zx_handle_t> out0, U
 zx_status_t sys_channel_read(zx_handle_t handle, uint32_t options, UserOutPtr<void> bytes, UserOutPtr<zx_handle_t> handles, uint32_t num_bytes, uint32_t num_handles, UserOutPtr<uint32_t> actual_bytes, UserOutPtr<uint32_t> actual_handles);
 // 40: Write a message to a channel.
 zx_status_t sys_channel_write(zx_handle_t handle, uint32_t options, UserInPtr<const void> bytes, uint32_t num_bytes, UserInPtr<const zx_handle_t> handles, uint32_t num_handles);
+// 41: Find the child of an object by its koid.
+zx_status_t sys_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, UserOutPtr<zx_handle_t> out);

@@ -13,6 +13,17 @@ class RefCounted {
   RefCounted& operator=(const RefCounted&) = delete;
 
   void add_ref() const { __atomic_fetch_add(&ref_count_, 1, __ATOMIC_RELAXED); }
+  // Takes a reference unless the count already reached zero (the object is being destroyed):
+  // for finding objects through a list that does not own them.
+  bool try_add_ref() const {
+    uint32_t c = __atomic_load_n(&ref_count_, __ATOMIC_RELAXED);
+    while (c != 0) {
+      if (__atomic_compare_exchange_n(&ref_count_, &c, c + 1, true, __ATOMIC_ACQUIRE,
+                                      __ATOMIC_RELAXED))
+        return true;
+    }
+    return false;
+  }
   // Returns true when this was the last reference (the caller deletes the object).
   bool release() const { return __atomic_fetch_sub(&ref_count_, 1, __ATOMIC_ACQ_REL) == 1; }
   uint32_t ref_count() const { return __atomic_load_n(&ref_count_, __ATOMIC_RELAXED); }
@@ -52,6 +63,13 @@ class RefPtr {
   RefPtr& operator=(decltype(nullptr)) {
     reset();
     return *this;
+  }
+
+  // Wraps a reference the caller already holds (from try_add_ref) without taking another.
+  static RefPtr take_existing(T* p) {
+    RefPtr r;
+    r.p_ = p;
+    return r;
   }
 
   void reset() {

@@ -115,12 +115,16 @@ void ProcessDispatcher::kill(int64_t code) {
       return_code_set_ = true;
     }
     if (finishing_) return;
+    state_ = State::kDying;
+    // kill_locked() takes threads that never started off the list: step past each first.
+    for (ProcessThreadLink* l = threads_.front(); l;) {
+      ProcessThreadLink* next = threads_.next(l);
+      l->thread->kill_locked();
+      l = next;
+    }
     if (threads_.empty()) {
       finishing_ = true;
       finish_now = true;
-    } else {
-      state_ = State::kDying;
-      for (ProcessThreadLink* l : threads_) l->thread->kill_locked();
     }
   }
   if (finish_now) finish();

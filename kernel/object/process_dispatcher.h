@@ -33,6 +33,8 @@ class ProcessDispatcher : public Dispatcher {
   HandleTable& handles() { return handles_; }
   VmAspace* aspace() const { return aspace_.get(); }
   State state() const;
+  // The state without taking the process lock (a snapshot, for lists walked under a spinlock).
+  State state_unlocked() const { return __atomic_load_n(&state_, __ATOMIC_ACQUIRE); }
   int64_t return_code() const;
   void get_name(char* out, size_t size) const;
   void set_name(const char* name);

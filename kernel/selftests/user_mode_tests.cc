@@ -100,3 +100,22 @@ SELFTEST("user.fault_kills_process") {
   EXPECT_EQ(g_user_exceptions, before + 1);
   expect_back_to(t, b);
 }
+
+SELFTEST("user.kill_before_start") {
+  // A process with a thread that never started ends cleanly when killed.
+  Baseline b;
+  {
+    RefPtr<ProcessDispatcher> p;
+    REQUIRE(ProcessDispatcher::create("unstarted", &p) == ZX_OK);
+    RefPtr<ThreadDispatcher> th1, th2;
+    EXPECT_OK(ThreadDispatcher::create(p, "a", &th1));
+    EXPECT_OK(ThreadDispatcher::create(p, "b", &th2));
+    p->kill(ZX_TASK_RETCODE_SYSCALL_KILL);
+    EXPECT(p->state() == ProcessDispatcher::State::kDead);
+    EXPECT(p->signals() & ZX_PROCESS_TERMINATED);
+    EXPECT(th1->signals() & ZX_THREAD_TERMINATED);
+    EXPECT_EQ(p->return_code(), ZX_TASK_RETCODE_SYSCALL_KILL);
+    EXPECT_EQ(th1->start(0x10000, 0x20000, 0, 0), ZX_ERR_BAD_STATE);
+  }
+  expect_back_to(t, b);
+}

@@ -163,6 +163,9 @@ SHELL_SCRIPT = [
     ("false\n", r"^false: exit 1$", "a failing program's status is shown"),
     ("nosuch\n", r"^sh: nosuch: not found$", "an unknown program is reported"),
     ("true\n", r"^\$ true$", "true runs quietly"),
+    ("ps\n", r"^\s+\d+ sh\s+\d+K\s+\d+K\s+\d+K$", "ps lists processes with their memory"),
+    ("mem\n", r"^memory: \d+ pages total, \d+ free$", "mem shows free and used memory"),
+    ("kill 1\n", r"^kill: no process 1 \(-25\)$", "kill reports an unknown process"),
     ("exit\n", r"init: ", "exit leaves the shell and init notices"),
 ]
 

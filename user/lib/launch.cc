@@ -22,7 +22,7 @@ constexpr size_t kStackSize = 64 * 1024;
 constexpr size_t kGuardSize = kPage;
 constexpr uint32_t kBaseHandles = 4;  // PROC_SELF, THREAD_SELF, VMAR_ROOT, VMO_BOOTFS
 constexpr uint32_t kMaxHandles = 64;  // per channel message
-constexpr uint32_t kMaxExtra = kMaxHandles - kBaseHandles;
+constexpr uint32_t kMaxExtra = kMaxHandles - kBaseHandles - 1;  // one left for the job
 constexpr size_t kMaxMessage = 65536;
 
 uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
@@ -147,7 +147,9 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
   // The bootstrap message: header, handle info, argv strings.
   size_t args_bytes = 0;
   for (int i = 0; i < argc; i++) args_bytes += strlen(argv[i]) + 1;
-  uint32_t nhandles = kBaseHandles + n_extra;
+  // The child also gets our job, so it can launch programs in turn.
+  bool pass_job = zx_job_default() != ZX_HANDLE_INVALID;
+  uint32_t nhandles = kBaseHandles + n_extra + (pass_job ? 1 : 0);
   size_t info_off = sizeof(zx_proc_args_t);
   size_t args_off = info_off + 4 * nhandles;
   size_t msg_size = args_off + args_bytes;
@@ -164,6 +166,7 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
   memcpy(msg.p, &header, sizeof(header));
   uint32_t info[kMaxHandles] = {PA_PROC_SELF, PA_THREAD_SELF, PA_VMAR_ROOT, PA_VMO_BOOTFS};
   for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_info[i];
+  if (pass_job) info[kBaseHandles + n_extra] = PA_JOB_DEFAULT;
   memcpy(msg.p + info_off, info, 4 * nhandles);
   char* p = reinterpret_cast<char*>(msg.p + args_off);
   for (int i = 0; i < argc; i++) {
@@ -172,7 +175,10 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
     p += n;
   }
 
-  zx::handle proc_dup, thread_dup, bootfs_dup, ch0, ch1;
+  zx::handle proc_dup, thread_dup, bootfs_dup, job_dup, ch0, ch1;
+  if (pass_job && (s = zx_handle_duplicate(zx_job_default(), ZX_RIGHT_SAME_RIGHTS,
+                                           job_dup.reset_and_get_address())) != ZX_OK)
+    return s;
   if ((s = zx_handle_duplicate(proc.get(), ZX_RIGHT_SAME_RIGHTS,
                                proc_dup.reset_and_get_address())) != ZX_OK ||
       (s = zx_handle_duplicate(thread.get(), ZX_RIGHT_SAME_RIGHTS,
@@ -187,6 +193,7 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
   zx_handle_t handles[kMaxHandles] = {proc_dup.release(), thread_dup.release(), vmar.release(),
                                       bootfs_dup.release()};
   for (uint32_t i = 0; i < n_extra; i++) handles[kBaseHandles + i] = extras[i].release();
+  if (pass_job) handles[kBaseHandles + n_extra] = job_dup.release();
   s = zx_channel_write(ch0.get(), 0, msg.p, static_cast<uint32_t>(msg_size), handles, nhandles);
   if (s != ZX_OK) return s;
   ch0.reset();  // the message stays queued for the child

@@ -95,7 +95,13 @@ int read_bootstrap(zx_handle_t bootstrap) {
 extern "C" zx_handle_t zx_process_self(void) { return g_proc_self; }
 extern "C" zx_handle_t zx_vmar_root_self(void) { return g_vmar_root; }
 extern "C" zx_handle_t zx_thread_self(void) { return g_thread_self; }
-extern "C" zx_handle_t zx_job_default(void) { return ZX_HANDLE_INVALID; }
+// The job stays in the table (the launcher duplicates it for children).
+extern "C" zx_handle_t zx_job_default(void) {
+  for (uint32_t i = 0; i < g_nhandles; i++) {
+    if (g_info[i] == PA_JOB_DEFAULT) return g_handles[i];
+  }
+  return ZX_HANDLE_INVALID;
+}
 
 extern "C" zx_handle_t zx_take_startup_handle(uint32_t info) {
   if (info == PA_PROC_SELF || info == PA_THREAD_SELF || info == PA_VMAR_ROOT) {

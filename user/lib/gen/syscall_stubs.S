@@ -567,4 +567,18 @@ zx_channel_write:
     .size _zx_channel_write, .-_zx_channel_write
     .size zx_channel_write, .-zx_channel_write
 
+// 41: zx_status_t zx_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_object_get_child
+    .type _zx_object_get_child,@function
+    .weak zx_object_get_child
+    .type zx_object_get_child,@function
+_zx_object_get_child:
+zx_object_get_child:
+    li t0, 41
+    ecall
+    ret
+    .size _zx_object_get_child, .-_zx_object_get_child
+    .size zx_object_get_child, .-zx_object_get_child
+
     .section .note.GNU-stack,"",@progbits

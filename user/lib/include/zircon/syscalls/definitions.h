@@ -171,6 +171,10 @@ zx_status_t _zx_channel_read(zx_handle_t handle, uint32_t options, void* bytes, 
 zx_status_t zx_channel_write(zx_handle_t handle, uint32_t options, const void* bytes, uint32_t num_bytes, const zx_handle_t* handles, uint32_t num_handles);
 zx_status_t _zx_channel_write(zx_handle_t handle, uint32_t options, const void* bytes, uint32_t num_bytes, const zx_handle_t* handles, uint32_t num_handles);
 
+// Find the child of an object by its koid.
+zx_status_t zx_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, zx_handle_t* out);
+zx_status_t _zx_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, zx_handle_t* out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

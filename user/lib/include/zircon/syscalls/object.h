@@ -19,9 +19,13 @@ typedef uint32_t zx_object_info_topic_t;
 #define ZX_INFO_PROCESS __ZX_INFO_TOPIC(3u, 1u)               // zx_info_process_t[1]
 #define ZX_INFO_PROCESS_THREADS ((zx_object_info_topic_t)4u)  // zx_koid_t[n]
 #define ZX_INFO_VMAR ((zx_object_info_topic_t)7u)             // zx_info_vmar_t[1]
+#define ZX_INFO_JOB_CHILDREN ((zx_object_info_topic_t)8u)     // zx_koid_t[n]
+#define ZX_INFO_JOB_PROCESSES ((zx_object_info_topic_t)9u)    // zx_koid_t[n]
 #define ZX_INFO_THREAD ((zx_object_info_topic_t)10u)          // zx_info_thread_t[1]
+#define ZX_INFO_TASK_STATS ((zx_object_info_topic_t)12u)      // zx_info_task_stats_t[1]
 #define ZX_INFO_PROCESS_MAPS __ZX_INFO_TOPIC(13u, 2u)         // zx_info_maps_t[n]
 #define ZX_INFO_PROCESS_VMOS __ZX_INFO_TOPIC(14u, 3u)         // zx_info_vmo_t[n]
+#define ZX_INFO_KMEM_STATS ((zx_object_info_topic_t)17u)      // zx_info_kmem_stats_t[1]
 #define ZX_INFO_HANDLE_COUNT ((zx_object_info_topic_t)19u)    // zx_info_handle_count_t[1]
 #define ZX_INFO_VMO __ZX_INFO_TOPIC(23u, 3u)                  // zx_info_vmo_t[1]
 #define ZX_INFO_VMAR_MAPS ((zx_object_info_topic_t)36u)       // zx_info_maps_t[n]
@@ -63,6 +67,25 @@ typedef struct zx_info_vmar {
   uintptr_t base;  // base address of the region
   size_t len;      // length of the region in bytes
 } zx_info_vmar_t;
+
+typedef struct zx_info_task_stats {
+  size_t mem_mapped_bytes;         // mapped ranges, committed or not
+  size_t mem_private_bytes;        // committed and only this task's
+  size_t mem_shared_bytes;         // committed and shared with other tasks
+  size_t mem_scaled_shared_bytes;  // mem_shared_bytes divided among the sharers
+} zx_info_task_stats_t;
+
+typedef struct zx_info_kmem_stats {
+  uint64_t total_bytes;         // physical memory
+  uint64_t free_bytes;          // unallocated
+  uint64_t wired_bytes;         // kernel image, reserved ranges, kernel stacks
+  uint64_t total_heap_bytes;    // kernel heap
+  uint64_t free_heap_bytes;     // the unused part of it
+  uint64_t vmo_bytes;           // committed to VMOs
+  uint64_t mmu_overhead_bytes;  // page tables
+  uint64_t ipc_bytes;           // messages in flight
+  uint64_t other_bytes;         // in use, none of the above
+} zx_info_kmem_stats_t;
 
 // zx_info_vmo_t.flags
 #define ZX_INFO_VMO_TYPE_PAGED (1u << 0)
