@@ -33,7 +33,6 @@ trap_vector:
   sd gp, 3*8(sp)
   sd t2, 7*8(sp)
   sd s0, 8*8(sp)
-  sd s1, 9*8(sp)
   sd a0, 10*8(sp)
   sd a1, 11*8(sp)
   sd a2, 12*8(sp)
@@ -42,6 +41,13 @@ trap_vector:
   sd a5, 15*8(sp)
   sd a6, 16*8(sp)
   sd a7, 17*8(sp)
+  // A system call from user mode does not save s1..s11: the C code below preserves them (they
+  // are callee-saved), and nothing reads them from the frame of a system call. trap_return
+  // skips them on the way back for the same frames. Every other trap saves everything.
+  csrr t0, scause
+  addi t0, t0, -8                      // EXC_ECALL_U
+  beqz t0, 5f
+  sd s1, 9*8(sp)
   sd s2, 18*8(sp)
   sd s3, 19*8(sp)
   sd s4, 20*8(sp)
@@ -52,6 +58,7 @@ trap_vector:
   sd s9, 25*8(sp)
   sd s10, 26*8(sp)
   sd s11, 27*8(sp)
+5:
   sd t3, 28*8(sp)
   sd t4, 29*8(sp)
   sd t5, 30*8(sp)
@@ -90,21 +97,10 @@ trap_return:                           // sp = the TrapFrame to restore
   bnez t0, 4f
   ld tp, 4*8(sp)                       // back to user: its tp. To the kernel: keep this hart's.
 4:
-  ld ra, 1*8(sp)
-  ld gp, 3*8(sp)
-  ld t0, 5*8(sp)
-  ld t1, 6*8(sp)
-  ld t2, 7*8(sp)
-  ld s0, 8*8(sp)
+  ld t0, TF_SCAUSE(sp)
+  addi t0, t0, -8                      // a system call's frame holds no s1..s11 (see above)
+  beqz t0, 6f
   ld s1, 9*8(sp)
-  ld a0, 10*8(sp)
-  ld a1, 11*8(sp)
-  ld a2, 12*8(sp)
-  ld a3, 13*8(sp)
-  ld a4, 14*8(sp)
-  ld a5, 15*8(sp)
-  ld a6, 16*8(sp)
-  ld a7, 17*8(sp)
   ld s2, 18*8(sp)
   ld s3, 19*8(sp)
   ld s4, 20*8(sp)
@@ -115,6 +111,21 @@ trap_return:                           // sp = the TrapFrame to restore
   ld s9, 25*8(sp)
   ld s10, 26*8(sp)
   ld s11, 27*8(sp)
+6:
+  ld ra, 1*8(sp)
+  ld gp, 3*8(sp)
+  ld t0, 5*8(sp)
+  ld t1, 6*8(sp)
+  ld t2, 7*8(sp)
+  ld s0, 8*8(sp)
+  ld a0, 10*8(sp)
+  ld a1, 11*8(sp)
+  ld a2, 12*8(sp)
+  ld a3, 13*8(sp)
+  ld a4, 14*8(sp)
+  ld a5, 15*8(sp)
+  ld a6, 16*8(sp)
+  ld a7, 17*8(sp)
   ld t3, 28*8(sp)
   ld t4, 29*8(sp)
   ld t5, 30*8(sp)

@@ -14,7 +14,22 @@ arch_user_copy:
   or t0, t0, a2
   andi t0, t0, 7
   bnez t0, 2f
-1:                               // all aligned: 8 bytes at a time
+  li t2, 32
+4:                               // all aligned: 32 bytes a turn while they last
+  bltu a2, t2, 1f
+  ld t0, 0(a1)
+  ld t3, 8(a1)
+  ld t4, 16(a1)
+  ld t5, 24(a1)
+  sd t0, 0(a0)
+  sd t3, 8(a0)
+  sd t4, 16(a0)
+  sd t5, 24(a0)
+  addi a0, a0, 32
+  addi a1, a1, 32
+  addi a2, a2, -32
+  j 4b
+1:                               // then 8 bytes at a time
   beqz a2, 3f
   ld t0, 0(a1)
   sd t0, 0(a0)
