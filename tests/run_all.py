@@ -6,7 +6,7 @@
   3. deliberate kernel faults: each must produce a symbolized report
      and the console, typed at through the UART: line editing, help, shutdown
   3b. userspace: usertests (every syscall family from user mode, then a leak check) on 1
-     and 4 harts, and the user shell typed at through the UART
+     and 4 harts, the user shell typed at through the UART, and the seeded syscall fuzzer
   4. clang-format: the tree is formatted; the syscall table's outputs are current and the
      public Zircon headers compile
   5. make check-labs: every lab grader fails on its handout and passes on the solution
@@ -118,6 +118,7 @@ def main():
         ("user tests, 1 hart", lambda: selftest.run_usertests(build, 1)),
         ("user tests, 4 harts", lambda: selftest.run_usertests(build, 4)),
         ("user shell", lambda: selftest.run_shell(build)),
+        ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),
         ("formatting", format_check),
         ("syscall table and public headers", lambda: api_checks(build)),
     ]

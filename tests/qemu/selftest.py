@@ -157,6 +157,33 @@ def run_usertests(build, cpus, timeout=240):
     return passed, failed
 
 
+def run_fuzz(build, cpus=2, timeout=240):
+    """The seeded syscall fuzzer as the first process: it must finish, the kernel must not
+    fault, and nothing may leak once it is gone. The seed is printed for replaying."""
+    log = os.path.join(build, "test", "fuzz-cpus%d.log" % cpus)
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="run=fuzz",
+                     timeout=timeout, log_path=log)
+    seed = re.search(r"^fuzz: seed (0x[0-9a-f]+)", res.output, re.M)
+    done = re.search(r"fuzz: (\d+) calls, (\d+) returned ZX_OK, (\d+) distinct statuses", res.output, re.M)
+    leak = re.search(r"^userboot: leak check after fuzz: .*\(ok\)$", res.output, re.M)
+    problems = []
+    if "KERNEL" in res.output:
+        problems.append("the kernel faulted or panicked")
+    if not done:
+        problems.append("the fuzzer did not finish")
+    if not leak:
+        problems.append("no clean leak check after it")
+    if res.timed_out or res.status != 0:
+        problems.append("QEMU status %s%s" % (res.status, " (timed out)" if res.timed_out else ""))
+    name = "fuzz (seed %s, cpus %d)" % (seed.group(1) if seed else "?", cpus)
+    if problems:
+        print("FAIL %s: %s; console tail:\n%s\n(log: %s)" % (name, "; ".join(problems), res.tail(), log))
+        return 0, 1
+    print("ok   %s: %s calls, %s returned ZX_OK, %s distinct statuses, no leaks"
+          % (name, done.group(1), done.group(2), done.group(3)))
+    return 1, 0
+
+
 # Lines typed at the user shell and what must come back.
 SHELL_SCRIPT = [
     ("echo hello from userspace\n", r"^hello from userspace$", "echo runs from the boot image"),
@@ -197,6 +224,7 @@ def main():
     ap.add_argument("--console", action="store_true")
     ap.add_argument("--usertests", action="store_true")
     ap.add_argument("--shell", action="store_true")
+    ap.add_argument("--fuzz", action="store_true")
     a = ap.parse_args()
     if a.crash:
         p, f = run_crashes(a.build)
@@ -206,6 +234,8 @@ def main():
         p, f = run_usertests(a.build, a.cpus)
     elif a.shell:
         p, f = run_shell(a.build)
+    elif a.fuzz:
+        p, f = run_fuzz(a.build, a.cpus)
     else:
         p, f = run_selftests(a.build, a.cpus)
     print("%d passed, %d failed" % (p, f))

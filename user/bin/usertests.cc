@@ -456,6 +456,283 @@ void test_process_create_errors() {
   CHECK_OK(zx_handle_close_many(all, 4));
 }
 
+// ---- more VM: sparse VMOs, resizing under a mapping, nested VMARs, ASLR ------------------------
+zx_status_t vmo_committed(zx_handle_t vmo, uint64_t* committed) {
+  zx_info_vmo_t info;
+  zx_status_t s = zx_object_get_info(vmo, ZX_INFO_VMO, &info, sizeof(info), nullptr, nullptr);
+  if (s == ZX_OK) *committed = info.committed_bytes;
+  return s;
+}
+
+void test_vmo_sparse_1tib() {
+  constexpr uint64_t kTiB = 1ull << 40;
+  zx_handle_t vmo;
+  CHECK_OK(zx_vmo_create(kTiB, 0, &vmo));
+  uint64_t size = 0, committed = ~0ull;
+  CHECK_OK(zx_vmo_get_size(vmo, &size));
+  CHECK_EQ(size, kTiB);
+  CHECK_OK(vmo_committed(vmo, &committed));
+  CHECK_EQ(committed, 0);
+  const uint64_t value = 0x1122334455667788ull;
+  CHECK_OK(zx_vmo_write(vmo, &value, kTiB - kPage, sizeof(value)));
+  CHECK_OK(vmo_committed(vmo, &committed));
+  CHECK_EQ(committed, kPage);  // one page, not a terabyte
+  uint64_t back = 0;
+  CHECK_OK(zx_vmo_read(vmo, &back, kTiB - kPage, sizeof(back)));
+  CHECK_EQ(back, value);
+  CHECK_OK(zx_vmo_read(vmo, &back, kTiB / 2, sizeof(back)));  // never written: zero
+  CHECK_EQ(back, 0);
+  CHECK_EQ(zx_vmo_read(vmo, &back, kTiB - 4, sizeof(back)), ZX_ERR_OUT_OF_RANGE);
+  // Reading an untouched page does not commit it.
+  CHECK_OK(vmo_committed(vmo, &committed));
+  CHECK_EQ(committed, kPage);
+  // A 16 MiB window at the end of it, mapped: the written page shows through.
+  constexpr uint64_t kWindow = 16ull << 20;
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo,
+                       kTiB - kWindow, kWindow, &addr));
+  auto* w = reinterpret_cast<volatile uint64_t*>(addr);
+  CHECK_EQ(w[(kWindow - kPage) / 8], value);
+  w[0] = 7;  // a fresh page through the mapping
+  CHECK_OK(zx_vmo_read(vmo, &back, kTiB - kWindow, sizeof(back)));
+  CHECK_EQ(back, 7);
+  CHECK_OK(vmo_committed(vmo, &committed));
+  CHECK_EQ(committed, 2 * kPage);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kWindow));
+  CHECK_OK(zx_handle_close(vmo));
+}
+
+void test_vmo_resize_with_mapping() {
+  zx_handle_t vmo;
+  CHECK_OK(zx_vmo_create(4 * kPage, ZX_VMO_RESIZABLE, &vmo));
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo, 0,
+                       4 * kPage, &addr));
+  auto* p = reinterpret_cast<volatile char*>(addr);
+  for (size_t i = 0; i < 4; i++) p[i * kPage] = static_cast<char>('a' + i);
+  uint64_t committed = 0;
+  CHECK_OK(vmo_committed(vmo, &committed));
+  CHECK_EQ(committed, 4 * kPage);
+  // Shrink under the mapping: the cut pages are gone from the VMO.
+  CHECK_OK(zx_vmo_set_size(vmo, kPage));
+  uint64_t size = 0;
+  CHECK_OK(zx_vmo_get_size(vmo, &size));
+  CHECK_EQ(size, kPage);
+  char c = 0;
+  CHECK_EQ(zx_vmo_read(vmo, &c, kPage, 1), ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(zx_vmo_read(vmo, &c, 3 * kPage, 1), ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(zx_vmo_write(vmo, &c, 2 * kPage, 1), ZX_ERR_OUT_OF_RANGE);
+  CHECK_OK(vmo_committed(vmo, &committed));
+  CHECK_EQ(committed, kPage);
+  // The part that remains still works through the same mapping, both ways.
+  CHECK_EQ(p[0], 'a');
+  p[1] = 'b';
+  CHECK_OK(zx_vmo_read(vmo, &c, 1, 1));
+  CHECK_EQ(c, 'b');
+  CHECK_OK(zx_vmo_write(vmo, "z", 2, 1));
+  CHECK_EQ(p[2], 'z');
+  // Growing again brings back zero pages, not the old contents.
+  CHECK_OK(zx_vmo_set_size(vmo, 4 * kPage));
+  CHECK_OK(zx_vmo_read(vmo, &c, 2 * kPage, 1));
+  CHECK_EQ(c, 0);
+  CHECK_EQ(p[3 * kPage], 0);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
+  CHECK_OK(zx_handle_close(vmo));
+}
+
+void test_vmar_nested_destroy() {
+  zx_handle_t root = zx_vmar_root_self();
+  zx_handle_t sub, vmo;
+  zx_vaddr_t base, addr;
+  CHECK_OK(zx_vmar_allocate(root, ZX_VM_CAN_MAP_READ | ZX_VM_CAN_MAP_WRITE | ZX_VM_CAN_MAP_SPECIFIC,
+                            0, 8 * kPage, &sub, &base));
+  zx_info_vmar_t info;
+  CHECK_OK(zx_object_get_info(sub, ZX_INFO_VMAR, &info, sizeof(info), nullptr, nullptr));
+  CHECK_EQ(info.base, base);
+  CHECK_EQ(info.len, 8 * kPage);
+  CHECK_OK(zx_vmo_create(2 * kPage, 0, &vmo));
+  const zx_vm_option_t rw = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE;
+  CHECK_OK(zx_vmar_map(sub, rw | ZX_VM_SPECIFIC, 2 * kPage, vmo, 0, 2 * kPage, &addr));
+  CHECK_EQ(addr, base + 2 * kPage);
+  reinterpret_cast<volatile char*>(addr)[0] = 'q';
+  // While the region exists the root cannot map over any of it.
+  zx_info_vmar_t root_info;
+  CHECK_OK(zx_object_get_info(root, ZX_INFO_VMAR, &root_info, sizeof(root_info), nullptr, nullptr));
+  const size_t off = base - root_info.base;
+  zx_vaddr_t over;
+  CHECK_EQ(zx_vmar_map(root, rw | ZX_VM_SPECIFIC, off, vmo, 0, kPage, &over),
+           ZX_ERR_ALREADY_EXISTS);
+  CHECK_EQ(zx_vmar_map(root, rw | ZX_VM_SPECIFIC, off + 2 * kPage, vmo, 0, kPage, &over),
+           ZX_ERR_ALREADY_EXISTS);
+  CHECK_OK(zx_vmar_destroy(sub));
+  CHECK_EQ(zx_vmar_destroy(sub), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_vmar_map(sub, rw, 0, vmo, 0, kPage, &addr), ZX_ERR_BAD_STATE);
+  zx_handle_t grandchild;
+  CHECK_EQ(zx_vmar_allocate(sub, ZX_VM_CAN_MAP_READ, 0, kPage, &grandchild, &addr),
+           ZX_ERR_BAD_STATE);
+  // The whole range is free again: a SPECIFIC mapping in the root at the old place succeeds.
+  CHECK_OK(zx_vmar_map(root, rw | ZX_VM_SPECIFIC, off, vmo, 0, 2 * kPage, &over));
+  zx_vaddr_t over2;
+  CHECK_OK(zx_vmar_map(root, rw | ZX_VM_SPECIFIC, off + 2 * kPage, vmo, 0, 2 * kPage, &over2));
+  CHECK_OK(zx_vmar_map(root, rw | ZX_VM_SPECIFIC, off + 6 * kPage, vmo, 0, 2 * kPage, &over2));
+  CHECK_OK(zx_vmar_unmap(root, over + 2 * kPage, 6 * kPage));  // both, and the hole between
+  CHECK_EQ(over, base);
+  auto* p = reinterpret_cast<volatile char*>(over);
+  CHECK_EQ(p[0], 'q');  // the same VMO page, now through the root
+  CHECK_OK(zx_vmar_unmap(root, over, 2 * kPage));
+  zx_handle_t both[2] = {sub, vmo};
+  CHECK_OK(zx_handle_close_many(both, 2));
+}
+
+void test_aslr_spread() {
+  constexpr int kMaps = 16;
+  zx_handle_t vmo;
+  CHECK_OK(zx_vmo_create(kPage, 0, &vmo));
+  zx_vaddr_t addrs[kMaps];
+  int mapped = 0;
+  zx_status_t s = ZX_OK;
+  for (; mapped < kMaps; mapped++) {
+    s = zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, kPage, &addrs[mapped]);
+    if (s != ZX_OK) break;
+  }
+  zx_vaddr_t lo = ~zx_vaddr_t{0}, hi = 0;
+  bool distinct = true;
+  for (int i = 0; i < mapped; i++) {
+    if (addrs[i] < lo) lo = addrs[i];
+    if (addrs[i] > hi) hi = addrs[i];
+    for (int j = 0; j < i; j++) distinct = distinct && addrs[i] != addrs[j];
+  }
+  for (int i = 0; i < mapped; i++) zx_vmar_unmap(zx_vmar_root_self(), addrs[i], kPage);
+  CHECK_OK(zx_handle_close(vmo));
+  CHECK_OK(s);
+  CHECK(distinct);
+  CHECK(hi - lo > (1ull << 30));
+}
+
+// ---- threads ------------------------------------------------------------------------------------
+// Several threads of this process store into the same fresh (never touched) pages at once, so
+// their page faults race on the same VMO pages.
+constexpr int kRaceThreads = 4;
+constexpr size_t kRacePages = 16;
+constexpr size_t kRaceStack = 4 * kPage;
+
+struct RaceArgs {
+  volatile uint64_t* pages;  // kRacePages fresh pages, shared
+  volatile uint32_t* go;     // the start flag
+  int id;
+};
+
+[[noreturn]] void race_thread(uintptr_t arg1, uintptr_t) {
+  auto* a = reinterpret_cast<RaceArgs*>(arg1);
+  while (*a->go == 0) {
+  }
+  // Every thread writes its own slot in every page: word `id` of page i = id * 1000 + i.
+  for (size_t i = 0; i < kRacePages; i++) {
+    a->pages[i * (kPage / 8) + static_cast<size_t>(a->id)] =
+        static_cast<uint64_t>(a->id) * 1000 + i;
+  }
+  zx_thread_exit();
+}
+
+void test_thread_fault_race() {
+  zx_handle_t root = zx_vmar_root_self();
+  zx_handle_t data_vmo, stack_vmo;
+  zx_vaddr_t data, stacks;
+  CHECK_OK(zx_vmo_create(kRacePages * kPage, 0, &data_vmo));
+  CHECK_OK(zx_vmar_map(root, ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, data_vmo, 0, kRacePages * kPage,
+                       &data));
+  CHECK_OK(zx_vmo_create(kRaceThreads * kRaceStack, 0, &stack_vmo));
+  CHECK_OK(zx_vmar_map(root, ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack_vmo, 0,
+                       kRaceThreads * kRaceStack, &stacks));
+  static volatile uint32_t go;
+  go = 0;
+  RaceArgs args[kRaceThreads];
+  zx_handle_t threads[kRaceThreads];
+  int created = 0;
+  zx_status_t s = ZX_OK;
+  for (; created < kRaceThreads; created++) {
+    args[created] = {reinterpret_cast<volatile uint64_t*>(data), &go, created};
+    s = zx_thread_create(zx_process_self(), "race", 4, 0, &threads[created]);
+    if (s != ZX_OK) break;
+    zx_vaddr_t sp = stacks + (static_cast<size_t>(created) + 1) * kRaceStack;
+    s = zx_thread_start(threads[created], reinterpret_cast<zx_vaddr_t>(race_thread), sp,
+                        reinterpret_cast<uintptr_t>(&args[created]), 0);
+    if (s != ZX_OK) {
+      zx_handle_close(threads[created]);
+      break;
+    }
+  }
+  go = 1;  // release them together (those that started)
+  int terminated = 0;
+  for (int i = 0; i < created; i++) {
+    zx_signals_t observed = 0;
+    if (zx_object_wait_one(threads[i], ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)),
+                           &observed) == ZX_OK &&
+        (observed & ZX_THREAD_TERMINATED)) {
+      terminated++;
+    }
+    zx_handle_close(threads[i]);
+  }
+  CHECK_OK(s);
+  CHECK_EQ(created, kRaceThreads);
+  CHECK_EQ(terminated, kRaceThreads);
+  auto* w = reinterpret_cast<volatile uint64_t*>(data);
+  for (size_t i = 0; i < kRacePages; i++) {
+    for (size_t id = 0; id < kRaceThreads; id++) CHECK_EQ(w[i * (kPage / 8) + id], id * 1000 + i);
+    for (size_t k = kRaceThreads; k < kPage / 8; k++) CHECK_EQ(w[i * (kPage / 8) + k], 0);
+  }
+  // Every page was committed exactly once: the VMO agrees with what the threads wrote.
+  uint64_t committed = 0;
+  CHECK_OK(vmo_committed(data_vmo, &committed));
+  CHECK_EQ(committed, kRacePages * kPage);
+  uint64_t v = 0;
+  CHECK_OK(zx_vmo_read(data_vmo, &v, (kRacePages - 1) * kPage + 3 * 8, sizeof(v)));
+  CHECK_EQ(v, 3 * 1000 + kRacePages - 1);
+  CHECK_OK(zx_vmar_unmap(root, data, kRacePages * kPage));
+  CHECK_OK(zx_vmar_unmap(root, stacks, kRaceThreads * kRaceStack));
+  zx_handle_t both[2] = {data_vmo, stack_vmo};
+  CHECK_OK(zx_handle_close_many(both, 2));
+}
+
+void test_process_kill_blocked() {
+  const char* argv[] = {"block"};
+  zx_handle_t proc;
+  CHECK_OK(launch("block", 1, argv, nullptr, nullptr, 0, &proc));
+  // It is blocked in zx_object_wait_one for good: still running after a while.
+  zx_signals_t observed = 0;
+  CHECK_EQ(
+      zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, zx_deadline_after(ZX_MSEC(50)), &observed),
+      ZX_ERR_TIMED_OUT);
+  zx_info_process_t info;
+  CHECK_OK(zx_object_get_info(proc, ZX_INFO_PROCESS, &info, sizeof(info), nullptr, nullptr));
+  CHECK_EQ(info.flags & (ZX_INFO_PROCESS_FLAG_STARTED | ZX_INFO_PROCESS_FLAG_EXITED),
+           ZX_INFO_PROCESS_FLAG_STARTED);
+  CHECK_OK(zx_task_kill(proc));
+  CHECK_OK(
+      zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, zx_deadline_after(ZX_SEC(10)), &observed));
+  CHECK_OK(zx_object_get_info(proc, ZX_INFO_PROCESS, &info, sizeof(info), nullptr, nullptr));
+  CHECK(info.flags & ZX_INFO_PROCESS_FLAG_EXITED);
+  CHECK_EQ(info.return_code, ZX_TASK_RETCODE_SYSCALL_KILL);
+  CHECK_OK(zx_task_kill(proc));  // killing a dead process is not an error
+  CHECK_OK(zx_handle_close(proc));
+}
+
+// ---- the syscall ABI ----------------------------------------------------------------------------
+long raw_syscall(long number) {
+  register long t0 asm("t0") = number;
+  register long a0 asm("a0") = 0;
+  asm volatile("ecall" : "+r"(a0), "+r"(t0) : : "memory", "a1", "a2", "a3", "a4", "a5", "a6", "a7");
+  return a0;
+}
+
+void test_bad_syscall_number() {
+  CHECK_EQ(raw_syscall(9999), ZX_ERR_BAD_SYSCALL);
+  CHECK_EQ(raw_syscall(0), ZX_ERR_BAD_SYSCALL);  // 0 is never a syscall
+  CHECK_EQ(raw_syscall(-1), ZX_ERR_BAD_SYSCALL);
+  CHECK_EQ(raw_syscall(1l << 32 | 1), ZX_ERR_BAD_SYSCALL);  // not zx_handle_close
+  CHECK_EQ(raw_syscall(1), ZX_OK);  // the number really is t0: zx_handle_close(0)
+}
+
 // ---- the C library ----------------------------------------------------------------------------
 void test_libc_heap() {
   char* small[64];
@@ -509,6 +786,13 @@ const Test kTests[] = {
     {"process_kill", test_process_kill},
     {"process_create_errors", test_process_create_errors},
     {"libc_heap", test_libc_heap},
+    {"vmo_sparse_1tib", test_vmo_sparse_1tib},
+    {"vmo_resize_with_mapping", test_vmo_resize_with_mapping},
+    {"vmar_nested_destroy", test_vmar_nested_destroy},
+    {"aslr_spread", test_aslr_spread},
+    {"thread_fault_race", test_thread_fault_race},
+    {"process_kill_blocked", test_process_kill_blocked},
+    {"bad_syscall_number", test_bad_syscall_number},
 };
 
 }  // namespace

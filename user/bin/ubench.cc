@@ -1,0 +1,142 @@
+// ubench: user-space benchmarks counted in retired guest instructions (rdinstret). Under QEMU
+// with `-icount shift=0` the counts are deterministic. Each benchmark runs once to warm up
+// (page tables, heap, caches of the kernel's free lists), then `iters` times while counting;
+// the output is one line per benchmark, "bench: NAME<TAB>instructions per op".
+#include <launch.h>
+#include <stdio.h>
+#include <zircon/process.h>
+#include <zircon/syscalls.h>
+
+namespace {
+
+constexpr size_t kPage = 4096;
+
+inline uint64_t rdinstret() {
+  uint64_t v;
+  asm volatile("csrr %0, instret" : "=r"(v));
+  return v;
+}
+
+bool g_ok = true;
+
+void report(const char* name, uint64_t instructions, uint64_t ops) {
+  printf("bench: %s\t%lu\n", name, static_cast<unsigned long>(instructions / ops));
+}
+
+void fail(const char* what, zx_status_t s) {
+  printf("ubench: %s failed: %d\n", what, s);
+  g_ok = false;
+}
+
+// ---- null_syscall: closing ZX_HANDLE_INVALID is a successful no-op ------------------------------
+void bench_null_syscall() {
+  constexpr uint64_t kIters = 10000;
+  zx_handle_close(ZX_HANDLE_INVALID);  // warm-up
+  uint64_t start = rdinstret();
+  for (uint64_t i = 0; i < kIters; i++) zx_handle_close(ZX_HANDLE_INVALID);
+  uint64_t end = rdinstret();
+  report("null_syscall", end - start, kIters);
+}
+
+// ---- page_fault_zero: first touch of fresh anonymous pages ------------------------------------
+// Maps a fresh VMO and stores once to each page; only the store loop is counted.
+zx_status_t touch_fresh_pages(size_t pages, uint64_t* counted) {
+  zx_handle_t vmo;
+  zx_status_t s = zx_vmo_create(pages * kPage, 0, &vmo);
+  if (s != ZX_OK) return s;
+  zx_vaddr_t addr;
+  s = zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo, 0, pages * kPage,
+                  &addr);
+  zx_handle_close(vmo);
+  if (s != ZX_OK) return s;
+  volatile char* p = reinterpret_cast<volatile char*>(addr);
+  uint64_t start = rdinstret();
+  for (size_t i = 0; i < pages; i++) p[i * kPage] = 1;
+  uint64_t end = rdinstret();
+  *counted = end - start;
+  return zx_vmar_unmap(zx_vmar_root_self(), addr, pages * kPage);
+}
+
+void bench_page_fault_zero() {
+  constexpr size_t kPages = 256;
+  uint64_t n;
+  zx_status_t s = touch_fresh_pages(kPages, &n);  // warm-up
+  if (s == ZX_OK) s = touch_fresh_pages(kPages, &n);
+  if (s != ZX_OK) return fail("page_fault_zero", s);
+  report("page_fault_zero", n, kPages);
+}
+
+// ---- process_spawn_exit_wait: launch("true"), wait for it, close the handle --------------------
+zx_status_t spawn_true() {
+  static const char* const kArgv[] = {"true"};
+  zx_handle_t proc;
+  zx_status_t s = launch("true", 1, kArgv, nullptr, nullptr, 0, &proc);
+  if (s != ZX_OK) return s;
+  int64_t code = -1;
+  s = wait_process(proc, &code);
+  zx_handle_close(proc);
+  if (s == ZX_OK && code != 0) s = ZX_ERR_INTERNAL;
+  return s;
+}
+
+void bench_process_spawn() {
+  constexpr uint64_t kIters = 20;
+  zx_status_t s = spawn_true();  // warm-up
+  if (s != ZX_OK) return fail("process_spawn_exit_wait", s);
+  uint64_t start = rdinstret();
+  for (uint64_t i = 0; i < kIters && s == ZX_OK; i++) s = spawn_true();
+  uint64_t end = rdinstret();
+  if (s != ZX_OK) return fail("process_spawn_exit_wait", s);
+  report("process_spawn_exit_wait", end - start, kIters);
+}
+
+// ---- vmo_write_4k: one page into an already-committed page -----------------------------------
+void bench_vmo_write_4k() {
+  constexpr uint64_t kIters = 2000;
+  static char buf[kPage];
+  for (size_t i = 0; i < kPage; i++) buf[i] = static_cast<char>(i);
+  zx_handle_t vmo;
+  zx_status_t s = zx_vmo_create(kPage, 0, &vmo);
+  if (s != ZX_OK) return fail("vmo_write_4k create", s);
+  s = zx_vmo_write(vmo, buf, 0, kPage);  // warm-up: commits the page
+  uint64_t start = rdinstret();
+  for (uint64_t i = 0; i < kIters && s == ZX_OK; i++) s = zx_vmo_write(vmo, buf, 0, kPage);
+  uint64_t end = rdinstret();
+  zx_handle_close(vmo);
+  if (s != ZX_OK) return fail("vmo_write_4k", s);
+  report("vmo_write_4k", end - start, kIters);
+}
+
+// ---- vmar_map_unmap: map a one-page VMO anywhere, then unmap it -------------------------------
+zx_status_t map_unmap(zx_handle_t vmo) {
+  zx_vaddr_t addr;
+  zx_status_t s =
+      zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo, 0, kPage, &addr);
+  if (s != ZX_OK) return s;
+  return zx_vmar_unmap(zx_vmar_root_self(), addr, kPage);
+}
+
+void bench_vmar_map_unmap() {
+  constexpr uint64_t kIters = 1000;
+  zx_handle_t vmo;
+  zx_status_t s = zx_vmo_create(kPage, 0, &vmo);
+  if (s != ZX_OK) return fail("vmar_map_unmap create", s);
+  s = map_unmap(vmo);  // warm-up
+  uint64_t start = rdinstret();
+  for (uint64_t i = 0; i < kIters && s == ZX_OK; i++) s = map_unmap(vmo);
+  uint64_t end = rdinstret();
+  zx_handle_close(vmo);
+  if (s != ZX_OK) return fail("vmar_map_unmap", s);
+  report("vmar_map_unmap", end - start, kIters);
+}
+
+}  // namespace
+
+int main(int, char**) {
+  bench_null_syscall();
+  bench_page_fault_zero();
+  bench_process_spawn();
+  bench_vmo_write_4k();
+  bench_vmar_map_unmap();
+  return g_ok ? 0 : 1;
+}
