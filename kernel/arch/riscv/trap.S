@@ -85,6 +85,13 @@ trap_vector:
   sd t0, TF_RA_LINK(sp)
   addi s0, sp, TF_SIZE
   mv a0, sp
+  // System calls take a shorter road than every other trap (syscall_entry).
+  ld t0, TF_SCAUSE(sp)
+  addi t0, t0, -8                      // EXC_ECALL_U
+  bnez t0, 7f
+  call syscall_entry
+  j trap_return
+7:
   call trap_handler
 
 .globl trap_return

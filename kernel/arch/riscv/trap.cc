@@ -98,19 +98,12 @@ static void kernel_fault(TrapFrame* tf) {
   halt_system(true);
 }
 
-// Exceptions from user mode: system calls, page faults, and everything else (fatal to the
-// process). Interrupts are on while they are handled: they may block.
+// Exceptions from user mode other than system calls: page faults, and everything else (fatal to
+// the process). Interrupts are on while they are handled: they may block.
 static void user_exception(TrapFrame* tf) {
-  uint64_t cause = tf->scause;
+  // (System calls do not come here: trap.S sends them to syscall_entry.)
   riscv::irq_enable();
-  if (cause == riscv::EXC_ECALL_U) {
-    tf->sepc += 4;
-    tf->regs[10] =
-        syscall_dispatch(tf->regs[5], tf->regs[10], tf->regs[11], tf->regs[12], tf->regs[13],
-                         tf->regs[14], tf->regs[15], tf->regs[16], tf->regs[17]);
-  } else if (user_page_fault(tf) != ZX_OK) {
-    user_fatal_exception(tf);
-  }
+  if (user_page_fault(tf) != ZX_OK) user_fatal_exception(tf);
   riscv::irq_disable();
 }
 

@@ -28,13 +28,12 @@ extern volatile uint64_t g_kernel_faults;
 extern zx_status_t (*g_user_copy_fault_handler)(uint64_t addr, uint64_t scause);
 
 // The layers above the architecture provide these for traps from user mode:
-// the syscall layer: number in t0, arguments in a0..a7, result to a0;
-uint64_t syscall_dispatch(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-                          uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7);
 // the VM layer: resolve a page fault (ZX_OK: retry the access);
 zx_status_t user_page_fault(TrapFrame* tf);
 // the process layer: an exception the process cannot survive (report, then kill it), and the
 // check on every return to user mode that lets a killed thread leave.
 [[noreturn]] void user_fatal_exception(TrapFrame* tf);
 void user_return_check();
+// trap.S calls this for a system call from user mode instead of trap_handler.
+extern "C" void syscall_entry(TrapFrame* tf);
 extern "C" [[noreturn]] void arch_enter_user(TrapFrame* frame);
