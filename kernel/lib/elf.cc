@@ -40,7 +40,13 @@ bool page_up(uint64_t v, uint64_t* out) {
 }  // namespace
 
 zx_status_t elf_parse(const uint8_t* data, uint64_t size, uint64_t user_limit, ElfImage* out) {
-  if (out == nullptr || (data == nullptr && size != 0)) return ZX_ERR_INVALID_ARGS;
+  return elf_parse_headers(data, size, size, user_limit, out);
+}
+
+zx_status_t elf_parse_headers(const uint8_t* data, uint64_t size, uint64_t file_size,
+                              uint64_t user_limit, ElfImage* out) {
+  if (out == nullptr || (data == nullptr && size != 0) || size > file_size)
+    return ZX_ERR_INVALID_ARGS;
   out->nsegments = 0;
 
   // Whatever prefix of the magic is present decides "not ELF" before "truncated ELF", so a
@@ -82,7 +88,8 @@ zx_status_t elf_parse(const uint8_t* data, uint64_t size, uint64_t user_limit, E
     seg.memsz = le64(ph + 40);
 
     if (seg.filesz > seg.memsz) return ZX_ERR_IO_DATA_INTEGRITY;
-    if (seg.offset > size || seg.filesz > size - seg.offset) return ZX_ERR_IO_DATA_INTEGRITY;
+    if (seg.offset > file_size || seg.filesz > file_size - seg.offset)
+      return ZX_ERR_IO_DATA_INTEGRITY;
     if (seg.memsz == 0) continue;  // maps nothing; also has no file bytes after the check above
     uint64_t end = seg.vaddr + seg.memsz;
     if (end < seg.vaddr || end > user_limit) return ZX_ERR_IO_DATA_INTEGRITY;

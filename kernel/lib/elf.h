@@ -50,3 +50,8 @@ struct ElfImage {
 // them, or an entry point outside every executable segment. ZX_ERR_INVALID_ARGS only for
 // null pointers. On failure *out is unspecified.
 zx_status_t elf_parse(const uint8_t* data, uint64_t size, uint64_t user_limit, ElfImage* out);
+// The same when only a prefix of the file is at hand: data[0..size) holds at least the ELF and
+// program headers (else ZX_ERR_IO_DATA_INTEGRITY, as for a truncated file) and the segments are
+// checked against the whole file's `file_size`. Nothing past data[size) is read.
+zx_status_t elf_parse_headers(const uint8_t* data, uint64_t size, uint64_t file_size,
+                              uint64_t user_limit, ElfImage* out);

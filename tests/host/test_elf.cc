@@ -396,3 +396,26 @@ TEST_CASE("elf: random corruption never crashes or reads out of bounds") {
     delete[] heap;
   }
 }
+
+TEST_CASE("elf: parsing from the headers alone") {
+  std::vector<uint8_t> b = typical().build();
+  uint64_t headers = 64 + 4 * 56;  // the ELF header and four program headers
+  std::vector<uint8_t> prefix(b.begin(), b.begin() + static_cast<long>(headers));
+  ElfImage full, partial;
+  REQUIRE(elf_parse(b.data(), b.size(), kLimit, &full) == ZX_OK);
+  REQUIRE(elf_parse_headers(prefix.data(), prefix.size(), b.size(), kLimit, &partial) == ZX_OK);
+  CHECK(partial.nsegments == full.nsegments);
+  CHECK(partial.entry == full.entry);
+  for (int i = 0; i < full.nsegments; i++) {
+    CHECK(partial.segments[i].offset == full.segments[i].offset);
+    CHECK(partial.segments[i].filesz == full.segments[i].filesz);
+  }
+  // Segments are still checked against the whole file...
+  CHECK(elf_parse_headers(prefix.data(), prefix.size(), 0x2000, kLimit, &partial) ==
+        ZX_ERR_IO_DATA_INTEGRITY);
+  // ...and program headers that are not in the prefix are never read.
+  CHECK(elf_parse_headers(prefix.data(), headers - 1, b.size(), kLimit, &partial) ==
+        ZX_ERR_IO_DATA_INTEGRITY);
+  CHECK(elf_parse_headers(prefix.data(), prefix.size(), prefix.size() - 1, kLimit, &partial) ==
+        ZX_ERR_INVALID_ARGS);
+}

@@ -29,10 +29,17 @@ extern "C" zx_status_t bootfs_list(zx_handle_t vmo, bool (*fn)(const bootfs_entr
   if (count > kMaxEntries || BOOTFS_HEADER_SIZE + uint64_t{count} * BOOTFS_ENTRY_SIZE > vmo_size) {
     return ZX_ERR_IO_DATA_INTEGRITY;
   }
+  // The directory is read a page at a time: one system call per 85 entries, not per entry.
+  constexpr uint32_t kPerChunk = 4096 / BOOTFS_ENTRY_SIZE;
+  unsigned char chunk[kPerChunk * BOOTFS_ENTRY_SIZE];
   for (uint32_t i = 0; i < count; i++) {
-    unsigned char raw[BOOTFS_ENTRY_SIZE];
-    s = zx_vmo_read(vmo, raw, BOOTFS_HEADER_SIZE + uint64_t{i} * BOOTFS_ENTRY_SIZE, sizeof(raw));
-    if (s != ZX_OK) return s;
+    if (i % kPerChunk == 0) {
+      uint32_t n = count - i < kPerChunk ? count - i : kPerChunk;
+      s = zx_vmo_read(vmo, chunk, BOOTFS_HEADER_SIZE + uint64_t{i} * BOOTFS_ENTRY_SIZE,
+                      uint64_t{n} * BOOTFS_ENTRY_SIZE);
+      if (s != ZX_OK) return s;
+    }
+    const unsigned char* raw = chunk + (i % kPerChunk) * BOOTFS_ENTRY_SIZE;
     bootfs_entry_t e;
     memcpy(e.name, raw, BOOTFS_NAME_LEN);
     e.offset = le64(raw + BOOTFS_NAME_LEN);

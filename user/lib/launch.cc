@@ -38,20 +38,34 @@ struct Buffer {
   uint8_t* p = nullptr;
 };
 
-// Maps one segment at its link address: a fresh VMO covering the segment's pages holds the file
-// bytes at the segment's in-page offset; the rest (including .bss) stays zero.
-zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, const uint8_t* file,
+// Maps one segment at its link address. The file bytes are not copied: the segment's pages
+// are a copy-on-write snapshot of the program's pages in the boot image. Bytes of the last file
+// page past the segment's end belong to whatever follows in the image, so they are cleared, and
+// the object grows to cover .bss, which reads as zero.
+zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, uint64_t file_offset,
                         const ElfSegment& seg) {
   uint64_t start = page_down(seg.vaddr);
   uint64_t len = page_up(seg.vaddr + seg.memsz) - start;
   if (start < vmar_base) return ZX_ERR_OUT_OF_RANGE;
   zx::handle vmo;
-  zx_status_t s = zx_vmo_create(len, 0, vmo.reset_and_get_address());
-  if (s != ZX_OK) return s;
-  if (seg.filesz > 0) {
-    s = zx_vmo_write(vmo.get(), file + seg.offset, seg.vaddr - start, seg.filesz);
-    if (s != ZX_OK) return s;
+  zx_status_t s;
+  if (seg.filesz == 0) {
+    s = zx_vmo_create(len, 0, vmo.reset_and_get_address());
+  } else {
+    uint64_t file_page = page_down(seg.offset);
+    uint64_t file_len = page_up(seg.offset + seg.filesz) - file_page;
+    uint64_t data_end = seg.offset + seg.filesz - file_page;
+    // Only bytes the segment covers (its .bss) must read as zero; past memsz nothing sees them.
+    uint64_t zero_end = page_up(seg.offset + seg.memsz) - file_page;
+    if (zero_end > file_len) zero_end = file_len;
+    s = zx_vmo_create_child(bootfs_vmo(),
+                            ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE | ZX_VMO_CHILD_RESIZABLE,
+                            file_offset + file_page, file_len, vmo.reset_and_get_address());
+    if (s == ZX_OK && seg.memsz > seg.filesz && data_end < zero_end)
+      s = zx_vmo_op_range(vmo.get(), ZX_VMO_OP_ZERO, data_end, zero_end - data_end, nullptr, 0);
+    if (s == ZX_OK && len > file_len) s = zx_vmo_set_size(vmo.get(), len);
   }
+  if (s != ZX_OK) return s;
   zx_vm_option_t perms = ZX_VM_PERM_READ;  // W and X both need R
   if (seg.flags & kElfW) perms |= ZX_VM_PERM_WRITE;
   if (seg.flags & kElfX) {
@@ -65,17 +79,19 @@ zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, const uint8_t* fil
   return zx_vmar_map(vmar, perms | ZX_VM_SPECIFIC, start - vmar_base, vmo.get(), 0, len, &addr);
 }
 
-// Loads the ELF file bytes into the process's root VMAR; returns the entry point.
-zx_status_t load_elf(zx_handle_t vmar, const uint8_t* file, uint64_t size, zx_vaddr_t* entry) {
+// Maps the program's segments into the process's root VMAR; returns the entry point. `headers`
+// holds the first `avail` bytes of a file of `size` bytes at `file_offset` in the boot image.
+zx_status_t load_elf(zx_handle_t vmar, const uint8_t* headers, uint64_t avail, uint64_t size,
+                     uint64_t file_offset, zx_vaddr_t* entry) {
   zx_info_vmar_t info;
   zx_status_t s = zx_object_get_info(vmar, ZX_INFO_VMAR, &info, sizeof(info), nullptr, nullptr);
   if (s != ZX_OK) return s;
   ElfImage image;
-  s = elf_parse(file, size, info.base + info.len, &image);
+  s = elf_parse_headers(headers, avail, size, info.base + info.len, &image);
   if (s != ZX_OK) return s;
   if (image.is_pie) return ZX_ERR_NOT_SUPPORTED;  // programs are linked at a fixed address
   for (int i = 0; i < image.nsegments; i++) {
-    s = map_segment(vmar, info.base, file, image.segments[i]);
+    s = map_segment(vmar, info.base, file_offset, image.segments[i]);
     if (s != ZX_OK) return s;
   }
   *entry = image.entry;
@@ -100,17 +116,19 @@ zx_status_t map_stack(zx_handle_t vmar, zx_vaddr_t* sp) {
   return ZX_OK;
 }
 
-// Reads the program's bytes out of the boot image into a fresh buffer.
-zx_status_t read_program(const char* name, Buffer* out, uint64_t* size) {
+// Reads the first page of a program (its ELF and program headers, for elf_parse_headers) out
+// of the boot image, and says where the whole file is.
+zx_status_t read_headers(const char* name, uint8_t* page, uint64_t* avail, uint64_t* size,
+                         uint64_t* offset) {
   zx_handle_t bootfs = bootfs_vmo();
   if (bootfs == ZX_HANDLE_INVALID) return ZX_ERR_UNAVAILABLE;
   bootfs_entry_t e;
   zx_status_t s = bootfs_find(bootfs, name, &e);
   if (s != ZX_OK) return s;
-  out->p = static_cast<uint8_t*>(malloc(e.size == 0 ? 1 : e.size));
-  if (out->p == nullptr) return ZX_ERR_NO_MEMORY;
   *size = e.size;
-  return zx_vmo_read(bootfs, out->p, e.offset, e.size);
+  *offset = e.offset;
+  *avail = e.size < kPage ? e.size : kPage;
+  return zx_vmo_read(bootfs, page, e.offset, *avail);
 }
 
 }  // namespace
@@ -127,9 +145,9 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
   for (uint32_t i = 0; i < n_extra; i++) extras[i].reset(extra_handles[i]);
   if (name == nullptr || argc < 0 || (argc > 0 && argv == nullptr)) return ZX_ERR_INVALID_ARGS;
 
-  Buffer file;
-  uint64_t file_size = 0;
-  zx_status_t s = read_program(name, &file, &file_size);
+  uint8_t headers[kPage];
+  uint64_t avail = 0, file_size = 0, file_offset = 0;
+  zx_status_t s = read_headers(name, headers, &avail, &file_size, &file_offset);
   if (s != ZX_OK) return s;
 
   zx::handle proc, vmar, thread;
@@ -137,7 +155,7 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
                         vmar.reset_and_get_address());
   if (s != ZX_OK) return s;
   zx_vaddr_t entry = 0, sp = 0;
-  if ((s = load_elf(vmar.get(), file.p, file_size, &entry)) != ZX_OK) return s;
+  if ((s = load_elf(vmar.get(), headers, avail, file_size, file_offset, &entry)) != ZX_OK) return s;
   if ((s = map_stack(vmar.get(), &sp)) != ZX_OK) return s;
   static const char kThreadName[] = "initial-thread";
   s = zx_thread_create(proc.get(), kThreadName, sizeof(kThreadName) - 1, 0,
