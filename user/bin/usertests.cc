@@ -694,6 +694,55 @@ void test_thread_fault_race() {
   CHECK_OK(zx_handle_close_many(both, 2));
 }
 
+// Snapshots are isolated both ways; slices share everything with their parent.
+void test_vmo_children() {
+  zx_handle_t parent, snap, slice;
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &parent));
+  uint64_t a = 0xA, v = 0;
+  CHECK_OK(zx_vmo_write(parent, &a, 0, sizeof(a)));
+  CHECK_OK(zx_vmo_create_child(parent, ZX_VMO_CHILD_SNAPSHOT, 0, 4 * kPage, &snap));
+  CHECK_OK(zx_vmo_read(snap, &v, 0, sizeof(v)));
+  CHECK_EQ(v, 0xAu);
+  uint64_t b = 0xB, c = 0xC;
+  CHECK_OK(zx_vmo_write(snap, &b, 0, sizeof(b)));  // the child's write stays in the child
+  CHECK_OK(zx_vmo_read(parent, &v, 0, sizeof(v)));
+  CHECK_EQ(v, 0xAu);
+  CHECK_OK(zx_vmo_write(parent, &c, kPage, sizeof(c)));  // and the parent's in the parent
+  CHECK_OK(zx_vmo_read(snap, &v, kPage, sizeof(v)));
+  CHECK_EQ(v, 0u);
+  // Through mappings too: the child mapped writable sees its own copy.
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, snap, 0,
+                       4 * kPage, &addr));
+  volatile uint64_t* p = reinterpret_cast<volatile uint64_t*>(addr);
+  CHECK_EQ(p[0], 0xBu);
+  p[0] = 0xD;
+  CHECK_OK(zx_vmo_read(parent, &v, 0, sizeof(v)));
+  CHECK_EQ(v, 0xAu);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
+  // A slice is a window: writes through it land in the parent.
+  CHECK_EQ(zx_vmo_create_child(parent, ZX_VMO_CHILD_SLICE, kPage, 8 * kPage, &slice),
+           ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(zx_vmo_create_child(parent, ZX_VMO_CHILD_SLICE | ZX_VMO_CHILD_RESIZABLE, kPage, kPage,
+                               &slice),
+           ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmo_create_child(parent, ZX_VMO_CHILD_SLICE, kPage, 2 * kPage, &slice));
+  CHECK_OK(zx_vmo_read(slice, &v, 0, sizeof(v)));
+  CHECK_EQ(v, 0xCu);
+  CHECK_OK(zx_vmo_write(slice, &a, kPage, sizeof(a)));
+  CHECK_OK(zx_vmo_read(parent, &v, 2 * kPage, sizeof(v)));
+  CHECK_EQ(v, 0xAu);
+  // A read-only child handle cannot write; bad options are refused.
+  zx_handle_t ro;
+  CHECK_OK(
+      zx_vmo_create_child(parent, ZX_VMO_CHILD_SNAPSHOT | ZX_VMO_CHILD_NO_WRITE, 0, kPage, &ro));
+  CHECK_EQ(zx_vmo_write(ro, &a, 0, sizeof(a)), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(zx_vmo_create_child(parent, ZX_VMO_CHILD_SNAPSHOT | ZX_VMO_CHILD_SLICE, 0, kPage, &ro),
+           ZX_ERR_INVALID_ARGS);
+  zx_handle_t all[4] = {parent, snap, slice, ro};
+  CHECK_OK(zx_handle_close_many(all, 4));
+}
+
 void test_process_kill_blocked() {
   const char* argv[] = {"block"};
   zx_handle_t proc;
@@ -793,6 +842,7 @@ const Test kTests[] = {
     {"thread_fault_race", test_thread_fault_race},
     {"process_kill_blocked", test_process_kill_blocked},
     {"bad_syscall_number", test_bad_syscall_number},
+    {"vmo_children", test_vmo_children},
 };
 
 }  // namespace
