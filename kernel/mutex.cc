@@ -35,10 +35,10 @@ void Mutex::unlock() {
 
 bool Mutex::held_by_me() const { return owner_ == thread_current(); }
 
-zx_status_t Event::wait(uint64_t deadline) {
+zx_status_t Event::wait(uint64_t deadline, bool interruptible) {
   SchedGuard g;
   while (!signaled_) {
-    zx_status_t s = waiters_.block(deadline);
+    zx_status_t s = waiters_.block(deadline, interruptible);
     if (s != ZX_OK) return s;
     if (auto_reset_) return ZX_OK;  // the signal was handed to us alone
   }

@@ -36,7 +36,8 @@ class MutexGuard {
 class Event {
  public:
   explicit Event(bool auto_reset = false) : auto_reset_(auto_reset) {}
-  zx_status_t wait(uint64_t deadline = kInfiniteTime);
+  // `interruptible`: a kill of the waiting thread ends the wait (ZX_ERR_CANCELED).
+  zx_status_t wait(uint64_t deadline = kInfiniteTime, bool interruptible = false);
   void signal();
   void unsignal();
   bool signaled() const { return signaled_; }

@@ -1,10 +1,89 @@
 // Channel syscalls. Writing moves the handles out of the caller atomically from its point of
 // view: all are checked first (valid, ZX_RIGHT_TRANSFER, not the channel itself, no
 // duplicates), then all are taken. As in Zircon, the handles are consumed even when the write
-// fails.
+// fails. zx_channel_call writes with a fresh transaction id and waits for the reply with it.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/channel_dispatcher.h"
 #include "kernel/syscall_helpers.h"
+
+namespace {
+// Builds a message from user memory, taking the handles out of the caller's table. On failure
+// every handle named is closed (except `self`, the channel written to) and *out is null.
+zx_status_t take_message(zx_handle_t self, uint64_t bytes, uint32_t num_bytes, uint64_t handles,
+                         uint32_t num_handles, MessagePacket** out) {
+  *out = nullptr;
+  HandleTable& ht = up()->handles();
+  zx_handle_t values[kChannelMaxHandles];
+  bool have_values = false;
+  zx_status_t s = ZX_OK;
+  if (num_handles > kChannelMaxHandles) {
+    s = ZX_ERR_OUT_OF_RANGE;
+  } else if (num_handles) {
+    s = copy_from_user_raw(values, handles, num_handles * sizeof(zx_handle_t));
+    have_values = s == ZX_OK;
+  }
+  if (s == ZX_OK && num_bytes > kChannelMaxBytes) s = ZX_ERR_OUT_OF_RANGE;
+  for (uint32_t i = 0; s == ZX_OK && i < num_handles; i++) {
+    if (values[i] == self) {
+      s = ZX_ERR_NOT_SUPPORTED;
+      break;
+    }
+    for (uint32_t j = 0; j < i; j++)
+      if (values[j] == values[i]) s = ZX_ERR_INVALID_ARGS;
+    if (s == ZX_OK) s = ht.get(values[i], ZX_OBJ_TYPE_NONE, ZX_RIGHT_TRANSFER, nullptr);
+  }
+  MessagePacket* m = nullptr;
+  if (s == ZX_OK) {
+    m = MessagePacket::create(num_bytes);
+    if (!m) s = ZX_ERR_NO_MEMORY;
+  }
+  if (s == ZX_OK && num_bytes) s = copy_from_user_raw(m->bytes, bytes, num_bytes);
+  if (s != ZX_OK) {
+    if (m) MessagePacket::destroy(m);
+    for (uint32_t i = 0; have_values && i < num_handles; i++)
+      if (values[i] != self) ht.remove(values[i]);
+    return s;
+  }
+  for (uint32_t i = 0; i < num_handles; i++) {
+    RefPtr<Dispatcher> obj;
+    zx_rights_t rights;
+    // Checked above; a concurrent close in another thread makes this one fail.
+    if (ht.remove(values[i], &obj, &rights, /*transferring=*/true) == ZX_OK) {
+      m->handles[m->num_handles].obj = static_cast<RefPtr<Dispatcher>&&>(obj);
+      m->handles[m->num_handles].rights = rights;
+      m->num_handles++;
+    }
+  }
+  *out = m;
+  return ZX_OK;
+}
+
+// Hands a received message to the caller: its handles go into the caller's table, its bytes
+// and handle values to user memory; the message is consumed either way.
+zx_status_t deliver_message(MessagePacket* m, uint64_t bytes, uint64_t handles) {
+  zx_handle_t values[kChannelMaxHandles];
+  HandleTable& ht = up()->handles();
+  uint32_t n = m->num_handles;
+  for (uint32_t i = 0; i < n; i++) {
+    if (ht.add(m->handles[i].obj, m->handles[i].rights, &values[i], /*transferred=*/true) !=
+        ZX_OK) {
+      values[i] = ZX_HANDLE_INVALID;
+      continue;
+    }
+    m->handles[i].obj = nullptr;
+  }
+  zx_status_t s = ZX_OK;
+  if (m->num_bytes) s = copy_to_user_raw(bytes, m->bytes, m->num_bytes);
+  if (s == ZX_OK && n) s = copy_to_user_raw(handles, values, n * sizeof(zx_handle_t));
+  MessagePacket::destroy(m);
+  if (s != ZX_OK) {
+    for (uint32_t i = 0; i < n; i++)
+      if (values[i] != ZX_HANDLE_INVALID) ht.remove(values[i]);
+    return ZX_ERR_INVALID_ARGS;
+  }
+  return ZX_OK;
+}
+}  // namespace
 
 zx_status_t sys_channel_create(uint32_t options, UserOutPtr<zx_handle_t> out0,
                                UserOutPtr<zx_handle_t> out1) {
@@ -32,51 +111,15 @@ zx_status_t sys_channel_create(uint32_t options, UserOutPtr<zx_handle_t> out0,
 zx_status_t sys_channel_write(zx_handle_t handle, uint32_t options, UserInPtr<const void> bytes,
                               uint32_t num_bytes, UserInPtr<const zx_handle_t> handles,
                               uint32_t num_handles) {
-  HandleTable& ht = up()->handles();
-  zx_handle_t values[kChannelMaxHandles];
-  bool have_values = false;
-  zx_status_t s = ZX_OK;
-  if (num_handles > kChannelMaxHandles) {
-    s = ZX_ERR_OUT_OF_RANGE;
-  } else if (num_handles) {
-    s = handles.copy_from_user(values, num_handles * sizeof(zx_handle_t));
-    have_values = s == ZX_OK;
-  }
   RefPtr<ChannelDispatcher> ch;
-  if (s == ZX_OK && options != 0) s = ZX_ERR_INVALID_ARGS;
-  if (s == ZX_OK && num_bytes > kChannelMaxBytes) s = ZX_ERR_OUT_OF_RANGE;
-  if (s == ZX_OK) s = get_object(handle, ZX_RIGHT_WRITE, &ch);
-  for (uint32_t i = 0; s == ZX_OK && i < num_handles; i++) {
-    if (values[i] == handle) {
-      s = ZX_ERR_NOT_SUPPORTED;
-      break;
-    }
-    for (uint32_t j = 0; j < i; j++)
-      if (values[j] == values[i]) s = ZX_ERR_INVALID_ARGS;
-    if (s == ZX_OK) s = ht.get(values[i], ZX_OBJ_TYPE_NONE, ZX_RIGHT_TRANSFER, nullptr);
-  }
+  zx_status_t s = options != 0 ? ZX_ERR_INVALID_ARGS : get_object(handle, ZX_RIGHT_WRITE, &ch);
   MessagePacket* m = nullptr;
-  if (s == ZX_OK) {
-    m = MessagePacket::create(num_bytes);
-    if (!m) s = ZX_ERR_NO_MEMORY;
-  }
-  if (s == ZX_OK && num_bytes) s = bytes.copy_from_user(m->bytes, num_bytes);
+  // The handles are consumed even when the channel handle is bad (so check it alongside).
+  zx_status_t ms = take_message(handle, bytes.addr(), num_bytes, handles.addr(), num_handles, &m);
+  if (s == ZX_OK) s = ms;
   if (s != ZX_OK) {
     if (m) MessagePacket::destroy(m);
-    // Consumed anyway: close every handle that was named (the channel itself excepted).
-    for (uint32_t i = 0; have_values && i < num_handles; i++)
-      if (values[i] != handle) ht.remove(values[i]);
     return s;
-  }
-  for (uint32_t i = 0; i < num_handles; i++) {
-    RefPtr<Dispatcher> obj;
-    zx_rights_t rights;
-    // Checked above; a concurrent close in another thread makes this one fail.
-    if (ht.remove(values[i], &obj, &rights, /*transferring=*/true) == ZX_OK) {
-      m->handles[m->num_handles].obj = static_cast<RefPtr<Dispatcher>&&>(obj);
-      m->handles[m->num_handles].rights = rights;
-      m->num_handles++;
-    }
   }
   s = ch->write(m);
   if (s != ZX_OK) MessagePacket::destroy(m);
@@ -105,26 +148,47 @@ zx_status_t sys_channel_read(zx_handle_t handle, uint32_t options, UserOutPtr<vo
       s = s == ZX_OK ? ZX_ERR_INVALID_ARGS : s;
   }
   if (!m) return s;
-  // The message is ours now: its handles go into our table, even if copying out fails.
-  zx_handle_t values[kChannelMaxHandles];
-  HandleTable& ht = up()->handles();
-  for (uint32_t i = 0; i < m->num_handles; i++) {
-    if (ht.add(m->handles[i].obj, m->handles[i].rights, &values[i], /*transferred=*/true) !=
-        ZX_OK) {
-      values[i] = ZX_HANDLE_INVALID;
-      continue;
-    }
-    m->handles[i].obj = nullptr;
+  zx_status_t ds = deliver_message(m, bytes.addr(), handles.addr());
+  return ds != ZX_OK ? ds : s;
+}
+
+zx_status_t sys_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline,
+                             UserInPtr<const zx_channel_call_args_t> args,
+                             UserOutPtr<uint32_t> actual_bytes,
+                             UserOutPtr<uint32_t> actual_handles) {
+  zx_channel_call_args_t a;
+  zx_status_t s = args.copy_from_user(&a, sizeof(a));
+  if (s != ZX_OK) return s;
+  RefPtr<ChannelDispatcher> ch;
+  s = options != 0 ? ZX_ERR_INVALID_ARGS : get_object(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE, &ch);
+  if (s == ZX_OK && a.wr_num_bytes < sizeof(uint32_t)) s = ZX_ERR_INVALID_ARGS;
+  if (s == ZX_OK &&
+      (!user_range_ok(a.rd_bytes, a.rd_num_bytes) ||
+       !user_range_ok(a.rd_handles, uint64_t{a.rd_num_handles} * sizeof(zx_handle_t))))
+    s = ZX_ERR_INVALID_ARGS;
+  MessagePacket* m = nullptr;
+  zx_status_t ms =
+      take_message(handle, a.wr_bytes, a.wr_num_bytes, a.wr_handles, a.wr_num_handles, &m);
+  if (s == ZX_OK) s = ms;
+  if (s != ZX_OK) {
+    if (m) MessagePacket::destroy(m);
+    return s;
   }
-  zx_status_t cs = ZX_OK;
-  if (m->num_bytes) cs = bytes.copy_to_user(m->bytes, m->num_bytes);
-  if (cs == ZX_OK && m->num_handles)
-    cs = handles.copy_to_user(values, m->num_handles * sizeof(zx_handle_t));
-  MessagePacket::destroy(m);
-  if (cs != ZX_OK) {
-    for (uint32_t i = 0; i < need_handles; i++)
-      if (values[i] != ZX_HANDLE_INVALID) ht.remove(values[i]);
-    return ZX_ERR_INVALID_ARGS;
+  // Kernel-made transaction ids have the top bit set (as Zircon's), never 0.
+  static uint32_t next_txid = 0;
+  uint32_t txid = 0x80000000u | (__atomic_add_fetch(&next_txid, 1, __ATOMIC_RELAXED) & 0x7fffffffu);
+  for (int i = 0; i < 4; i++) m->bytes[i] = static_cast<uint8_t>(txid >> (8 * i));
+  MessagePacket* reply = nullptr;
+  s = ch->call(m, to_deadline(deadline), &reply);
+  if (s != ZX_OK) return s;  // call() took the message either way
+  uint32_t nb = reply->num_bytes, nh = reply->num_handles;
+  if (!actual_bytes.is_null() && actual_bytes.copy_to_user(nb) != ZX_OK) s = ZX_ERR_INVALID_ARGS;
+  if (!actual_handles.is_null() && actual_handles.copy_to_user(nh) != ZX_OK)
+    s = ZX_ERR_INVALID_ARGS;
+  if (s == ZX_OK && (nb > a.rd_num_bytes || nh > a.rd_num_handles)) s = ZX_ERR_BUFFER_TOO_SMALL;
+  if (s != ZX_OK) {
+    MessagePacket::destroy(reply);  // the reply is discarded (its handles closed)
+    return s;
   }
-  return s;
+  return deliver_message(reply, a.rd_bytes, a.rd_handles);
 }

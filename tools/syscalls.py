@@ -749,6 +749,71 @@ DOC_SEED = {
          ("ZX_ERR_NOT_FOUND", "no live child has that koid"),
          ("ZX_ERR_INVALID_ARGS", "*out* is an invalid pointer")],
         "Only jobs have children here (there are no nested jobs; threads are not found through their process)."),
+    "zx_port_create": (
+        "Creates a port: a queue of packets that user code (`zx_port_queue`) and the kernel "
+        "(signal packets from `zx_object_wait_async`, page requests from pagers) put packets on, "
+        "and threads take them off with `zx_port_wait`. *options* must be 0.",
+        OK_RET,
+        [("ZX_ERR_INVALID_ARGS", "*out* is an invalid pointer or *options* is not 0"), NO_MEM],
+        "`ZX_PORT_BIND_TO_INTERRUPT` is refused with `ZX_ERR_INVALID_ARGS`: there are no interrupt objects."),
+    "zx_port_queue": (
+        "Queues a user packet: its *key*, *status* and 32-byte *user* payload are copied; its "
+        "type becomes `ZX_PKT_TYPE_USER` whatever *packet->type* said.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a port"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_WRITE`"),
+         ("ZX_ERR_INVALID_ARGS", "*packet* is an invalid pointer"),
+         ("ZX_ERR_SHOULD_WAIT", "the port already holds its limit of user packets"), NO_MEM],
+        NO_DIFF),
+    "zx_port_wait": (
+        "Takes the first packet queued on the port, waiting until *deadline* if there is none, "
+        "and copies it to *packet*.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a port"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_READ`"),
+         ("ZX_ERR_INVALID_ARGS", "*packet* is an invalid pointer"),
+         ("ZX_ERR_TIMED_OUT", "no packet arrived before *deadline*")],
+        NO_DIFF),
+    "zx_port_cancel": (
+        "Cancels the asynchronous waits made with `zx_object_wait_async` on the object *source* "
+        "names, for this port and *key*, and withdraws their packets that are queued but not yet "
+        "read.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a port"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_WRITE`"),
+         ("ZX_ERR_NOT_FOUND", "there was nothing to cancel")],
+        NO_DIFF),
+    "zx_object_wait_async": (
+        "Asks for one signal packet (`ZX_PKT_TYPE_SIGNAL_ONE`) on *port* with *key* when one of "
+        "*signals* is active on the object. Level triggered by default: if one is already active "
+        "the packet is queued at once. With `ZX_WAIT_ASYNC_EDGE` only a signal that becomes "
+        "active later triggers it. `ZX_WAIT_ASYNC_TIMESTAMP` fills *signal.timestamp*. The packet "
+        "storage belongs to the wait, so a signal packet is never lost for lack of memory.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*port* is not a port"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_WAIT` or *port* lacks `ZX_RIGHT_WRITE`"),
+         ("ZX_ERR_INVALID_ARGS", "*options* has an unknown bit"), NO_MEM],
+        "Closing the handle the wait was made through cancels it, and withdraws its packet if "
+        "that is queued but not yet read."),
+    "zx_channel_call": (
+        "Writes a message whose first four bytes are a transaction id (the kernel picks a fresh "
+        "one, overwriting them), then waits until *deadline* for the message on the same "
+        "channel whose first four bytes are the same id, and reads it into the buffers of "
+        "*args*. Other messages are left for `zx_channel_read`.",
+        OK_RET,
+        [BAD_HANDLE,
+         ("ZX_ERR_WRONG_TYPE", "*handle* is not a channel"),
+         ("ZX_ERR_ACCESS_DENIED", "*handle* lacks `ZX_RIGHT_READ` or `ZX_RIGHT_WRITE`, or a handle to send lacks `ZX_RIGHT_TRANSFER`"),
+         ("ZX_ERR_INVALID_ARGS", "*args* or a buffer is invalid, *options* is not 0, or *wr_num_bytes* is less than 4"),
+         ("ZX_ERR_PEER_CLOSED", "the other endpoint closed before the reply"),
+         ("ZX_ERR_TIMED_OUT", "no reply before *deadline*"),
+         ("ZX_ERR_BUFFER_TOO_SMALL", "the reply does not fit (it is discarded)"),
+         ("ZX_ERR_OUT_OF_RANGE", "too many bytes or handles to write"), NO_MEM],
+        NO_DIFF),
     "zx_channel_create": (
         "Creates a channel: two endpoints, each a handle. A message written to one endpoint is "
         "read from the other, in order. *options* must be 0.",

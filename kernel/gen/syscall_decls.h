@@ -5,7 +5,7 @@
 // they are never dereferenced directly, only through their copy methods.
 //
 // Types kernel/syscall_types.h must define (besides <stdint.h>/<stddef.h> ones):
-//   zx_duration_t, zx_handle_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t
+//   zx_channel_call_args_t, zx_duration_t, zx_handle_t, zx_port_packet_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t
 
 #pragma once
 
@@ -94,3 +94,15 @@ zx_status_t sys_channel_read(zx_handle_t handle, uint32_t options, UserOutPtr<vo
 zx_status_t sys_channel_write(zx_handle_t handle, uint32_t options, UserInPtr<const void> bytes, uint32_t num_bytes, UserInPtr<const zx_handle_t> handles, uint32_t num_handles);
 // 41: Find the child of an object by its koid.
 zx_status_t sys_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, UserOutPtr<zx_handle_t> out);
+// 42: Create an IO port.
+zx_status_t sys_port_create(uint32_t options, UserOutPtr<zx_handle_t> out);
+// 43: Queue a packet to a port.
+zx_status_t sys_port_queue(zx_handle_t handle, UserInPtr<const zx_port_packet_t> packet);
+// 44: Wait for a packet arrival in a port.
+zx_status_t sys_port_wait(zx_handle_t handle, zx_time_t deadline, UserOutPtr<zx_port_packet_t> packet);
+// 45: Cancels async port notifications on an object.
+zx_status_t sys_port_cancel(zx_handle_t handle, zx_handle_t source, uint64_t key);
+// 46: Subscribe for signals on an object.
+zx_status_t sys_object_wait_async(zx_handle_t handle, zx_handle_t port, uint64_t key, zx_signals_t signals, uint32_t options);
+// 47: Send a message to a channel and await a reply.
+zx_status_t sys_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, UserInPtr<const zx_channel_call_args_t> args, UserOutPtr<uint32_t> actual_bytes, UserOutPtr<uint32_t> actual_handles);

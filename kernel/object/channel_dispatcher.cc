@@ -62,7 +62,16 @@ void ChannelDispatcher::disconnect() {
   {
     MutexGuard g(shared_->lock);
     peer = peer_;
+    // Our callers will get no reply now; nor will the peer's, whose replies we would write.
+    while (ChannelCallWaiter* w = callers_.pop_front()) {
+      w->status = ZX_ERR_PEER_CLOSED;
+      w->done.signal();
+    }
     if (peer) {
+      while (ChannelCallWaiter* w = peer->callers_.pop_front()) {
+        w->status = ZX_ERR_PEER_CLOSED;
+        w->done.signal();
+      }
       peer->peer_ = nullptr;
       peer_ = nullptr;
       // Signal under the lock: the peer cannot be destroyed while we hold it.
@@ -77,13 +86,62 @@ void ChannelDispatcher::disconnect() {
 
 void ChannelDispatcher::on_zero_handles() { disconnect(); }
 
+namespace {
+uint32_t txid_of(const MessagePacket* m) {
+  if (m->num_bytes < 4) return 0;
+  return m->bytes[0] | m->bytes[1] << 8 | m->bytes[2] << 16 |
+         static_cast<uint32_t>(m->bytes[3]) << 24;
+}
+}  // namespace
+
 zx_status_t ChannelDispatcher::write(MessagePacket* m) {
   MutexGuard g(shared_->lock);
   if (!peer_) return ZX_ERR_PEER_CLOSED;
+  // A reply a caller on the other side is waiting for goes straight to it.
+  uint32_t txid = txid_of(m);
+  if (txid) {
+    for (ChannelCallWaiter* w : peer_->callers_) {
+      if (w->txid == txid && !w->reply) {
+        peer_->callers_.remove(w);
+        w->reply = m;
+        w->done.signal();
+        return ZX_OK;
+      }
+    }
+  }
   if (peer_->queue_.size() >= kChannelMaxQueued) return ZX_ERR_SHOULD_WAIT;
   peer_->queue_.push_back(m);
   peer_->update_signals(0, ZX_CHANNEL_READABLE);
   return ZX_OK;
+}
+
+zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, MessagePacket** reply) {
+  ChannelCallWaiter w;
+  w.txid = txid_of(m);
+  zx_status_t early;
+  {
+    MutexGuard g(shared_->lock);
+    early = !peer_                                      ? ZX_ERR_PEER_CLOSED
+            : peer_->queue_.size() >= kChannelMaxQueued ? ZX_ERR_SHOULD_WAIT
+                                                        : ZX_OK;
+    if (early == ZX_OK) {
+      callers_.push_back(&w);  // before the write, so no reply can slip past us
+      peer_->queue_.push_back(m);
+      peer_->update_signals(0, ZX_CHANNEL_READABLE);
+    }
+  }
+  if (early != ZX_OK) {
+    MessagePacket::destroy(m);  // outside the lock: its handles may be channel ends
+    return early;
+  }
+  zx_status_t s = w.done.wait(deadline, /*interruptible=*/true);
+  MutexGuard g(shared_->lock);
+  if (w.node.in_list()) callers_.remove(&w);
+  if (w.reply) {  // arrived, perhaps just as the wait ended
+    *reply = w.reply;
+    return ZX_OK;
+  }
+  return s == ZX_OK ? w.status : s;
 }
 
 zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, MessagePacket** out,

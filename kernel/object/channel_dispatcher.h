@@ -28,6 +28,15 @@ struct MessagePacket {
   static void destroy(MessagePacket* m);
 };
 
+// A thread in zx_channel_call waiting for the reply with its transaction id.
+struct ChannelCallWaiter {
+  ListNode node;
+  uint32_t txid = 0;
+  MessagePacket* reply = nullptr;  // set by the writer of the reply
+  zx_status_t status = ZX_OK;      // ZX_ERR_PEER_CLOSED if the peer went away
+  Event done;
+};
+
 class ChannelDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_CHANNEL;
@@ -38,6 +47,10 @@ class ChannelDispatcher : public Dispatcher {
 
   // Queues m at the peer (taking it), or ZX_ERR_PEER_CLOSED (m untouched).
   zx_status_t write(MessagePacket* m);
+  // zx_channel_call: writes m and waits for the reply with m's transaction id (its first four
+  // bytes) until the deadline. Takes m in every case. On ZX_OK *reply is the reply message
+  // (the caller owns it).
+  zx_status_t call(MessagePacket* m, uint64_t deadline, MessagePacket** reply);
   // Takes the first message if it fits; else reports the sizes it needs.
   zx_status_t read(uint32_t max_bytes, uint32_t max_handles, MessagePacket** out,
                    uint32_t* need_bytes, uint32_t* need_handles);
@@ -56,5 +69,6 @@ class ChannelDispatcher : public Dispatcher {
   RefPtr<Shared> shared_;
   ChannelDispatcher* peer_ = nullptr;  // shared_->lock
   zx_koid_t peer_koid_ = 0;
-  List<MessagePacket, &MessagePacket::node> queue_;  // shared_->lock
+  List<MessagePacket, &MessagePacket::node> queue_;            // shared_->lock
+  List<ChannelCallWaiter, &ChannelCallWaiter::node> callers_;  // shared_->lock
 };

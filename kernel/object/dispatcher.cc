@@ -13,3 +13,10 @@ zx_koid_t g_next_koid = 1024;
 zx_koid_t koid_generate() { return __atomic_fetch_add(&g_next_koid, 1, __ATOMIC_RELAXED); }
 
 Dispatcher::Dispatcher() : koid_(koid_generate()) {}
+
+Dispatcher::~Dispatcher() { release_observers(); }
+
+#ifdef KERNEL_HOST_TEST
+// Host tests have no waiting (kernel/object/signals.cc is kernel-only).
+void Dispatcher::release_observers() {}
+#endif

@@ -52,11 +52,16 @@ struct SignalObserver {
   const void* owner = nullptr;  // the handle table the wait came through (for cancel on close)
   uint32_t handle = 0;
   bool canceled = false;
+  // An asynchronous wait (zx_object_wait_async) sets these: they run, with g_sched_lock held,
+  // instead of waking `wq` — when a masked signal becomes active, when the handle it came through
+  // is closed, and when the object goes away. They may unlink and free the observer.
+  void (*on_signal)(SignalObserver* o, zx_signals_t current) = nullptr;
+  void (*on_cancel)(SignalObserver* o) = nullptr;
 };
 
 class Dispatcher : public RefCounted<Dispatcher> {
  public:
-  virtual ~Dispatcher() = default;
+  virtual ~Dispatcher();
   virtual zx_obj_type_t type() const = 0;
   zx_koid_t koid() const { return koid_; }
   // The koid of the object's peer or owner, for ZX_INFO_HANDLE_BASIC (0 if none).
@@ -83,6 +88,8 @@ class Dispatcher : public RefCounted<Dispatcher> {
   zx_status_t wait(zx_signals_t mask, uint64_t deadline, zx_signals_t* observed = nullptr);
   // Wakes every wait made through `handle` of `owner` with ZX_ERR_CANCELED (handle closed).
   void cancel_waits(const void* owner, uint32_t handle);
+  // The object is going away: asynchronous waits still registered on it are cancelled.
+  void release_observers();
 
  protected:
   Dispatcher();

@@ -16,8 +16,15 @@ void Dispatcher::update_signals(zx_signals_t clear, zx_signals_t set) {
   signals_ = (signals_ & ~clear) | set;
   zx_signals_t raised = signals_ & ~before;
   if (!raised) return;
-  for (SignalObserver* o : observers_) {
-    if (o->mask & raised) o->wq->wake_all(ZX_OK);
+  for (SignalObserver* o = observers_.front(); o;) {
+    SignalObserver* next = observers_.next(o);  // on_signal may unlink o
+    if (o->mask & raised) {
+      if (o->on_signal)
+        o->on_signal(o, signals_);
+      else
+        o->wq->wake_all(ZX_OK);
+    }
+    o = next;
   }
 }
 
@@ -29,11 +36,27 @@ void Dispatcher::remove_observer_locked(SignalObserver* o) {
 
 void Dispatcher::cancel_waits(const void* owner, uint32_t handle) {
   SchedGuard g;
-  for (SignalObserver* o : observers_) {
+  for (SignalObserver* o = observers_.front(); o;) {
+    SignalObserver* next = observers_.next(o);  // on_cancel may unlink o
     if (o->owner == owner && o->handle == handle) {
       o->canceled = true;
-      o->wq->wake_all(ZX_OK);
+      if (o->on_cancel)
+        o->on_cancel(o);
+      else
+        o->wq->wake_all(ZX_OK);
     }
+    o = next;
+  }
+}
+
+void Dispatcher::release_observers() {
+  SchedGuard g;
+  // Only asynchronous waits can be left: a thread waiting holds a reference to the object.
+  while (SignalObserver* o = observers_.front()) {
+    if (o->on_cancel)
+      o->on_cancel(o);
+    else
+      observers_.remove(o);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
 #include <zircon/syscalls/object.h>
+#include <zircon/syscalls/port.h>
 
 namespace {
 
@@ -743,6 +744,135 @@ void test_vmo_children() {
   CHECK_OK(zx_handle_close_many(all, 4));
 }
 
+void test_port_queue_wait() {
+  zx_handle_t port, e;
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_EQ(zx_port_create(1, &e), ZX_ERR_INVALID_ARGS);
+  zx_port_packet_t in = {};
+  in.key = 7;
+  in.type = 0x55;  // ignored: it becomes ZX_PKT_TYPE_USER
+  in.status = -3;
+  in.user.u64[0] = 0x1234;
+  CHECK_OK(zx_port_queue(port, &in));
+  zx_port_packet_t out = {};
+  CHECK_OK(zx_port_wait(port, ZX_TIME_INFINITE, &out));
+  CHECK_EQ(out.key, 7u);
+  CHECK_EQ(out.type, ZX_PKT_TYPE_USER);
+  CHECK_EQ(out.status, -3);
+  CHECK_EQ(out.user.u64[0], 0x1234u);
+  CHECK_EQ(zx_port_wait(port, zx_deadline_after(ZX_MSEC(2)), &out), ZX_ERR_TIMED_OUT);
+  CHECK_EQ(zx_port_queue(port, nullptr), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_port_wait(port, 0, reinterpret_cast<zx_port_packet_t*>(0xffffffc000000000ull)),
+           ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_EQ(zx_port_queue(e, &in), ZX_ERR_WRONG_TYPE);
+  zx_handle_t ro;
+  CHECK_OK(zx_handle_duplicate(port, ZX_RIGHT_READ, &ro));
+  CHECK_EQ(zx_port_queue(ro, &in), ZX_ERR_ACCESS_DENIED);
+  zx_handle_t all[3] = {port, e, ro};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+void test_port_wait_async() {
+  zx_handle_t port, e;
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_event_create(0, &e));
+  zx_port_packet_t out;
+  // Level: nothing active yet, so nothing until the signal comes.
+  CHECK_OK(zx_object_wait_async(e, port, 1, ZX_EVENT_SIGNALED, 0));
+  CHECK_EQ(zx_port_wait(port, zx_deadline_after(ZX_MSEC(2)), &out), ZX_ERR_TIMED_OUT);
+  CHECK_OK(zx_object_signal(e, 0, ZX_EVENT_SIGNALED));
+  CHECK_OK(zx_port_wait(port, ZX_TIME_INFINITE, &out));
+  CHECK_EQ(out.key, 1u);
+  CHECK_EQ(out.type, ZX_PKT_TYPE_SIGNAL_ONE);
+  CHECK_EQ(out.signal.trigger, ZX_EVENT_SIGNALED);
+  CHECK(out.signal.observed & ZX_EVENT_SIGNALED);
+  CHECK_EQ(out.signal.count, 1u);
+  // Once: no second packet for the same wait.
+  CHECK_OK(zx_object_signal(e, ZX_EVENT_SIGNALED, 0));
+  CHECK_OK(zx_object_signal(e, 0, ZX_EVENT_SIGNALED));
+  CHECK_EQ(zx_port_wait(port, zx_deadline_after(ZX_MSEC(2)), &out), ZX_ERR_TIMED_OUT);
+  // Level with the signal already active: at once.
+  CHECK_OK(zx_object_wait_async(e, port, 2, ZX_EVENT_SIGNALED, 0));
+  CHECK_OK(zx_port_wait(port, 0, &out));
+  CHECK_EQ(out.key, 2u);
+  // Edge: an active signal does not count; a new rising edge does.
+  CHECK_OK(zx_object_wait_async(e, port, 3, ZX_EVENT_SIGNALED, ZX_WAIT_ASYNC_EDGE));
+  CHECK_EQ(zx_port_wait(port, zx_deadline_after(ZX_MSEC(2)), &out), ZX_ERR_TIMED_OUT);
+  CHECK_OK(zx_object_signal(e, ZX_EVENT_SIGNALED, 0));
+  CHECK_OK(zx_object_signal(e, 0, ZX_EVENT_SIGNALED));
+  CHECK_OK(zx_port_wait(port, 0, &out));
+  CHECK_EQ(out.key, 3u);
+  // Cancel: the wait goes away and so does a packet not yet read.
+  CHECK_OK(zx_object_signal(e, ZX_EVENT_SIGNALED, 0));
+  CHECK_OK(zx_object_wait_async(e, port, 4, ZX_EVENT_SIGNALED, 0));
+  CHECK_OK(zx_port_cancel(port, e, 4));
+  CHECK_EQ(zx_port_cancel(port, e, 4), ZX_ERR_NOT_FOUND);
+  CHECK_OK(zx_object_signal(e, 0, ZX_EVENT_SIGNALED));
+  CHECK_EQ(zx_port_wait(port, zx_deadline_after(ZX_MSEC(2)), &out), ZX_ERR_TIMED_OUT);
+  CHECK_OK(zx_object_wait_async(e, port, 5, ZX_EVENT_SIGNALED, 0));  // queued at once
+  CHECK_OK(zx_handle_close(e));  // closing the handle withdraws it
+  CHECK_EQ(zx_port_wait(port, zx_deadline_after(ZX_MSEC(2)), &out), ZX_ERR_TIMED_OUT);
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_EQ(zx_object_wait_async(e, port, 6, ZX_EVENT_SIGNALED, 0x80), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_object_wait_async(port, port, 6, 1, 0), ZX_ERR_ACCESS_DENIED);  // ports: no WAIT
+  CHECK_OK(zx_handle_close(e));
+  CHECK_OK(zx_handle_close(port));
+}
+
+// The other end of a channel for test_channel_call: answers one call and exits.
+[[noreturn]] void call_server(uintptr_t arg1, uintptr_t) {
+  zx_handle_t ch = static_cast<zx_handle_t>(arg1);
+  zx_signals_t seen;
+  zx_object_wait_one(ch, ZX_CHANNEL_READABLE, ZX_TIME_INFINITE, &seen);
+  uint8_t buf[64];
+  uint32_t n = 0, nh = 0;
+  if (zx_channel_read(ch, 0, buf, nullptr, sizeof(buf), 0, &n, &nh) == ZX_OK && n >= 4) {
+    // An unrelated message first: the caller must not take it as its reply.
+    uint8_t other[8] = {1, 2, 3, 4, 'x', 'x', 'x', 'x'};
+    zx_channel_write(ch, 0, other, sizeof(other), nullptr, 0);
+    buf[4] = 'o';
+    buf[5] = 'k';
+    zx_channel_write(ch, 0, buf, 6, nullptr, 0);
+  }
+  zx_thread_exit();
+}
+
+void test_channel_call() {
+  zx_handle_t a, b, thread, stack;
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
+  zx_vaddr_t sp;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
+                       4 * kPage, &sp));
+  CHECK_OK(zx_thread_create(zx_process_self(), "server", 6, 0, &thread));
+  CHECK_OK(
+      zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(call_server), sp + 4 * kPage, b, 0));
+  uint8_t req[5] = {0, 0, 0, 0, 'q'};
+  uint8_t reply[16] = {};
+  zx_channel_call_args_t args = {req, nullptr, reply, nullptr, sizeof(req), 0, sizeof(reply), 0};
+  uint32_t n = 0, nh = 0;
+  CHECK_OK(zx_channel_call(a, 0, zx_deadline_after(ZX_SEC(5)), &args, &n, &nh));
+  CHECK_EQ(n, 6u);
+  CHECK_EQ(nh, 0u);
+  CHECK_EQ(reply[4], 'o');
+  CHECK_EQ(reply[5], 'k');
+  CHECK(reply[3] & 0x80);  // the kernel's transaction id
+  // The unrelated message waits for an ordinary read.
+  uint8_t other[8];
+  CHECK_OK(zx_channel_read(a, 0, other, nullptr, sizeof(other), 0, &n, &nh));
+  CHECK_EQ(other[4], 'x');
+  CHECK_OK(zx_object_wait_one(thread, ZX_THREAD_TERMINATED, ZX_TIME_INFINITE, nullptr));
+  // No peer: the call fails at once; too short a message is refused.
+  CHECK_OK(zx_handle_close(b));
+  CHECK_EQ(zx_channel_call(a, 0, ZX_TIME_INFINITE, &args, &n, &nh), ZX_ERR_PEER_CLOSED);
+  args.wr_num_bytes = 2;
+  CHECK_EQ(zx_channel_call(a, 0, ZX_TIME_INFINITE, &args, &n, &nh), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
+  zx_handle_t all[3] = {a, thread, stack};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
 void test_process_kill_blocked() {
   const char* argv[] = {"block"};
   zx_handle_t proc;
@@ -843,6 +973,9 @@ const Test kTests[] = {
     {"process_kill_blocked", test_process_kill_blocked},
     {"bad_syscall_number", test_bad_syscall_number},
     {"vmo_children", test_vmo_children},
+    {"port_queue_wait", test_port_queue_wait},
+    {"port_wait_async", test_port_wait_async},
+    {"channel_call", test_channel_call},
 };
 
 }  // namespace

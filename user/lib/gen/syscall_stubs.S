@@ -581,4 +581,88 @@ zx_object_get_child:
     .size _zx_object_get_child, .-_zx_object_get_child
     .size zx_object_get_child, .-zx_object_get_child
 
+// 42: zx_status_t zx_port_create(uint32_t options, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_port_create
+    .type _zx_port_create,@function
+    .weak zx_port_create
+    .type zx_port_create,@function
+_zx_port_create:
+zx_port_create:
+    li t0, 42
+    ecall
+    ret
+    .size _zx_port_create, .-_zx_port_create
+    .size zx_port_create, .-zx_port_create
+
+// 43: zx_status_t zx_port_queue(zx_handle_t handle, const zx_port_packet_t* packet)
+    .p2align 2
+    .globl _zx_port_queue
+    .type _zx_port_queue,@function
+    .weak zx_port_queue
+    .type zx_port_queue,@function
+_zx_port_queue:
+zx_port_queue:
+    li t0, 43
+    ecall
+    ret
+    .size _zx_port_queue, .-_zx_port_queue
+    .size zx_port_queue, .-zx_port_queue
+
+// 44: zx_status_t zx_port_wait(zx_handle_t handle, zx_time_t deadline, zx_port_packet_t* packet)
+    .p2align 2
+    .globl _zx_port_wait
+    .type _zx_port_wait,@function
+    .weak zx_port_wait
+    .type zx_port_wait,@function
+_zx_port_wait:
+zx_port_wait:
+    li t0, 44
+    ecall
+    ret
+    .size _zx_port_wait, .-_zx_port_wait
+    .size zx_port_wait, .-zx_port_wait
+
+// 45: zx_status_t zx_port_cancel(zx_handle_t handle, zx_handle_t source, uint64_t key)
+    .p2align 2
+    .globl _zx_port_cancel
+    .type _zx_port_cancel,@function
+    .weak zx_port_cancel
+    .type zx_port_cancel,@function
+_zx_port_cancel:
+zx_port_cancel:
+    li t0, 45
+    ecall
+    ret
+    .size _zx_port_cancel, .-_zx_port_cancel
+    .size zx_port_cancel, .-zx_port_cancel
+
+// 46: zx_status_t zx_object_wait_async(zx_handle_t handle, zx_handle_t port, uint64_t key, zx_signals_t signals, uint32_t options)
+    .p2align 2
+    .globl _zx_object_wait_async
+    .type _zx_object_wait_async,@function
+    .weak zx_object_wait_async
+    .type zx_object_wait_async,@function
+_zx_object_wait_async:
+zx_object_wait_async:
+    li t0, 46
+    ecall
+    ret
+    .size _zx_object_wait_async, .-_zx_object_wait_async
+    .size zx_object_wait_async, .-zx_object_wait_async
+
+// 47: zx_status_t zx_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, const zx_channel_call_args_t* args, uint32_t* actual_bytes, uint32_t* actual_handles)
+    .p2align 2
+    .globl _zx_channel_call
+    .type _zx_channel_call,@function
+    .weak zx_channel_call
+    .type zx_channel_call,@function
+_zx_channel_call:
+zx_channel_call:
+    li t0, 47
+    ecall
+    ret
+    .size _zx_channel_call, .-_zx_channel_call
+    .size zx_channel_call, .-zx_channel_call
+
     .section .note.GNU-stack,"",@progbits

@@ -4,6 +4,7 @@
 #define ZIRCON_SYSCALLS_H_
 
 #include <zircon/syscalls/object.h>
+#include <zircon/syscalls/port.h>
 #include <zircon/syscalls/types.h>
 #include <zircon/types.h>
 

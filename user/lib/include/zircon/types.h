@@ -252,6 +252,18 @@ typedef uint32_t zx_obj_type_t;
 // zx_process_create() options (not supported by this kernel yet).
 #define ZX_PROCESS_SHARED ((uint32_t)1u << 0)
 
+// zx_channel_call() arguments.
+typedef struct zx_channel_call_args {
+  const void* wr_bytes;
+  const zx_handle_t* wr_handles;
+  void* rd_bytes;
+  zx_handle_t* rd_handles;
+  uint32_t wr_num_bytes;
+  uint32_t wr_num_handles;
+  uint32_t rd_num_bytes;
+  uint32_t rd_num_handles;
+} zx_channel_call_args_t;
+
 __END_CDECLS
 
 #endif  // ZIRCON_TYPES_H_

@@ -175,6 +175,30 @@ zx_status_t _zx_channel_write(zx_handle_t handle, uint32_t options, const void* 
 zx_status_t zx_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, zx_handle_t* out);
 zx_status_t _zx_object_get_child(zx_handle_t handle, uint64_t koid, zx_rights_t rights, zx_handle_t* out);
 
+// Create an IO port.
+zx_status_t zx_port_create(uint32_t options, zx_handle_t* out);
+zx_status_t _zx_port_create(uint32_t options, zx_handle_t* out);
+
+// Queue a packet to a port.
+zx_status_t zx_port_queue(zx_handle_t handle, const zx_port_packet_t* packet);
+zx_status_t _zx_port_queue(zx_handle_t handle, const zx_port_packet_t* packet);
+
+// Wait for a packet arrival in a port.
+zx_status_t zx_port_wait(zx_handle_t handle, zx_time_t deadline, zx_port_packet_t* packet);
+zx_status_t _zx_port_wait(zx_handle_t handle, zx_time_t deadline, zx_port_packet_t* packet);
+
+// Cancels async port notifications on an object.
+zx_status_t zx_port_cancel(zx_handle_t handle, zx_handle_t source, uint64_t key);
+zx_status_t _zx_port_cancel(zx_handle_t handle, zx_handle_t source, uint64_t key);
+
+// Subscribe for signals on an object.
+zx_status_t zx_object_wait_async(zx_handle_t handle, zx_handle_t port, uint64_t key, zx_signals_t signals, uint32_t options);
+zx_status_t _zx_object_wait_async(zx_handle_t handle, zx_handle_t port, uint64_t key, zx_signals_t signals, uint32_t options);
+
+// Send a message to a channel and await a reply.
+zx_status_t zx_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, const zx_channel_call_args_t* args, uint32_t* actual_bytes, uint32_t* actual_handles);
+zx_status_t _zx_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, const zx_channel_call_args_t* args, uint32_t* actual_bytes, uint32_t* actual_handles);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif

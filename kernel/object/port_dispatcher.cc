@@ -1,0 +1,141 @@
+// Ports (see port_dispatcher.h).
+#include "kernel/object/port_dispatcher.h"
+
+#include "kernel/sched.h"
+#include "kernel/timer.h"
+#include "mm/heap.h"
+
+constexpr uint32_t kWaitAsyncTimestamp = 1u;  // ZX_WAIT_ASYNC_TIMESTAMP
+constexpr uint32_t kWaitAsyncEdge = 2u;       // ZX_WAIT_ASYNC_EDGE
+
+PortDispatcher::~PortDispatcher() {
+  SchedGuard g;
+  drain_locked();
+}
+
+void PortDispatcher::on_zero_handles() {
+  // Nobody can read this port any more: stop every wait that would send to it.
+  SchedGuard g;
+  closed_ = true;
+  drain_locked();
+}
+
+void PortDispatcher::drain_locked() {
+  while (PortObserver* po = observers_.front()) free_observer_locked(po);
+  while (PortPacket* p = queue_.pop_front()) delete p;  // only user packets are left
+  user_packets_ = 0;
+}
+
+void PortDispatcher::free_observer_locked(PortObserver* po) {
+  if (po->obs.node.in_list()) po->target->remove_observer_locked(&po->obs);
+  if (po->packet.node.in_list()) queue_.remove(&po->packet);
+  observers_.remove(po);
+  delete po;
+}
+
+size_t PortDispatcher::queued() const {
+  SchedGuard g;
+  return queue_.size();
+}
+
+zx_status_t PortDispatcher::queue_user(const zx_port_packet_t& p) {
+  auto* pk = new PortPacket();
+  if (!pk) return ZX_ERR_NO_MEMORY;
+  pk->user = true;
+  pk->packet = p;
+  pk->packet.type = ZX_PKT_TYPE_USER;
+  SchedGuard g;
+  if (user_packets_ >= kMaxUserPackets || closed_) {
+    delete pk;
+    return ZX_ERR_SHOULD_WAIT;
+  }
+  user_packets_++;
+  queue_.push_back(pk);
+  waiters_.wake_one(ZX_OK);
+  return ZX_OK;
+}
+
+zx_status_t PortDispatcher::wait(uint64_t deadline, zx_port_packet_t* out) {
+  PortPacket* user = nullptr;
+  {
+    SchedGuard g;
+    while (queue_.empty()) {
+      zx_status_t s = waiters_.block(deadline, /*interruptible=*/true);
+      if (s != ZX_OK) return s;
+    }
+    PortPacket* p = queue_.pop_front();
+    *out = p->packet;
+    if (p->user) {
+      user_packets_--;
+      user = p;
+    } else {
+      // A fired wait is done once its packet is read.
+      auto* po = reinterpret_cast<PortObserver*>(reinterpret_cast<char*>(p) -
+                                                 __builtin_offsetof(PortObserver, packet));
+      free_observer_locked(po);
+    }
+  }
+  delete user;
+  return ZX_OK;
+}
+
+void PortDispatcher::fire(SignalObserver* o, zx_signals_t current) {
+  auto* po = reinterpret_cast<PortObserver*>(o);
+  if (po->fired) return;
+  po->fired = true;
+  zx_port_packet_t& pk = po->packet.packet;
+  pk.type = ZX_PKT_TYPE_SIGNAL_ONE;
+  pk.status = ZX_OK;
+  pk.signal.trigger = o->mask;
+  pk.signal.observed = current;
+  pk.signal.count = 1;
+  pk.signal.timestamp = (po->options & kWaitAsyncTimestamp) ? current_time() : 0;
+  po->port->queue_.push_back(&po->packet);
+  po->port->waiters_.wake_one(ZX_OK);
+}
+
+void PortDispatcher::cancel_observer(SignalObserver* o) {
+  auto* po = reinterpret_cast<PortObserver*>(o);
+  po->port->free_observer_locked(po);
+}
+
+zx_status_t PortDispatcher::wait_async(Dispatcher* target, const void* owner, uint32_t handle,
+                                       uint64_t key, zx_signals_t signals, uint32_t options) {
+  if (options & ~(kWaitAsyncTimestamp | kWaitAsyncEdge)) return ZX_ERR_INVALID_ARGS;
+  auto* po = new PortObserver();
+  if (!po) return ZX_ERR_NO_MEMORY;
+  po->obs.mask = signals;
+  po->obs.owner = owner;
+  po->obs.handle = handle;
+  po->obs.on_signal = fire;
+  po->obs.on_cancel = cancel_observer;
+  po->port = this;
+  po->target = target;
+  po->options = options;
+  po->packet.packet.key = key;
+  SchedGuard g;
+  if (closed_) {
+    delete po;
+    return ZX_ERR_BAD_STATE;
+  }
+  observers_.push_back(po);
+  target->add_observer_locked(&po->obs);
+  // Level triggered unless asked otherwise: a signal already active fires at once.
+  zx_signals_t now = target->signals_locked();
+  if (!(options & kWaitAsyncEdge) && (now & signals)) fire(&po->obs, now);
+  return ZX_OK;
+}
+
+zx_status_t PortDispatcher::cancel(Dispatcher* target, uint64_t key) {
+  SchedGuard g;
+  bool any = false;
+  for (PortObserver* po = observers_.front(); po;) {
+    PortObserver* next = observers_.next(po);
+    if (po->target == target && po->packet.packet.key == key) {
+      free_observer_locked(po);
+      any = true;
+    }
+    po = next;
+  }
+  return any ? ZX_OK : ZX_ERR_NOT_FOUND;
+}

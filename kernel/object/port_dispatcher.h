@@ -1,0 +1,66 @@
+// A port: a queue of packets. User code queues packets (zx_port_queue); the kernel queues
+// signal packets for asynchronous waits (zx_object_wait_async) and, later, page requests for
+// pagers. Threads take packets off with zx_port_wait. A kernel packet is never lost: each
+// asynchronous wait carries its own packet storage, so queueing it cannot fail.
+//
+// Everything here is under g_sched_lock, like object signals: a signal change, the packet it
+// queues and the wakeup of a waiting thread are one step.
+#pragma once
+#include "kernel/lib/list.h"
+#include "kernel/object/dispatcher.h"
+#include "kernel/syscall_types.h"
+#include "kernel/wait_queue.h"
+
+class PortDispatcher;
+
+// A queued packet.
+struct PortPacket {
+  ListNode node;
+  zx_port_packet_t packet;
+  bool user = false;  // heap-allocated by zx_port_queue (else embedded in a PortObserver)
+};
+
+// An asynchronous wait: armed on an object until it fires, then its packet sits in the port
+// until read. It stays on the object's observer list until it is freed, so closing the handle
+// it came through or the object's end can withdraw a packet not yet read.
+struct PortObserver {
+  SignalObserver obs;  // first: the object's list holds &obs
+  PortDispatcher* port = nullptr;
+  Dispatcher* target = nullptr;
+  ListNode port_node;  // on the port's list of its observers
+  PortPacket packet;
+  uint32_t options = 0;
+  bool fired = false;
+};
+
+class PortDispatcher : public Dispatcher {
+ public:
+  static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_PORT;
+  static constexpr size_t kMaxUserPackets = 2048;
+  ~PortDispatcher() override;
+  zx_obj_type_t type() const override { return kType; }
+
+  zx_status_t queue_user(const zx_port_packet_t& p);
+  zx_status_t wait(uint64_t deadline, zx_port_packet_t* out);
+  // owner/handle: where the wait came through (closing that handle cancels it).
+  zx_status_t wait_async(Dispatcher* target, const void* owner, uint32_t handle, uint64_t key,
+                         zx_signals_t signals, uint32_t options);
+  zx_status_t cancel(Dispatcher* target, uint64_t key);
+  // For tests: packets waiting to be read.
+  size_t queued() const;
+
+ protected:
+  void on_zero_handles() override;
+
+ private:
+  static void fire(SignalObserver* o, zx_signals_t current);
+  static void cancel_observer(SignalObserver* o);
+  void free_observer_locked(PortObserver* po);
+  void drain_locked();
+
+  List<PortPacket, &PortPacket::node> queue_;               // g_sched_lock
+  List<PortObserver, &PortObserver::port_node> observers_;  // g_sched_lock
+  size_t user_packets_ = 0;                                 // g_sched_lock
+  WaitQueue waiters_;
+  bool closed_ = false;  // no handles left: no more packets
+};
