@@ -19,6 +19,7 @@ GOALS = {
     "null_syscall": (150, "xv6 getpid 1,130"),
     "page_fault_zero": (2500, "xv6 sbrk+touch 24,953"),
     "process_spawn_exit_wait": (150000, "xv6 fork+exit+wait 520,658"),
+    "channel_round_trip": (4000, "xv6 pipe round trip 95,800"),
 }
 
 

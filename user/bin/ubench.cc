@@ -5,7 +5,9 @@
 #include <launch.h>
 #include <stdio.h>
 #include <zircon/process.h>
+#include <zircon/processargs.h>
 #include <zircon/syscalls.h>
+#include <zircon/syscalls/port.h>
 
 namespace {
 
@@ -130,6 +132,53 @@ void bench_vmar_map_unmap() {
   report("vmar_map_unmap", end - start, kIters);
 }
 
+// ---- channel_round_trip: 1 byte to echosrv (another process) and back -------------------------
+void bench_channel_round_trip() {
+  zx_handle_t mine, theirs;
+  zx_status_t s = zx_channel_create(0, &mine, &theirs);
+  if (s != ZX_OK) return fail("channel_create", s);
+  const char* argv[] = {"echosrv"};
+  uint32_t info = PA_HND(PA_USER0, 0);
+  zx_handle_t proc;
+  s = launch("echosrv", 1, argv, &theirs, &info, 1, &proc);
+  if (s != ZX_OK) return fail("launch echosrv", s);
+  auto round_trip = [&]() {
+    uint8_t b = 1;
+    uint32_t n, nh;
+    zx_channel_write(mine, 0, &b, 1, nullptr, 0);
+    zx_object_wait_one(mine, ZX_CHANNEL_READABLE, ZX_TIME_INFINITE, nullptr);
+    return zx_channel_read(mine, 0, &b, nullptr, 1, 0, &n, &nh);
+  };
+  if ((s = round_trip()) != ZX_OK) return fail("round trip", s);  // warm up
+  constexpr int kIters = 200;
+  uint64_t start = rdinstret();
+  for (int i = 0; i < kIters; i++) round_trip();
+  uint64_t end = rdinstret();
+  report("channel_round_trip", end - start, kIters);
+  zx_handle_close(mine);  // echosrv sees PEER_CLOSED and exits
+  zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, ZX_TIME_INFINITE, nullptr);
+  zx_handle_close(proc);
+}
+
+// ---- port_queue_wait: queue a user packet and take it back ----------------------------------
+void bench_port_queue_wait() {
+  zx_handle_t port;
+  zx_status_t s = zx_port_create(0, &port);
+  if (s != ZX_OK) return fail("port_create", s);
+  zx_port_packet_t p = {};
+  zx_port_queue(port, &p);
+  zx_port_wait(port, 0, &p);
+  constexpr int kIters = 2000;
+  uint64_t start = rdinstret();
+  for (int i = 0; i < kIters; i++) {
+    zx_port_queue(port, &p);
+    zx_port_wait(port, 0, &p);
+  }
+  uint64_t end = rdinstret();
+  report("port_queue_wait", end - start, kIters);
+  zx_handle_close(port);
+}
+
 }  // namespace
 
 int main(int, char**) {
@@ -138,5 +187,7 @@ int main(int, char**) {
   bench_process_spawn();
   bench_vmo_write_4k();
   bench_vmar_map_unmap();
+  bench_channel_round_trip();
+  bench_port_queue_wait();
   return g_ok ? 0 : 1;
 }
