@@ -3,6 +3,7 @@
 // with the queue) or refused with ZX_ERR_PEER_CLOSED.
 #include "kernel/object/channel_dispatcher.h"
 
+#include "kernel/lab.h"
 #include "mm/heap.h"
 
 MessagePacket* MessagePacket::create(uint32_t num_bytes) {
@@ -96,6 +97,7 @@ uint32_t txid_of(const MessagePacket* m) {
 
 zx_status_t ChannelDispatcher::write(MessagePacket* m) {
   MutexGuard g(shared_->lock);
+  // LAB 6 SOLUTION BEGIN
   if (!peer_) return ZX_ERR_PEER_CLOSED;
   // A reply a caller on the other side is waiting for goes straight to it.
   uint32_t txid = txid_of(m);
@@ -113,6 +115,13 @@ zx_status_t ChannelDispatcher::write(MessagePacket* m) {
   peer_->queue_.push_back(m);
   peer_->update_signals(0, ZX_CHANNEL_READABLE);
   return ZX_OK;
+  // LAB 6 SOLUTION END
+  // LAB 6 STUB BEGIN
+  // (void)m;
+  // (void)txid_of;
+  // lab_todo(6, "ChannelDispatcher::write");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 6 STUB END
 }
 
 zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, MessagePacket** reply) {
@@ -147,6 +156,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
 zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, MessagePacket** out,
                                     uint32_t* need_bytes, uint32_t* need_handles) {
   MutexGuard g(shared_->lock);
+  // LAB 6 SOLUTION BEGIN
   MessagePacket* m = queue_.front();
   if (!m) return peer_ ? ZX_ERR_SHOULD_WAIT : ZX_ERR_PEER_CLOSED;
   *need_bytes = m->num_bytes;
@@ -156,4 +166,13 @@ zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, Me
   if (queue_.empty()) update_signals(ZX_CHANNEL_READABLE, 0);
   *out = m;
   return ZX_OK;
+  // LAB 6 SOLUTION END
+  // LAB 6 STUB BEGIN
+  // (void)max_bytes;
+  // (void)max_handles;
+  // (void)out;
+  // *need_bytes = *need_handles = 0;
+  // lab_todo(6, "ChannelDispatcher::read");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 6 STUB END
 }

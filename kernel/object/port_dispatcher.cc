@@ -1,6 +1,7 @@
 // Ports (see port_dispatcher.h).
 #include "kernel/object/port_dispatcher.h"
 
+#include "kernel/lab.h"
 #include "kernel/sched.h"
 #include "kernel/timer.h"
 #include "mm/heap.h"
@@ -59,6 +60,7 @@ zx_status_t PortDispatcher::wait(uint64_t deadline, zx_port_packet_t* out) {
   PortPacket* user = nullptr;
   {
     SchedGuard g;
+    // LAB 6 SOLUTION BEGIN
     while (queue_.empty()) {
       zx_status_t s = waiters_.block(deadline, /*interruptible=*/true);
       if (s != ZX_OK) return s;
@@ -74,6 +76,13 @@ zx_status_t PortDispatcher::wait(uint64_t deadline, zx_port_packet_t* out) {
                                                  __builtin_offsetof(PortObserver, packet));
       free_observer_locked(po);
     }
+    // LAB 6 SOLUTION END
+    // LAB 6 STUB BEGIN
+    // (void)deadline;
+    // (void)out;
+    // lab_todo(6, "PortDispatcher::wait");
+    // return ZX_ERR_NOT_SUPPORTED;
+    // LAB 6 STUB END
   }
   delete user;
   return ZX_OK;
@@ -81,6 +90,7 @@ zx_status_t PortDispatcher::wait(uint64_t deadline, zx_port_packet_t* out) {
 
 void PortDispatcher::fire(SignalObserver* o, zx_signals_t current) {
   auto* po = reinterpret_cast<PortObserver*>(o);
+  // LAB 6 SOLUTION BEGIN
   if (po->fired) return;
   po->fired = true;
   zx_port_packet_t& pk = po->packet.packet;
@@ -92,6 +102,13 @@ void PortDispatcher::fire(SignalObserver* o, zx_signals_t current) {
   pk.signal.timestamp = (po->options & kWaitAsyncTimestamp) ? current_time() : 0;
   po->port->queue_.push_back(&po->packet);
   po->port->waiters_.wake_one(ZX_OK);
+  // LAB 6 SOLUTION END
+  // LAB 6 STUB BEGIN
+  // (void)po;
+  // (void)current;
+  // (void)kWaitAsyncTimestamp;
+  // lab_todo(6, "PortDispatcher::fire (queue an asynchronous wait's packet)");
+  // LAB 6 STUB END
 }
 
 void PortDispatcher::cancel_observer(SignalObserver* o) {
