@@ -16,18 +16,4 @@ TESTS = [  # (self test, points, title)
     ("pmm.stress", 20, "pmm: randomized stress"),
 ]
 
-
-def pmm_run():
-    return boot(cpus=1, bootargs="test=pmm.", timeout=50, name="lab1-pmm")
-
-
-def register(name, points, title):
-    @test(points, title)
-    def _():
-        assert_test_passed(pmm_run(), name)
-
-
-for t in TESTS:
-    register(*t)
-
-run_tests()
+selftest_grader('lab1', 'test=pmm.', TESTS, timeout=50)

@@ -16,18 +16,4 @@ TESTS = [  # (self test, points, title)
     ("pt.kernel_wx", 10, "pt: kernel image is mapped W^X"),
 ]
 
-
-def pt_run():
-    return boot(cpus=1, bootargs="test=pt.", timeout=50, name="lab2-pt")
-
-
-def register(name, points, title):
-    @test(points, title)
-    def _():
-        assert_test_passed(pt_run(), name)
-
-
-for t in TESTS:
-    register(*t)
-
-run_tests()
+selftest_grader('lab2', 'test=pt.', TESTS, timeout=50)

@@ -8,8 +8,6 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 from tests.grade.gradelib import *  # noqa: E402,F403
 
-BOOTARGS = "test=thread.,sched.,wq.,mutex.,timer."
-
 TESTS = [  # (harts, self test, points, title)
     (1, "thread.create_join", 10, "1 hart: threads are created and joined"),
     (1, "sched.preempt", 10, "1 hart: the timer preempts a busy thread"),
@@ -22,19 +20,4 @@ TESTS = [  # (harts, self test, points, title)
     (4, "sched.preempt", 10, "4 harts: the timer preempts busy threads"),
 ]
 
-
-def run(cpus):
-    # Both runs are cached: each hart count boots once.
-    return boot(cpus=cpus, bootargs=BOOTARGS, timeout=45, name="lab3-cpus%d" % cpus)
-
-
-def register(cpus, name, points, title):
-    @test(points, title)
-    def _():
-        assert_test_passed(run(cpus), name)
-
-
-for t in TESTS:
-    register(*t)
-
-run_tests()
+selftest_grader('lab3', 'test=thread.,sched.,wq.,mutex.,timer.', TESTS, timeout=45)

@@ -16,18 +16,4 @@ TESTS = [  # (self test, points, title)
     ("user_copy.bad_pointers", 20, "user copy: kernel, wrapping and unmapped pointers are refused"),
 ]
 
-
-def run():
-    return boot(cpus=1, bootargs="test=handle.,user_copy.", timeout=50, name="lab4-handles")
-
-
-def register(name, points, title):
-    @test(points, title)
-    def _():
-        assert_test_passed(run(), name)
-
-
-for t in TESTS:
-    register(*t)
-
-run_tests()
+selftest_grader('lab4', 'test=handle.,user_copy.', TESTS, timeout=50)

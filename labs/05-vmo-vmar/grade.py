@@ -22,26 +22,4 @@ TESTS = [  # (self test, points, title)
     ("user.fault_kills_process", 10, "user mode: a bad access kills only its process"),
 ]
 
-
-def run(cpus):
-    return boot(cpus=cpus, bootargs="test=vmo.,vmar.,user.", timeout=60, name="lab5-vm-cpus%d" % cpus)
-
-
-def register(name, points, title):
-    @test(points, title)
-    def _():
-        assert_test_passed(run(1), name)
-
-
-for t in TESTS:
-    register(*t)
-
-
-@test(10, "vm: the same tests pass on 4 harts")
-def _four_harts():
-    r = run(4)
-    for name, _, _ in TESTS:
-        assert_test_passed(r, name)
-
-
-run_tests()
+selftest_grader('lab5', 'test=vmo.,vmar.,user.', TESTS, timeout=60, all_on=4)

@@ -17,26 +17,4 @@ TESTS = [  # (self test, points, title)
     ("channel.call_matches_txid", 10, "channels: a call takes only its own reply"),
 ]
 
-
-def run(cpus):
-    return boot(cpus=cpus, bootargs="test=port.,channel.", timeout=60, name="lab6-ipc-cpus%d" % cpus)
-
-
-def register(name, points, title):
-    @test(points, title)
-    def _():
-        assert_test_passed(run(1), name)
-
-
-for t in TESTS:
-    register(*t)
-
-
-@test(10, "ipc: the same tests pass on 4 harts")
-def _four_harts():
-    r = run(4)
-    for name, _, _ in TESTS:
-        assert_test_passed(r, name)
-
-
-run_tests()
+selftest_grader('lab6', 'test=port.,channel.', TESTS, timeout=60, all_on=4)

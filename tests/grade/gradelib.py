@@ -34,7 +34,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 from tests.qemu import qemu  # noqa: E402
 
-__all__ = ["test", "run_tests", "token", "boot", "build_dir", "assert_test_passed",
+__all__ = ["test", "run_tests", "selftest_grader", "token", "boot", "build_dir", "assert_test_passed",
            "assert_line", "assert_no_line", "assert_status", "GradeFailure"]
 
 _tests = []           # [(title, points, function)]
@@ -157,6 +157,34 @@ def assert_status(result, status=0):
     if result.timed_out or result.status != status:
         raise GradeFailure("expected: QEMU exit status %d\nsaw:      %s\nconsole tail:\n%s"
                            % (status, _describe_end(result), _indent(result.tail(15), "  ")))
+
+
+def selftest_grader(lab, bootargs, tests, timeout=60, all_on=None, all_points=10):
+    """Registers one test per kernel self test and runs the grader: the shape of every lab that
+    is graded by self tests.
+
+    tests: (self test, points, title) rows, checked on one hart, or (harts, self test, points,
+    title) rows for a chosen hart count. Each hart count boots once (boot() caches). With
+    `all_on`, one more test worth `all_points` checks every listed self test on that many harts.
+    """
+    def run(cpus):
+        return boot(cpus=cpus, bootargs=bootargs, timeout=timeout, name="%s-cpus%d" % (lab, cpus))
+
+    def register(cpus, name, points, title):
+        @test(points, title)
+        def _():
+            assert_test_passed(run(cpus), name)
+
+    rows = [t if len(t) == 4 else (1,) + tuple(t) for t in tests]
+    for row in rows:
+        register(*row)
+    if all_on:
+        @test(all_points, "the same tests pass on %d harts" % all_on)
+        def _all():
+            r = run(all_on)
+            for _, name, _, _ in rows:
+                assert_test_passed(r, name)
+    run_tests()
 
 
 def _parse_args(argv):
