@@ -57,11 +57,21 @@ VmAspace* VmAspace::current() {
 }
 
 zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
-  MutexGuard g(lock_);
-  if (destroyed_) return ZX_ERR_BAD_STATE;
-  VmMapping* m = root_->find_mapping_locked(va);
-  if (!m) return ZX_ERR_NOT_FOUND;
-  return m->page_fault(va, access);
+  for (;;) {
+    PageWait wait;
+    {
+      MutexGuard g(lock_);
+      if (destroyed_) return ZX_ERR_BAD_STATE;
+      VmMapping* m = root_->find_mapping_locked(va);
+      if (!m) return ZX_ERR_NOT_FOUND;
+      zx_status_t s = m->page_fault(va, access, &wait);
+      if (s != ZX_ERR_SHOULD_WAIT) return s;
+    }
+    // Waiting for a pager: without our lock, so the process's other threads (the pager among
+    // them, perhaps) can fault and map meanwhile. The mapping may be gone when we look again.
+    zx_status_t s = wait.source->finish_wait(&wait.slot);
+    if (s != ZX_OK) return s;
+  }
 }
 
 zx_status_t VmAspace::pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags,

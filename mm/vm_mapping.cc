@@ -26,14 +26,16 @@ VmMapping::VmMapping(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, u
 
 VmMapping::~VmMapping() = default;
 
-zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access) {
+// With the aspace locked. A page its pager has not supplied yet comes back as
+// ZX_ERR_SHOULD_WAIT with `wait` armed: VmAspace::page_fault waits without its lock and retries.
+zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access, PageWait* wait) {
   if (destroyed_) return ZX_ERR_NOT_FOUND;
   // LAB 5 SOLUTION BEGIN
   if ((flags_ & access) != access) return ZX_ERR_ACCESS_DENIED;
   uint64_t page_va = va & ~(PAGE_SIZE - 1);
   uint64_t offset = object_offset_ + (page_va - base());
   bool write = access & kVmWrite;
-  return vmo_->with_page(offset, write, [&](uint64_t pa, bool exclusive) {
+  return vmo_->try_page(offset, write, wait, [&](uint64_t pa, bool exclusive) {
     // A page shared with a snapshot is mapped read-only; the first write faults and copies.
     uint32_t flags = exclusive ? flags_ : flags_ & ~kVmWrite;
     return aspace_->pt_map(page_va, pa, PAGE_SIZE, vm_flags_to_mmu(flags), /*replace=*/true);
@@ -42,6 +44,7 @@ zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access) {
   // LAB 5 STUB BEGIN
   // (void)va;
   // (void)access;
+  // (void)wait;
   // lab_todo(5, "VmMapping::page_fault");
   // return ZX_ERR_NOT_SUPPORTED;
   // LAB 5 STUB END
@@ -53,13 +56,15 @@ zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
   for (uint64_t off = offset & ~(PAGE_SIZE - 1); off < offset + len; off += PAGE_SIZE) {
     zx_status_t s;
     if (commit) {
-      s = vmo_->with_page(object_offset_ + off, false, [&](uint64_t pa, bool exclusive) {
+      s = vmo_->try_page(object_offset_ + off, false, nullptr, [&](uint64_t pa, bool exclusive) {
         return aspace_->pt_map(base() + off, pa, PAGE_SIZE,
                                exclusive ? mmu : vm_flags_to_mmu(flags_ & ~kVmWrite), true);
       });
     } else {
-      s = page_fault(base() + off, flags_ & kVmPermMask);
+      s = page_fault(base() + off, flags_ & kVmPermMask, nullptr);
     }
+    // A pager's page not there yet: mapping ahead never waits for a pager (the fault will).
+    if (s == ZX_ERR_SHOULD_WAIT) continue;
     if (s == ZX_ERR_OUT_OF_RANGE) return ZX_OK;  // past the end of the object: nothing to map
     if (s != ZX_OK) return s;
   }

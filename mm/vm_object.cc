@@ -37,8 +37,55 @@ zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* 
   return ZX_OK;
 }
 
+zx_status_t VmObject::create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
+                                   RefPtr<VmObject>* out) {
+  zx_status_t s = create(size, options, out);
+  if (s == ZX_OK) (*out)->source_ = static_cast<RefPtr<PageSource>&&>(source);
+  return s;
+}
+
+bool VmObject::range_committed(uint64_t offset, uint64_t len) const {
+  MutexGuard g(lock_);
+  if (!range_ok(offset, len, size_)) return false;
+  uint64_t n = 0;
+  pages_.for_each(offset, offset + len, [&](uint64_t, vm_page*) {
+    n++;
+    return true;
+  });
+  return n == len / PAGE_SIZE;
+}
+
+bool VmObject::supply_page(uint64_t offset, vm_page* page) {
+  MutexGuard g(lock_);
+  if (offset >= size_ || pages_.lookup(offset)) return false;  // never overwrite
+  page->object_data = offset;
+  return pages_.insert(offset, page) == ZX_OK;
+}
+
+vm_page* VmObject::take_page(uint64_t offset) {
+  MutexGuard g(lock_);
+  vm_page* p = pages_.lookup(offset);
+  if (!p) return nullptr;
+  unmap_range_locked(offset, offset + PAGE_SIZE);
+  pages_.remove(offset);
+  if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) > 1) {
+    // Shared with a snapshot: the snapshot keeps it, the pager gets a copy.
+    vm_page* copy = page_alloc(PageState::Object);
+    if (!copy) {
+      pages_.insert(offset, p);
+      return nullptr;
+    }
+    memcpy(kva(copy), kva(p), PAGE_SIZE);
+    release_page(p);
+    p = copy;
+  }
+  return p;
+}
+
 zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
                                       RefPtr<VmObject>* out) {
+  // Snapshots of pager-backed objects would have to fault through to the pager: not yet.
+  if (source_) return ZX_ERR_NOT_SUPPORTED;
   if (slice_parent_) {
     // A snapshot of a slice is a snapshot of the slice's part of its parent, and no more.
     if (!range_ok(offset, page_round_up(size), slice_size_)) return ZX_ERR_OUT_OF_RANGE;
@@ -86,6 +133,7 @@ zx_status_t VmObject::create_slice(uint64_t offset, uint64_t size, RefPtr<VmObje
 }
 
 VmObject::~VmObject() {
+  if (source_) source_->on_object_destroyed();
   if (slice_parent_) {
     MutexGuard g(slice_parent_->lock_);
     slice_parent_->slices_.remove(this);
@@ -104,6 +152,8 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
                                     bool* exclusive) {
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
   vm_page* p = pages_.lookup(offset);
+  // A pager-backed object never makes up a page: the pager supplies it (begin_wait).
+  if (!p && source_) return ZX_ERR_SHOULD_WAIT;
   // LAB 5 SOLUTION BEGIN
   if (!p) {
     if (!commit) {
@@ -155,8 +205,6 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->for_each_chunk(offset + slice_offset_, len, commit, write, fn);
   }
-  MutexGuard g(lock_);
-  if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
   uint64_t done = 0;
   while (done < len) {
     uint64_t off = offset + done;
@@ -164,14 +212,29 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     uint64_t in_page = off - page;
     uint64_t n = PAGE_SIZE - in_page;
     if (n > len - done) n = len - done;
-    uint64_t pa = 0;
-    bool exclusive;
-    zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
-    if (s != ZX_OK && s != ZX_ERR_NOT_FOUND) return s;
-    char* p = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
-    s = fn(p, n, done);
+    PageWaitSlot slot;
+    {
+      MutexGuard g(lock_);
+      if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
+      uint64_t pa = 0;
+      bool exclusive;
+      zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
+      if (s == ZX_ERR_SHOULD_WAIT) {
+        s = source_->begin_wait(page, PAGE_SIZE, &slot);
+        if (s == ZX_OK) continue;  // supplied meanwhile: look again
+      }
+      if (s != ZX_ERR_SHOULD_WAIT) {
+        if (s != ZX_OK && s != ZX_ERR_NOT_FOUND) return s;
+        char* p = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
+        s = fn(p, n, done);
+        if (s != ZX_OK) return s;
+        done += n;
+        continue;
+      }
+    }
+    // A pager-backed page is on its way: wait without the lock, then take this chunk again.
+    zx_status_t s = source_->finish_wait(&slot);
     if (s != ZX_OK) return s;
-    done += n;
   }
   return ZX_OK;
 }
@@ -232,6 +295,15 @@ zx_status_t VmObject::commit(uint64_t offset, uint64_t len) {
   }
   uint64_t start = offset & ~(PAGE_SIZE - 1);
   uint64_t end = len > ~0ull - offset ? ~0ull : page_round_up(offset + len);
+  if (source_) {
+    // Committing a pager-backed range means having the pager supply it.
+    if (end > size() || start > end) return ZX_ERR_OUT_OF_RANGE;
+    for (uint64_t off = start; off < end; off += PAGE_SIZE) {
+      zx_status_t s = with_page(off, false, [](uint64_t, bool) { return ZX_OK; });
+      if (s != ZX_OK) return s;
+    }
+    return ZX_OK;
+  }
   MutexGuard g(lock_);
   if (end > size_ || start > end) return ZX_ERR_OUT_OF_RANGE;
   for (uint64_t off = start; off < end; off += PAGE_SIZE) {
@@ -261,6 +333,7 @@ void VmObject::free_range_locked(uint64_t start, uint64_t end) {
 }
 
 zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
+  if (source_) return ZX_ERR_NOT_SUPPORTED;  // as Zircon: a pager's pages are not discarded here
   if (slice_parent_) {
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->decommit(offset + slice_offset_, len);
@@ -274,6 +347,7 @@ zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
 }
 
 zx_status_t VmObject::zero(uint64_t offset, uint64_t len) {
+  if (source_) return ZX_ERR_NOT_SUPPORTED;
   // Present pages are cleared (a shared page is made private first); absent pages read zero.
   return for_each_chunk(offset, len, false, true, [&](char* p, uint64_t n, uint64_t) {
     if (p) memset(p, 0, n);
@@ -297,6 +371,7 @@ zx_status_t VmObject::resize(uint64_t new_size) {
     }
   }
   size_ = rounded;
+  if (source_) source_->on_resize(rounded);
   return ZX_OK;
 }
 

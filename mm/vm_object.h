@@ -16,6 +16,7 @@
 #include "kernel/mutex.h"
 #include "kernel/status.h"
 #include "kernel/user_copy.h"
+#include "mm/page_source.h"
 #include "mm/vm_page_list.h"
 
 class VmMapping;
@@ -32,6 +33,21 @@ class VmObject : public RefCounted<VmObject> {
   static constexpr uint64_t kMaxSize = 1ull << 52;
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
+  // A pager-backed object: absent pages come from `source` instead of being zero.
+  static zx_status_t create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
+                                  RefPtr<VmObject>* out);
+  bool is_paged() const { return source_ != nullptr; }
+  PageSource* source() const { return source_.get(); }
+  // Object locked (the page source asks from begin_wait): is the page at offset here?
+  bool present_locked(uint64_t offset) const { return pages_.lookup(offset) != nullptr; }
+  // Whether every page of [offset, offset+len) is committed (a supply's source range).
+  bool range_committed(uint64_t offset, uint64_t len) const;
+  // For the pager: puts `page` (which the caller owns, ref_count 1) at `offset` unless a page is
+  // already there; returns true if it was taken, false if the caller keeps (and frees) it.
+  bool supply_page(uint64_t offset, vm_page* page);
+  // Takes the page at offset out of this (anonymous) object for a supply, copying it if it is
+  // shared; nullptr if absent.
+  vm_page* take_page(uint64_t offset);
   // A snapshot of [offset, offset+size) of this object (pages past our end read as zero).
   zx_status_t create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
                               RefPtr<VmObject>* out);
@@ -66,15 +82,37 @@ class VmObject : public RefCounted<VmObject> {
   // away before fn has installed its translation. `writable` is false for a shared page.
   template <typename F>
   zx_status_t with_page(uint64_t offset, bool write, F fn) {
+    for (;;) {
+      PageWait wait;
+      zx_status_t s = try_page(offset, write, &wait, fn);
+      if (s != ZX_ERR_SHOULD_WAIT) return s;
+      // The pager supplies without our lock; then we look again.
+      s = wait.source->finish_wait(&wait.slot);
+      if (s != ZX_OK) return s;
+    }
+  }
+
+  // As with_page, but never blocks: when a pager-backed page is absent it returns
+  // ZX_ERR_SHOULD_WAIT, having asked the pager for it if `wait` is given (the caller drops its
+  // locks and calls wait->source->finish_wait(&wait->slot)); with no `wait` it asks nothing.
+  template <typename F>
+  zx_status_t try_page(uint64_t offset, bool write, PageWait* wait, F fn) {
     if (slice_parent_) {
       if (offset >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
-      return slice_parent_->with_page(offset + slice_offset_, write, fn);
+      return slice_parent_->try_page(offset + slice_offset_, write, wait, fn);
     }
     MutexGuard g(lock_);
-    uint64_t pa = 0;
-    bool exclusive = false;
-    zx_status_t s = lookup_locked(offset, true, write, &pa, &exclusive);
-    return s == ZX_OK ? fn(pa, exclusive) : s;
+    for (;;) {
+      uint64_t pa = 0;
+      bool exclusive = false;
+      zx_status_t s = lookup_locked(offset, true, write, &pa, &exclusive);
+      if (s == ZX_OK) return fn(pa, exclusive);
+      if (s != ZX_ERR_SHOULD_WAIT || !wait) return s;
+      s = source_->begin_wait(offset & ~(PAGE_SIZE - 1), PAGE_SIZE, &wait->slot);
+      if (s == ZX_OK) continue;  // arrived meanwhile
+      if (s == ZX_ERR_SHOULD_WAIT) wait->source = source_;
+      return s;
+    }
   }
 
   // Mappings register themselves so that decommit, shrink and copy-on-write can remove stale
@@ -112,4 +150,5 @@ class VmObject : public RefCounted<VmObject> {
   ListNode slice_node_;
   List<VmObject, &VmObject::slice_node_> slices_;
   char name_[32] = {};
+  RefPtr<PageSource> source_;  // set for pager-backed objects
 };

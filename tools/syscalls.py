@@ -814,6 +814,76 @@ DOC_SEED = {
          ("ZX_ERR_BUFFER_TOO_SMALL", "the reply does not fit (it is discarded)"),
          ("ZX_ERR_OUT_OF_RANGE", "too many bytes or handles to write"), NO_MEM],
         NO_DIFF),
+    "zx_pager_create": (
+        "Creates a pager: the object through which a userspace process serves the contents of "
+        "VMOs it creates with `zx_pager_create_vmo`. *options* must be 0. Closing the last "
+        "handle to the pager detaches every VMO it serves (see `zx_pager_detach_vmo`).",
+        OK_RET,
+        [("ZX_ERR_INVALID_ARGS", "*out* is an invalid pointer, or *options* is not 0"), NO_MEM],
+        NO_DIFF),
+    "zx_pager_create_vmo": (
+        "Creates a VMO of *size* bytes (rounded up to whole pages) whose pages come from the "
+        "pager. When a thread touches a page the VMO does not have (a fault, `zx_vmo_read`, "
+        "`zx_vmo_write`, a commit), the kernel queues a page-request packet of type "
+        "`ZX_PKT_TYPE_PAGE_REQUEST` with key *key* and command `ZX_PAGER_VMO_READ` on *port*, "
+        "naming a page-aligned range, and the thread blocks until the pager supplies the pages "
+        "(`zx_pager_supply_pages`) or fails the range (`zx_pager_op_range`). When the VMO is "
+        "detached or destroyed the port receives one `ZX_PAGER_VMO_COMPLETE` packet. *options* "
+        "may be `ZX_VMO_RESIZABLE`; the handle gets `ZX_RIGHT_RESIZE` if so.",
+        OK_RET,
+        [("ZX_ERR_BAD_HANDLE", "*pager* or *port* is not a valid handle"),
+         ("ZX_ERR_WRONG_TYPE", "*pager* is not a pager or *port* is not a port"),
+         ("ZX_ERR_ACCESS_DENIED", "*pager* lacks `ZX_RIGHT_ATTACH_VMO` or *port* lacks `ZX_RIGHT_WRITE`"),
+         ("ZX_ERR_INVALID_ARGS", "*out* is an invalid pointer"),
+         ("ZX_ERR_NOT_SUPPORTED", "*options* has a bit other than `ZX_VMO_RESIZABLE`"),
+         ("ZX_ERR_OUT_OF_RANGE", "*size* is too large"), NO_MEM],
+        "`ZX_VMO_TRAP_DIRTY` is refused with `ZX_ERR_NOT_SUPPORTED`: there is no dirty "
+        "tracking, so pages written by clients are never handed back to the pager. Pager VMOs "
+        "cannot be snapshotted (`zx_vmo_create_child` returns `ZX_ERR_NOT_SUPPORTED`), and "
+        "`ZX_VMO_OP_DECOMMIT` and `ZX_VMO_OP_ZERO` on them return `ZX_ERR_NOT_SUPPORTED`."),
+    "zx_pager_detach_vmo": (
+        "Detaches *vmo* from *pager*: no further page requests are sent, the port receives a "
+        "`ZX_PAGER_VMO_COMPLETE` packet, and every thread waiting for a page of the VMO, and "
+        "every later access to a page it does not have, fails with `ZX_ERR_BAD_STATE` (a "
+        "faulting thread takes a page fault exception). Pages already supplied stay readable.",
+        OK_RET,
+        [("ZX_ERR_BAD_HANDLE", "*pager* or *vmo* is not a valid handle"),
+         ("ZX_ERR_WRONG_TYPE", "*pager* is not a pager or *vmo* is not a VMO"),
+         ("ZX_ERR_ACCESS_DENIED", "*pager* lacks `ZX_RIGHT_ATTACH_VMO` or *vmo* lacks `ZX_RIGHT_WRITE`"),
+         ("ZX_ERR_INVALID_ARGS", "*vmo* is not served by *pager*")],
+        NO_DIFF),
+    "zx_pager_supply_pages": (
+        "Moves the pages [*aux_offset*, *aux_offset* + *length*) of *aux_vmo* into "
+        "[*offset*, *offset* + *length*) of *pager_vmo*, and wakes the threads waiting for "
+        "them. Offsets and length must be page-aligned. Pages *pager_vmo* already has are kept "
+        "and the corresponding pages of *aux_vmo* are dropped. Afterwards that range of "
+        "*aux_vmo* no longer has pages (reads see zeros).",
+        OK_RET,
+        [("ZX_ERR_BAD_HANDLE", "a handle is not valid"),
+         ("ZX_ERR_WRONG_TYPE", "*pager* is not a pager, or *pager_vmo* or *aux_vmo* is not a VMO"),
+         ("ZX_ERR_ACCESS_DENIED", "*pager* lacks `ZX_RIGHT_MANAGE_VMO`, or *aux_vmo* lacks `ZX_RIGHT_READ` or `ZX_RIGHT_WRITE`"),
+         ("ZX_ERR_INVALID_ARGS", "*pager_vmo* is not served by *pager*, or an offset or *length* is not page-aligned"),
+         ("ZX_ERR_OUT_OF_RANGE", "a range runs past the end of its VMO"),
+         ("ZX_ERR_BAD_STATE", "*aux_vmo* does not have every page of its range, or is a child or a pager VMO"),
+         ("ZX_ERR_NOT_SUPPORTED", "*aux_vmo* is a slice or snapshot whose pages cannot be moved")],
+        "*aux_vmo* must be a plain VMO (from `zx_vmo_create`) with every page of the range "
+        "committed; Zircon accepts some other kinds."),
+    "zx_pager_op_range": (
+        "Performs *op* on [*offset*, *offset* + *length*) of *pager_vmo*. The one operation is "
+        "`ZX_PAGER_OP_FAIL`: every thread waiting for a page in the range is woken with the "
+        "error *data* (one of `ZX_ERR_IO`, `ZX_ERR_IO_DATA_INTEGRITY`, `ZX_ERR_BAD_STATE`, "
+        "`ZX_ERR_NO_SPACE`, `ZX_ERR_BUFFER_TOO_SMALL`); a faulting thread takes a page fault "
+        "exception, a `zx_vmo_read` returns the error. The range is requested again by the "
+        "next access.",
+        OK_RET,
+        [("ZX_ERR_BAD_HANDLE", "*pager* or *pager_vmo* is not a valid handle"),
+         ("ZX_ERR_WRONG_TYPE", "*pager* is not a pager or *pager_vmo* is not a VMO"),
+         ("ZX_ERR_ACCESS_DENIED", "*pager* lacks `ZX_RIGHT_MANAGE_VMO`"),
+         ("ZX_ERR_INVALID_ARGS", "*pager_vmo* is not served by *pager*, the range is not page-aligned, or *data* is not an allowed error"),
+         ("ZX_ERR_OUT_OF_RANGE", "the range runs past the end of the VMO"),
+         ("ZX_ERR_NOT_SUPPORTED", "*op* is not `ZX_PAGER_OP_FAIL`")],
+        "`ZX_PAGER_OP_DIRTY`, `ZX_PAGER_OP_WRITEBACK_BEGIN` and `ZX_PAGER_OP_WRITEBACK_END` "
+        "return `ZX_ERR_NOT_SUPPORTED`: there is no dirty tracking."),
     "zx_channel_create": (
         "Creates a channel: two endpoints, each a handle. A message written to one endpoint is "
         "read from the other, in order. *options* must be 0.",

@@ -106,3 +106,13 @@ zx_status_t sys_port_cancel(zx_handle_t handle, zx_handle_t source, uint64_t key
 zx_status_t sys_object_wait_async(zx_handle_t handle, zx_handle_t port, uint64_t key, zx_signals_t signals, uint32_t options);
 // 47: Send a message to a channel and await a reply.
 zx_status_t sys_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, UserInPtr<const zx_channel_call_args_t> args, UserOutPtr<uint32_t> actual_bytes, UserOutPtr<uint32_t> actual_handles);
+// 48: Create a new pager object.
+zx_status_t sys_pager_create(uint32_t options, UserOutPtr<zx_handle_t> out);
+// 49: Create a pager owned VMO.
+zx_status_t sys_pager_create_vmo(zx_handle_t pager, uint32_t options, zx_handle_t port, uint64_t key, uint64_t size, UserOutPtr<zx_handle_t> out);
+// 50: Detaches a VMO from a pager.
+zx_status_t sys_pager_detach_vmo(zx_handle_t pager, zx_handle_t vmo);
+// 51: Supply pages into a pager owned VMO.
+zx_status_t sys_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, zx_handle_t aux_vmo, uint64_t aux_offset);
+// 52: Perform an operation on a range of a pager owned VMO.
+zx_status_t sys_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data);

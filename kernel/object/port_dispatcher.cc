@@ -23,7 +23,9 @@ void PortDispatcher::on_zero_handles() {
 
 void PortDispatcher::drain_locked() {
   while (PortObserver* po = observers_.front()) free_observer_locked(po);
-  while (PortPacket* p = queue_.pop_front()) delete p;  // only user packets are left
+  while (PortPacket* p = queue_.pop_front()) {
+    if (p->owner == PortPacket::Owner::kUser) delete p;  // kernel packets stay their owners'
+  }
   user_packets_ = 0;
 }
 
@@ -34,6 +36,18 @@ void PortDispatcher::free_observer_locked(PortObserver* po) {
   delete po;
 }
 
+void PortDispatcher::queue_kernel(PortPacket* p) {
+  SchedGuard g;
+  if (p->node.in_list() || closed_) return;
+  queue_.push_back(p);
+  waiters_.wake_one(ZX_OK);
+}
+
+void PortDispatcher::withdraw_kernel(PortPacket* p) {
+  SchedGuard g;
+  if (p->node.in_list()) queue_.remove(p);
+}
+
 size_t PortDispatcher::queued() const {
   SchedGuard g;
   return queue_.size();
@@ -42,7 +56,7 @@ size_t PortDispatcher::queued() const {
 zx_status_t PortDispatcher::queue_user(const zx_port_packet_t& p) {
   auto* pk = new PortPacket();
   if (!pk) return ZX_ERR_NO_MEMORY;
-  pk->user = true;
+  pk->owner = PortPacket::Owner::kUser;
   pk->packet = p;
   pk->packet.type = ZX_PKT_TYPE_USER;
   SchedGuard g;
@@ -67,10 +81,10 @@ zx_status_t PortDispatcher::wait(uint64_t deadline, zx_port_packet_t* out) {
     }
     PortPacket* p = queue_.pop_front();
     *out = p->packet;
-    if (p->user) {
+    if (p->owner == PortPacket::Owner::kUser) {
       user_packets_--;
       user = p;
-    } else {
+    } else if (p->owner == PortPacket::Owner::kObserver) {
       // A fired wait is done once its packet is read.
       auto* po = reinterpret_cast<PortObserver*>(reinterpret_cast<char*>(p) -
                                                  __builtin_offsetof(PortObserver, packet));

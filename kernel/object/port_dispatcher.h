@@ -15,9 +15,14 @@ class PortDispatcher;
 
 // A queued packet.
 struct PortPacket {
+  enum class Owner : uint8_t {
+    kObserver,  // embedded in a PortObserver (an asynchronous wait)
+    kUser,      // heap-allocated by zx_port_queue
+    kKernel,    // embedded in a kernel object (a pager's page request): it stays its owner's
+  };
   ListNode node;
   zx_port_packet_t packet;
-  bool user = false;  // heap-allocated by zx_port_queue (else embedded in a PortObserver)
+  Owner owner = Owner::kObserver;
 };
 
 // An asynchronous wait: armed on an object until it fires, then its packet sits in the port
@@ -41,6 +46,10 @@ class PortDispatcher : public Dispatcher {
   zx_obj_type_t type() const override { return kType; }
 
   zx_status_t queue_user(const zx_port_packet_t& p);
+  // A kernel packet (owner kKernel) whose storage stays its owner's: queued unless it already
+  // is; withdrawn on request. Never fails.
+  void queue_kernel(PortPacket* p);
+  void withdraw_kernel(PortPacket* p);
   zx_status_t wait(uint64_t deadline, zx_port_packet_t* out);
   // owner/handle: where the wait came through (closing that handle cancels it).
   zx_status_t wait_async(Dispatcher* target, const void* owner, uint32_t handle, uint64_t key,

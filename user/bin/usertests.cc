@@ -945,6 +945,181 @@ void test_libc_heap() {
   CHECK_EQ(atoi("  42z"), 42);
 }
 
+// ---- pagers -----------------------------------------------------------------------------------
+// A pager thread of this same process serves a 4-page VMO: page i reads as the byte 'A' + i,
+// except page 2, which it fails with ZX_ERR_IO. It counts the requests it saw and exits on
+// COMPLETE.
+struct PagerArgs {
+  zx_handle_t pager, port, vmo;
+  int reads, completes;
+  uint64_t bad_request;  // a request outside the VMO, or a packet of the wrong kind (nonzero)
+};
+
+[[noreturn]] void pager_server(uintptr_t arg1, uintptr_t) {
+  auto* a = reinterpret_cast<PagerArgs*>(arg1);
+  for (;;) {
+    zx_port_packet_t p;
+    if (zx_port_wait(a->port, zx_deadline_after(ZX_SEC(10)), &p) != ZX_OK) break;
+    if (p.type != ZX_PKT_TYPE_PAGE_REQUEST || p.key != 77) {
+      a->bad_request = 1;
+      continue;
+    }
+    if (p.page_request.command == ZX_PAGER_VMO_COMPLETE) {
+      a->completes++;
+      break;
+    }
+    a->reads++;
+    uint64_t off = p.page_request.offset, len = p.page_request.length;
+    if (len == 0 || off + len > 4 * kPage || (off | len) % kPage) {
+      a->bad_request = off + len + 1;
+      continue;
+    }
+    for (uint64_t o = off; o < off + len; o += kPage) {
+      if (o == 2 * kPage) {
+        zx_pager_op_range(a->pager, ZX_PAGER_OP_FAIL, a->vmo, o, kPage, (uint64_t)ZX_ERR_IO);
+        continue;
+      }
+      zx_handle_t aux;
+      if (zx_vmo_create(kPage, 0, &aux) != ZX_OK) continue;
+      // Filled through a mapping of our own: mapping and faulting need this process's
+      // address-space lock, which a thread waiting for us must not be holding.
+      zx_vaddr_t va;
+      if (zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, aux, 0, kPage,
+                      &va) == ZX_OK) {
+        memset(reinterpret_cast<void*>(va), 'A' + static_cast<int>(o / kPage), kPage);
+        zx_vmar_unmap(zx_vmar_root_self(), va, kPage);
+      }
+      zx_pager_supply_pages(a->pager, a->vmo, o, kPage, aux, 0);
+      zx_handle_close(aux);
+    }
+  }
+  zx_thread_exit();
+}
+
+void test_pager() {
+  zx_handle_t pager, port, vmo;
+  CHECK_EQ(zx_pager_create(1, &pager), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_EQ(zx_pager_create_vmo(pager, ZX_VMO_TRAP_DIRTY, port, 77, 4 * kPage, &vmo),
+           ZX_ERR_NOT_SUPPORTED);
+  CHECK_EQ(zx_pager_create_vmo(port, 0, port, 77, 4 * kPage, &vmo), ZX_ERR_WRONG_TYPE);
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 77, 4 * kPage, &vmo));
+  uint64_t size = 0;
+  CHECK_OK(zx_vmo_get_size(vmo, &size));
+  CHECK_EQ(size, 4 * kPage);
+
+  static PagerArgs args;
+  args = PagerArgs{pager, port, vmo, 0, 0, 0};
+  zx_handle_t thread, stack;
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
+  zx_vaddr_t sp;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
+                       4 * kPage, &sp));
+  CHECK_OK(zx_thread_create(zx_process_self(), "pager", 5, 0, &thread));
+  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_server), sp + 4 * kPage,
+                           reinterpret_cast<uintptr_t>(&args), 0));
+
+  // zx_vmo_read blocks until the pager supplies the page.
+  char buf[8];
+  CHECK_OK(zx_vmo_read(vmo, buf, kPage + 100, sizeof(buf)));
+  CHECK_EQ(buf[0], 'B');
+  CHECK_EQ(buf[7], 'B');
+  // A fault on a mapping does too (the thread blocks in the fault handler).
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, 4 * kPage, &addr));
+  CHECK_EQ(reinterpret_cast<volatile char*>(addr)[10], 'A');
+  CHECK_EQ(reinterpret_cast<volatile char*>(addr)[3 * kPage + 5], 'D');
+  int reads = args.reads;
+  CHECK(reads >= 3);
+  // Supplied pages stay: reading them again asks the pager nothing.
+  CHECK_OK(zx_vmo_read(vmo, buf, 0, sizeof(buf)));
+  CHECK_EQ(buf[0], 'A');
+  CHECK_EQ(args.reads, reads);
+  // The pager fails page 2: the read returns its error (and asks again next time).
+  CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_IO);
+  CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_IO);
+  CHECK_EQ(args.reads, reads + 2);
+
+  // Argument checks.
+  zx_handle_t aux, other;
+  CHECK_OK(zx_vmo_create(2 * kPage, 0, &aux));
+  CHECK_OK(zx_pager_create(0, &other));
+  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 100, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 2 * kPage, kPage, aux, 0), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 4 * kPage, kPage, aux, 0), ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(zx_pager_supply_pages(other, vmo, 0, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_supply_pages(pager, aux, 0, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 0, kPage, vmo, 0), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, 5), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_DIRTY, vmo, 0, kPage, 0), ZX_ERR_NOT_SUPPORTED);
+  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, 8 * kPage, (uint64_t)ZX_ERR_IO),
+           ZX_ERR_OUT_OF_RANGE);
+  // A supply moves the pages out of the aux VMO; a page the VMO already has is kept.
+  CHECK_OK(zx_vmo_write(aux, "zz", 0, 2));
+  CHECK_OK(zx_vmo_op_range(aux, ZX_VMO_OP_COMMIT, 0, 2 * kPage, nullptr, 0));
+  CHECK_OK(zx_pager_supply_pages(pager, vmo, 0, kPage, aux, 0));
+  CHECK_OK(zx_vmo_read(vmo, buf, 0, 1));
+  CHECK_EQ(buf[0], 'A');
+  zx_info_vmo_t info;
+  CHECK_OK(zx_object_get_info(aux, ZX_INFO_VMO, &info, sizeof(info), nullptr, nullptr));
+  CHECK_EQ(info.committed_bytes, kPage);
+
+  // Detaching: the pager hears COMPLETE; absent pages fail with BAD_STATE, supplied ones stay.
+  CHECK_EQ(zx_pager_detach_vmo(other, vmo), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_pager_detach_vmo(pager, vmo));
+  CHECK_OK(
+      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_EQ(args.completes, 1);
+  CHECK_EQ(args.bad_request, 0u);
+  CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_BAD_STATE);
+  CHECK_OK(zx_vmo_read(vmo, buf, kPage, 1));
+  CHECK_EQ(buf[0], 'B');
+
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
+  zx_handle_t all[7] = {pager, port, vmo, thread, stack, aux, other};
+  CHECK_OK(zx_handle_close_many(all, 7));
+}
+
+// Closing the pager while a thread waits for a page wakes it with ZX_ERR_BAD_STATE.
+[[noreturn]] void pager_reader(uintptr_t arg1, uintptr_t arg2) {
+  char c;
+  *reinterpret_cast<zx_status_t*>(arg2) = zx_vmo_read(static_cast<zx_handle_t>(arg1), &c, 0, 1);
+  zx_thread_exit();
+}
+
+void test_pager_close_wakes() {
+  zx_handle_t pager, port, vmo, thread, stack;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
+  zx_vaddr_t sp;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
+                       4 * kPage, &sp));
+  static zx_status_t result;
+  result = 1;
+  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &thread));
+  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_reader), sp + 4 * kPage, vmo,
+                           reinterpret_cast<uintptr_t>(&result)));
+  // The read request arrives; nobody answers it.
+  zx_port_packet_t p;
+  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
+  CHECK_EQ(p.page_request.length, kPage);
+  CHECK_EQ(result, 1);
+  CHECK_OK(zx_handle_close(pager));
+  CHECK_OK(
+      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_EQ(result, ZX_ERR_BAD_STATE);
+  CHECK_OK(zx_port_wait(port, 0, &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_COMPLETE);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
+  zx_handle_t all[4] = {port, vmo, thread, stack};
+  CHECK_OK(zx_handle_close_many(all, 4));
+}
+
 struct Test {
   const char* name;
   void (*fn)();
@@ -976,6 +1151,8 @@ const Test kTests[] = {
     {"port_queue_wait", test_port_queue_wait},
     {"port_wait_async", test_port_wait_async},
     {"channel_call", test_channel_call},
+    {"pager", test_pager},
+    {"pager_close_wakes", test_pager_close_wakes},
 };
 
 }  // namespace

@@ -665,4 +665,74 @@ zx_channel_call:
     .size _zx_channel_call, .-_zx_channel_call
     .size zx_channel_call, .-zx_channel_call
 
+// 48: zx_status_t zx_pager_create(uint32_t options, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_pager_create
+    .type _zx_pager_create,@function
+    .weak zx_pager_create
+    .type zx_pager_create,@function
+_zx_pager_create:
+zx_pager_create:
+    li t0, 48
+    ecall
+    ret
+    .size _zx_pager_create, .-_zx_pager_create
+    .size zx_pager_create, .-zx_pager_create
+
+// 49: zx_status_t zx_pager_create_vmo(zx_handle_t pager, uint32_t options, zx_handle_t port, uint64_t key, uint64_t size, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_pager_create_vmo
+    .type _zx_pager_create_vmo,@function
+    .weak zx_pager_create_vmo
+    .type zx_pager_create_vmo,@function
+_zx_pager_create_vmo:
+zx_pager_create_vmo:
+    li t0, 49
+    ecall
+    ret
+    .size _zx_pager_create_vmo, .-_zx_pager_create_vmo
+    .size zx_pager_create_vmo, .-zx_pager_create_vmo
+
+// 50: zx_status_t zx_pager_detach_vmo(zx_handle_t pager, zx_handle_t vmo)
+    .p2align 2
+    .globl _zx_pager_detach_vmo
+    .type _zx_pager_detach_vmo,@function
+    .weak zx_pager_detach_vmo
+    .type zx_pager_detach_vmo,@function
+_zx_pager_detach_vmo:
+zx_pager_detach_vmo:
+    li t0, 50
+    ecall
+    ret
+    .size _zx_pager_detach_vmo, .-_zx_pager_detach_vmo
+    .size zx_pager_detach_vmo, .-zx_pager_detach_vmo
+
+// 51: zx_status_t zx_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, zx_handle_t aux_vmo, uint64_t aux_offset)
+    .p2align 2
+    .globl _zx_pager_supply_pages
+    .type _zx_pager_supply_pages,@function
+    .weak zx_pager_supply_pages
+    .type zx_pager_supply_pages,@function
+_zx_pager_supply_pages:
+zx_pager_supply_pages:
+    li t0, 51
+    ecall
+    ret
+    .size _zx_pager_supply_pages, .-_zx_pager_supply_pages
+    .size zx_pager_supply_pages, .-zx_pager_supply_pages
+
+// 52: zx_status_t zx_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data)
+    .p2align 2
+    .globl _zx_pager_op_range
+    .type _zx_pager_op_range,@function
+    .weak zx_pager_op_range
+    .type zx_pager_op_range,@function
+_zx_pager_op_range:
+zx_pager_op_range:
+    li t0, 52
+    ecall
+    ret
+    .size _zx_pager_op_range, .-_zx_pager_op_range
+    .size zx_pager_op_range, .-zx_pager_op_range
+
     .section .note.GNU-stack,"",@progbits

@@ -125,6 +125,12 @@ typedef struct zx_wait_item {
 #define ZX_VMO_TRAP_DIRTY ((uint32_t)1u << 3)
 #define ZX_VMO_UNBOUNDED ((uint32_t)1u << 4)
 
+// zx_pager_op_range() operations
+#define ZX_PAGER_OP_FAIL ((uint32_t)1u)
+#define ZX_PAGER_OP_DIRTY ((uint32_t)2u)
+#define ZX_PAGER_OP_WRITEBACK_BEGIN ((uint32_t)3u)
+#define ZX_PAGER_OP_WRITEBACK_END ((uint32_t)4u)
+
 // zx_vmo_op_range() operations
 #define ZX_VMO_OP_COMMIT ((uint32_t)1u)
 #define ZX_VMO_OP_DECOMMIT ((uint32_t)2u)

@@ -199,6 +199,26 @@ zx_status_t _zx_object_wait_async(zx_handle_t handle, zx_handle_t port, uint64_t
 zx_status_t zx_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, const zx_channel_call_args_t* args, uint32_t* actual_bytes, uint32_t* actual_handles);
 zx_status_t _zx_channel_call(zx_handle_t handle, uint32_t options, zx_time_t deadline, const zx_channel_call_args_t* args, uint32_t* actual_bytes, uint32_t* actual_handles);
 
+// Create a new pager object.
+zx_status_t zx_pager_create(uint32_t options, zx_handle_t* out);
+zx_status_t _zx_pager_create(uint32_t options, zx_handle_t* out);
+
+// Create a pager owned VMO.
+zx_status_t zx_pager_create_vmo(zx_handle_t pager, uint32_t options, zx_handle_t port, uint64_t key, uint64_t size, zx_handle_t* out);
+zx_status_t _zx_pager_create_vmo(zx_handle_t pager, uint32_t options, zx_handle_t port, uint64_t key, uint64_t size, zx_handle_t* out);
+
+// Detaches a VMO from a pager.
+zx_status_t zx_pager_detach_vmo(zx_handle_t pager, zx_handle_t vmo);
+zx_status_t _zx_pager_detach_vmo(zx_handle_t pager, zx_handle_t vmo);
+
+// Supply pages into a pager owned VMO.
+zx_status_t zx_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, zx_handle_t aux_vmo, uint64_t aux_offset);
+zx_status_t _zx_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, zx_handle_t aux_vmo, uint64_t aux_offset);
+
+// Perform an operation on a range of a pager owned VMO.
+zx_status_t zx_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data);
+zx_status_t _zx_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
