@@ -102,8 +102,8 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
   return s;
 }
 
-zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo_h,
-                               uint64_t offset, uint64_t length, uint64_t data) {
+zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo_h, uint64_t offset,
+                               uint64_t length, uint64_t data) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
   PagerSource* src;

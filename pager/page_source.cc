@@ -31,7 +31,9 @@ PagerSource::~PagerSource() {
   port_->withdraw_kernel(&complete_packet_);
 }
 
-void PagerSource::on_complete(PageRequest* r, void*) { static_cast<Wait*>(r->waiter)->done.signal(); }
+void PagerSource::on_complete(PageRequest* r, void*) {
+  static_cast<Wait*>(r->waiter)->done.signal();
+}
 
 bool PagerSource::is_present(uint64_t offset, void* ctx) {
   // Called from begin_wait, whose caller holds the VMO's lock.

@@ -17,8 +17,8 @@ class PagerDispatcher : public Dispatcher {
   ~PagerDispatcher() override;
   zx_obj_type_t type() const override { return kType; }
 
-  zx_status_t create_vmo(uint64_t size, uint32_t options, RefPtr<PortDispatcher> port,
-                         uint64_t key, RefPtr<VmObject>* out);
+  zx_status_t create_vmo(uint64_t size, uint32_t options, RefPtr<PortDispatcher> port, uint64_t key,
+                         RefPtr<VmObject>* out);
   // The source of a VMO if this pager serves (or served) it, else nullptr.
   PagerSource* source_of(const VmObject* vmo) const;
   // zx_pager_detach_vmo: the VMO's waiters fail, its port gets COMPLETE.

@@ -27,6 +27,7 @@
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
 #include <zircon/syscalls/object.h>
+#include <zircon/syscalls/port.h>
 
 namespace {
 
@@ -458,6 +459,14 @@ enum Sys {
   kChannelCreate,
   kChannelRead,
   kChannelWrite,
+  kPortCreate,
+  kPortQueue,
+  kPortWait,
+  kPagerCreate,
+  kPagerCreateVmo,
+  kPagerDetachVmo,
+  kPagerSupplyPages,
+  kPagerOpRange,
   kNumSys
 };
 
@@ -764,6 +773,54 @@ void one_call() {
       pool_revalidate();
       break;
     }
+    case kPortCreate:
+      clear_out_handles();
+      s = zx_port_create(chance(80) ? 0 : pick_options32(), pick_out_handle(0));
+      collect_out_handles();
+      break;
+    case kPortQueue:
+      s = zx_port_queue(pick_handle(false), static_cast<const zx_port_packet_t*>(pick_in_ptr()));
+      break;
+    case kPortWait:
+      s = zx_port_wait(pick_handle(false), pick_deadline(),
+                       static_cast<zx_port_packet_t*>(pick_out_ptr()));
+      break;
+    case kPagerCreate:
+      clear_out_handles();
+      s = zx_pager_create(chance(80) ? 0 : pick_options32(), pick_out_handle(0));
+      collect_out_handles();
+      break;
+    case kPagerCreateVmo: {
+      // Nobody here serves pages, so a live pager VMO in the pool would block the next read of
+      // it for good: the new VMO is detached at once (its absent pages then fail BAD_STATE).
+      zx_handle_t pager = pick_handle(false);
+      zx_handle_t vmo = ZX_HANDLE_INVALID;
+      s = zx_pager_create_vmo(pager, chance(70) ? 0 : pick_options32(), pick_handle(false), rnd(),
+                              chance(60) ? below(16) * kPage : pick_size(),
+                              chance(90) ? &vmo : static_cast<zx_handle_t*>(pick_out_ptr()));
+      if (s == ZX_OK && vmo != ZX_HANDLE_INVALID) {
+        if (zx_pager_detach_vmo(pager, vmo) == ZX_OK)
+          pool_add(vmo);
+        else
+          zx_handle_close(vmo);
+      }
+      break;
+    }
+    case kPagerDetachVmo:
+      s = zx_pager_detach_vmo(pick_handle(false), pick_handle(false));
+      break;
+    case kPagerSupplyPages:
+      s = zx_pager_supply_pages(pick_handle(false), pick_handle(false),
+                                chance(50) ? below(16) * kPage : pick_size(),
+                                chance(50) ? below(4) * kPage : pick_size(), pick_handle(false),
+                                chance(50) ? below(16) * kPage : pick_size());
+      break;
+    case kPagerOpRange:
+      s = zx_pager_op_range(pick_handle(false), chance(70) ? ZX_PAGER_OP_FAIL : pick_options32(),
+                            pick_handle(false), chance(50) ? below(16) * kPage : pick_size(),
+                            chance(50) ? below(4) * kPage : pick_size(),
+                            chance(50) ? static_cast<uint64_t>(ZX_ERR_IO) : rnd());
+      break;
     case kNumSys:
       break;
   }

@@ -1120,6 +1120,66 @@ void test_pager_close_wakes() {
   CHECK_OK(zx_handle_close_many(all, 4));
 }
 
+// A thread killed while it waits for a pager (in a fault) withdraws only itself: another thread
+// waiting for the same page still gets it.
+[[noreturn]] void pager_toucher(uintptr_t arg1, uintptr_t) {
+  (void)*reinterpret_cast<volatile char*>(arg1);  // faults, waits for the pager, is killed
+  zx_thread_exit();
+}
+
+struct ReaderResult {
+  zx_status_t status;
+  char byte;
+};
+
+[[noreturn]] void pager_byte_reader(uintptr_t arg1, uintptr_t arg2) {
+  auto* r = reinterpret_cast<ReaderResult*>(arg2);
+  r->status = zx_vmo_read(static_cast<zx_handle_t>(arg1), &r->byte, 0, 1);
+  zx_thread_exit();
+}
+
+void test_pager_kill_waiter() {
+  zx_handle_t pager, port, vmo, stack, toucher, reader;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 9, kPage, &vmo));
+  zx_vaddr_t addr, sp;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, kPage, &addr));
+  CHECK_OK(zx_vmo_create(8 * kPage, 0, &stack));
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
+                       8 * kPage, &sp));
+  static ReaderResult result;
+  result = ReaderResult{1, 0};
+  CHECK_OK(zx_thread_create(zx_process_self(), "toucher", 7, 0, &toucher));
+  CHECK_OK(zx_thread_start(toucher, reinterpret_cast<zx_vaddr_t>(pager_toucher), sp + 4 * kPage,
+                           addr, 0));
+  zx_port_packet_t p;
+  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
+  CHECK_EQ(p.page_request.offset, 0u);
+  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &reader));
+  CHECK_OK(zx_thread_start(reader, reinterpret_cast<zx_vaddr_t>(pager_byte_reader), sp + 8 * kPage,
+                           vmo, reinterpret_cast<uintptr_t>(&result)));
+  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));  // the reader joins the wait
+  CHECK_OK(zx_task_kill(toucher));
+  CHECK_OK(
+      zx_object_wait_one(toucher, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_EQ(result.status, 1);  // still waiting
+  zx_handle_t aux;
+  CHECK_OK(zx_vmo_create(kPage, 0, &aux));
+  CHECK_OK(zx_vmo_write(aux, "Q", 0, 1));
+  CHECK_OK(zx_pager_supply_pages(pager, vmo, 0, kPage, aux, 0));
+  CHECK_OK(
+      zx_object_wait_one(reader, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(result.status);
+  CHECK_EQ(result.byte, 'Q');
+  CHECK_EQ(*reinterpret_cast<volatile char*>(addr), 'Q');
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kPage));
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 8 * kPage));
+  zx_handle_t all[7] = {pager, port, vmo, stack, toucher, reader, aux};
+  CHECK_OK(zx_handle_close_many(all, 7));
+}
+
 struct Test {
   const char* name;
   void (*fn)();
@@ -1153,6 +1213,7 @@ const Test kTests[] = {
     {"channel_call", test_channel_call},
     {"pager", test_pager},
     {"pager_close_wakes", test_pager_close_wakes},
+    {"pager_kill_waiter", test_pager_kill_waiter},
 };
 
 }  // namespace

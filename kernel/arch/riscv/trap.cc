@@ -103,7 +103,9 @@ static void kernel_fault(TrapFrame* tf) {
 static void user_exception(TrapFrame* tf) {
   // (System calls do not come here: trap.S sends them to syscall_entry.)
   riscv::irq_enable();
-  if (user_page_fault(tf) != ZX_OK) user_fatal_exception(tf);
+  // A fault cut short because the thread is being killed (it was waiting for a pager) is not
+  // the process's fault: the thread leaves on its way back to user mode (user_return_check).
+  if (user_page_fault(tf) != ZX_OK && !thread_current()->kill_pending) user_fatal_exception(tf);
   riscv::irq_disable();
 }
 
