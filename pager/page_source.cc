@@ -23,10 +23,12 @@ PagerSource::PagerSource(PagerDispatcher* pager, RefPtr<PortDispatcher> port, ui
       tracker_(on_complete, is_present, this) {
   request_packet_.owner = PortPacket::Owner::kKernel;
   complete_packet_.owner = PortPacket::Owner::kKernel;
+  if (!port_->add_client(this)) detached_ = true;  // its last handle went meanwhile
 }
 
 PagerSource::~PagerSource() {
   // Our packets live in us: make sure the port no longer holds them.
+  port_->remove_client(this);
   port_->withdraw_kernel(&request_packet_);
   port_->withdraw_kernel(&complete_packet_);
 }
@@ -125,6 +127,8 @@ void PagerSource::on_object_destroyed() {
   vmo_ = nullptr;
   detach_locked();
 }
+
+void PagerSource::on_port_closed() { detach(); }
 
 bool PagerSource::detached() const {
   MutexGuard g(lock_);

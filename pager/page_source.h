@@ -2,7 +2,8 @@
 // faulting threads need (pager/request_tracker.h), sends the pager one READ request at a time as
 // a page-request packet on the pager's port, and wakes the waiters as the pager supplies pages
 // or fails ranges. Detaching (zx_pager_detach_vmo, the pager closing, the VMO going away) fails
-// every waiter with ZX_ERR_BAD_STATE and sends COMPLETE.
+// every waiter with ZX_ERR_BAD_STATE and sends COMPLETE; so does the port losing its last handle
+// (nobody could answer).
 //
 // Locking: the VMO's lock, then this source's lock (begin_wait runs under the VMO's lock);
 // supplies take the VMO's lock and this one one after the other, never nested the other way.
@@ -16,7 +17,7 @@
 class PagerDispatcher;
 class VmObject;
 
-class PagerSource : public PageSource {
+class PagerSource : public PageSource, public PortClient {
  public:
   PagerSource(PagerDispatcher* pager, RefPtr<PortDispatcher> port, uint64_t key);
   ~PagerSource() override;
@@ -33,6 +34,8 @@ class PagerSource : public PageSource {
   zx_status_t finish_wait(PageWaitSlot* slot) override;
   void on_resize(uint64_t new_size) override;
   void on_object_destroyed() override;
+  // PortClient.
+  void on_port_closed() override;
 
   // From the pager (the syscalls).
   void supplied(uint64_t offset, uint64_t len);

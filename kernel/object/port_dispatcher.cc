@@ -15,10 +15,28 @@ PortDispatcher::~PortDispatcher() {
 }
 
 void PortDispatcher::on_zero_handles() {
-  // Nobody can read this port any more: stop every wait that would send to it.
-  SchedGuard g;
-  closed_ = true;
-  drain_locked();
+  // Nobody can read this port any more: stop every wait that would send to it, and tell the
+  // kernel clients (their waiters must not sleep for an answer that cannot come).
+  {
+    SchedGuard g;
+    closed_ = true;
+    drain_locked();
+  }
+  MutexGuard g(clients_lock_);
+  clients_closed_ = true;
+  for (PortClient* c : clients_) c->on_port_closed();
+}
+
+bool PortDispatcher::add_client(PortClient* c) {
+  MutexGuard g(clients_lock_);
+  if (clients_closed_) return false;
+  clients_.push_back(c);
+  return true;
+}
+
+void PortDispatcher::remove_client(PortClient* c) {
+  MutexGuard g(clients_lock_);
+  if (c->port_client_node.in_list()) clients_.remove(c);
 }
 
 void PortDispatcher::drain_locked() {

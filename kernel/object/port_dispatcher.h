@@ -1,12 +1,14 @@
 // A port: a queue of packets. User code queues packets (zx_port_queue); the kernel queues
-// signal packets for asynchronous waits (zx_object_wait_async) and, later, page requests for
-// pagers. Threads take packets off with zx_port_wait. A kernel packet is never lost: each
-// asynchronous wait carries its own packet storage, so queueing it cannot fail.
+// signal packets for asynchronous waits (zx_object_wait_async) and page requests for pagers.
+// Threads take packets off with zx_port_wait. A kernel packet is never lost: each asynchronous wait
+// carries its own packet storage, so queueing it cannot fail.
 //
-// Everything here is under g_sched_lock, like object signals: a signal change, the packet it
-// queues and the wakeup of a waiting thread are one step.
+// The queue and the waits are under g_sched_lock, like object signals: a signal change, the
+// packet it queues and the wakeup of a waiting thread are one step. Kernel clients (PortClient)
+// are under the port's own mutex, taken before their locks.
 #pragma once
 #include "kernel/lib/list.h"
+#include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
 #include "kernel/syscall_types.h"
 #include "kernel/wait_queue.h"
@@ -38,6 +40,19 @@ struct PortObserver {
   bool fired = false;
 };
 
+// A kernel object that sends packets to a port and must hear when nobody can read them any
+// more: a pager's page source, whose waiting threads would otherwise sleep for good.
+class PortClient {
+ public:
+  // The port lost its last handle. Called with the port's client lock held; the client may
+  // take its own locks (and g_sched_lock) but must not call back into add/remove_client.
+  virtual void on_port_closed() = 0;
+  ListNode port_client_node;
+
+ protected:
+  ~PortClient() = default;
+};
+
 class PortDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_PORT;
@@ -55,6 +70,10 @@ class PortDispatcher : public Dispatcher {
   zx_status_t wait_async(Dispatcher* target, const void* owner, uint32_t handle, uint64_t key,
                          zx_signals_t signals, uint32_t options);
   zx_status_t cancel(Dispatcher* target, uint64_t key);
+  // Registers a kernel client; false if the port has already lost its last handle. A client
+  // removes itself before it goes away.
+  bool add_client(PortClient* c);
+  void remove_client(PortClient* c);
   // For tests: packets waiting to be read.
   size_t queued() const;
 
@@ -72,4 +91,7 @@ class PortDispatcher : public Dispatcher {
   size_t user_packets_ = 0;                                 // g_sched_lock
   WaitQueue waiters_;
   bool closed_ = false;  // no handles left: no more packets
+  Mutex clients_lock_{"port_clients"};
+  List<PortClient, &PortClient::port_client_node> clients_;  // clients_lock_
+  bool clients_closed_ = false;                              // clients_lock_
 };

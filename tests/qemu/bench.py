@@ -20,6 +20,8 @@ GOALS = {
     "page_fault_zero": (2500, "xv6 sbrk+touch 24,953"),
     "process_spawn_exit_wait": (150000, "xv6 fork+exit+wait 520,658"),
     "channel_round_trip": (4000, "xv6 pipe round trip 95,800"),
+    "pager_fault_1page": (10000, "issue 5"),
+    "pager_fault_16page_per_page": (2000, "issue 5"),
 }
 
 

@@ -1120,6 +1120,70 @@ void test_pager_close_wakes() {
   CHECK_OK(zx_handle_close_many(all, 4));
 }
 
+// Closing the pager's port while a thread waits for a page: nobody can answer, so it is woken
+// with ZX_ERR_BAD_STATE, and later accesses to absent pages fail the same way.
+void test_pager_port_close() {
+  zx_handle_t pager, port, vmo, thread, stack;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, 2 * kPage, &vmo));
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
+  zx_vaddr_t sp;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
+                       4 * kPage, &sp));
+  static zx_status_t result;
+  result = 1;
+  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &thread));
+  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_reader), sp + 4 * kPage, vmo,
+                           reinterpret_cast<uintptr_t>(&result)));
+  zx_port_packet_t p;
+  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
+  CHECK_OK(zx_handle_close(port));
+  CHECK_OK(
+      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_EQ(result, ZX_ERR_BAD_STATE);
+  char c;
+  CHECK_EQ(zx_vmo_read(vmo, &c, kPage, 1), ZX_ERR_BAD_STATE);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
+  zx_handle_t all[4] = {pager, vmo, thread, stack};
+  CHECK_OK(zx_handle_close_many(all, 4));
+}
+
+// Shrinking a pager VMO below a page a thread waits for fails that wait with OUT_OF_RANGE.
+[[noreturn]] void pager_page1_reader(uintptr_t arg1, uintptr_t arg2) {
+  char c;
+  *reinterpret_cast<zx_status_t*>(arg2) = zx_vmo_read(static_cast<zx_handle_t>(arg1), &c, kPage, 1);
+  zx_thread_exit();
+}
+
+void test_pager_shrink_waiter() {
+  zx_handle_t pager, port, vmo, thread, stack;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, ZX_VMO_RESIZABLE, port, 5, 2 * kPage, &vmo));
+  CHECK(rights_of(vmo) & ZX_RIGHT_RESIZE);
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
+  zx_vaddr_t sp;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
+                       4 * kPage, &sp));
+  static zx_status_t result;
+  result = 1;
+  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &thread));
+  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_page1_reader), sp + 4 * kPage,
+                           vmo, reinterpret_cast<uintptr_t>(&result)));
+  zx_port_packet_t p;
+  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_EQ(p.page_request.offset, kPage);
+  CHECK_OK(zx_vmo_set_size(vmo, kPage));
+  CHECK_OK(
+      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_EQ(result, ZX_ERR_OUT_OF_RANGE);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
+  zx_handle_t all[5] = {pager, port, vmo, thread, stack};
+  CHECK_OK(zx_handle_close_many(all, 5));
+}
+
 // A thread killed while it waits for a pager (in a fault) withdraws only itself: another thread
 // waiting for the same page still gets it.
 [[noreturn]] void pager_toucher(uintptr_t arg1, uintptr_t) {
@@ -1214,6 +1278,8 @@ const Test kTests[] = {
     {"pager", test_pager},
     {"pager_close_wakes", test_pager_close_wakes},
     {"pager_kill_waiter", test_pager_kill_waiter},
+    {"pager_port_close", test_pager_port_close},
+    {"pager_shrink_waiter", test_pager_shrink_waiter},
 };
 
 }  // namespace
