@@ -57,6 +57,7 @@ VmAspace* VmAspace::current() {
 }
 
 zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
+  bool waited = false;
   for (;;) {
     PageWait wait;
     {
@@ -65,12 +66,14 @@ zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
       VmMapping* m = root_->find_mapping_locked(va);
       if (!m) return ZX_ERR_NOT_FOUND;
       zx_status_t s = m->page_fault(va, access, &wait);
+      if (s == ZX_OK && waited) m->fault_around(va);  // the pager's run is likely there too
       if (s != ZX_ERR_SHOULD_WAIT) return s;
     }
     // Waiting for a pager: without our lock, so the process's other threads (the pager among
     // them, perhaps) can fault and map meanwhile. The mapping may be gone when we look again.
     zx_status_t s = wait.source->finish_wait(&wait.slot);
     if (s != ZX_OK) return s;
+    waited = true;
   }
 }
 

@@ -71,6 +71,17 @@ zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
   return ZX_OK;
 }
 
+void VmMapping::fault_around(uint64_t va) {
+  if (destroyed_ || !vmo_->is_paged()) return;
+  uint64_t page = va & ~(PAGE_SIZE - 1);
+  for (uint64_t i = 1; i <= kFaultAround; i++) {
+    uint64_t next = page + i * PAGE_SIZE;
+    if (next - base() >= size()) return;
+    // Stops at the first page the object lacks: a supplied run has ended.
+    if (page_fault(next, flags_ & kVmPermMask, nullptr) != ZX_OK) return;
+  }
+}
+
 void VmMapping::unmap_object_range(uint64_t offset, uint64_t len) {
   uint64_t start = offset > object_offset_ ? offset : object_offset_;
   uint64_t map_end = object_offset_ + size();

@@ -82,6 +82,11 @@ class VmMapping : public VmRegion {
   zx_status_t page_fault(uint64_t va, uint32_t access, PageWait* wait);
   // Aspace lock held: fault in every page now (ZX_VM_MAP_RANGE, commit through the VMAR).
   zx_status_t map_range(uint64_t offset, uint64_t len, bool commit);
+  // After a fault that waited for a pager (aspace locked): maps the run of pages after `va` that
+  // the object already has, up to kFaultAround of them, since a pager supplies runs and the
+  // thread will likely touch them next. Never commits and never waits.
+  static constexpr uint64_t kFaultAround = 15;
+  void fault_around(uint64_t va);
   // Object lock held (called by the object): drop translations of object range [off, off+len).
   void unmap_object_range(uint64_t offset, uint64_t len);
 
