@@ -56,6 +56,37 @@ bool handle_valid(zx_handle_t h) {
   return zx_object_get_info(h, ZX_INFO_HANDLE_VALID, nullptr, 0, nullptr, nullptr) == ZX_OK;
 }
 
+// A thread of this process running entry(arg1, arg2) on a 4-page stack of its own.
+struct Helper {
+  zx_handle_t thread = ZX_HANDLE_INVALID;
+  zx_handle_t stack = ZX_HANDLE_INVALID;
+  zx_vaddr_t sp = 0;
+};
+
+zx_status_t helper_start(Helper* h, const char* name, void (*entry)(uintptr_t, uintptr_t),
+                         uintptr_t arg1, uintptr_t arg2) {
+  zx_status_t s = zx_vmo_create(4 * kPage, 0, &h->stack);
+  if (s != ZX_OK) return s;
+  s = zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, h->stack, 0,
+                  4 * kPage, &h->sp);
+  if (s != ZX_OK) return s;
+  s = zx_thread_create(zx_process_self(), name, strlen(name), 0, &h->thread);
+  if (s != ZX_OK) return s;
+  return zx_thread_start(h->thread, reinterpret_cast<zx_vaddr_t>(entry), h->sp + 4 * kPage, arg1,
+                         arg2);
+}
+
+// Waits up to 10 s for the thread to end, then frees its stack and handles. A thread that does
+// not end keeps its stack (freeing it under a running thread would crash this process).
+zx_status_t helper_join(Helper* h) {
+  zx_status_t s =
+      zx_object_wait_one(h->thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr);
+  if (s != ZX_OK) return s;
+  zx_vmar_unmap(zx_vmar_root_self(), h->sp, 4 * kPage);
+  zx_handle_t all[2] = {h->thread, h->stack};
+  return zx_handle_close_many(all, 2);
+}
+
 // ---- handles ----------------------------------------------------------------------------------
 void test_handle_close() {
   CHECK_OK(zx_handle_close(ZX_HANDLE_INVALID));
@@ -1011,14 +1042,8 @@ void test_pager() {
 
   static PagerArgs args;
   args = PagerArgs{pager, port, vmo, 0, 0, 0};
-  zx_handle_t thread, stack;
-  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
-  zx_vaddr_t sp;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
-                       4 * kPage, &sp));
-  CHECK_OK(zx_thread_create(zx_process_self(), "pager", 5, 0, &thread));
-  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_server), sp + 4 * kPage,
-                           reinterpret_cast<uintptr_t>(&args), 0));
+  Helper server;
+  CHECK_OK(helper_start(&server, "pager", pager_server, reinterpret_cast<uintptr_t>(&args), 0));
 
   // zx_vmo_read blocks until the pager supplies the page.
   char buf[8];
@@ -1068,8 +1093,7 @@ void test_pager() {
   // Detaching: the pager hears COMPLETE; absent pages fail with BAD_STATE, supplied ones stay.
   CHECK_EQ(zx_pager_detach_vmo(other, vmo), ZX_ERR_INVALID_ARGS);
   CHECK_OK(zx_pager_detach_vmo(pager, vmo));
-  CHECK_OK(
-      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(helper_join(&server));
   CHECK_EQ(args.completes, 1);
   CHECK_EQ(args.bad_request, 0u);
   CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_BAD_STATE);
@@ -1077,9 +1101,8 @@ void test_pager() {
   CHECK_EQ(buf[0], 'B');
 
   CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
-  zx_handle_t all[7] = {pager, port, vmo, thread, stack, aux, other};
-  CHECK_OK(zx_handle_close_many(all, 7));
+  zx_handle_t all[5] = {pager, port, vmo, aux, other};
+  CHECK_OK(zx_handle_close_many(all, 5));
 }
 
 // Closing the pager while a thread waits for a page wakes it with ZX_ERR_BAD_STATE.
@@ -1090,19 +1113,15 @@ void test_pager() {
 }
 
 void test_pager_close_wakes() {
-  zx_handle_t pager, port, vmo, thread, stack;
+  zx_handle_t pager, port, vmo;
   CHECK_OK(zx_pager_create(0, &pager));
   CHECK_OK(zx_port_create(0, &port));
   CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
-  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
-  zx_vaddr_t sp;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
-                       4 * kPage, &sp));
   static zx_status_t result;
   result = 1;
-  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &thread));
-  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_reader), sp + 4 * kPage, vmo,
-                           reinterpret_cast<uintptr_t>(&result)));
+  Helper reader;
+  CHECK_OK(
+      helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
   // The read request arrives; nobody answers it.
   zx_port_packet_t p;
   CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
@@ -1110,44 +1129,36 @@ void test_pager_close_wakes() {
   CHECK_EQ(p.page_request.length, kPage);
   CHECK_EQ(result, 1);
   CHECK_OK(zx_handle_close(pager));
-  CHECK_OK(
-      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(helper_join(&reader));
   CHECK_EQ(result, ZX_ERR_BAD_STATE);
   CHECK_OK(zx_port_wait(port, 0, &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_COMPLETE);
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
-  zx_handle_t all[4] = {port, vmo, thread, stack};
-  CHECK_OK(zx_handle_close_many(all, 4));
+  zx_handle_t all[2] = {port, vmo};
+  CHECK_OK(zx_handle_close_many(all, 2));
 }
 
 // Closing the pager's port while a thread waits for a page: nobody can answer, so it is woken
 // with ZX_ERR_BAD_STATE, and later accesses to absent pages fail the same way.
 void test_pager_port_close() {
-  zx_handle_t pager, port, vmo, thread, stack;
+  zx_handle_t pager, port, vmo;
   CHECK_OK(zx_pager_create(0, &pager));
   CHECK_OK(zx_port_create(0, &port));
   CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, 2 * kPage, &vmo));
-  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
-  zx_vaddr_t sp;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
-                       4 * kPage, &sp));
   static zx_status_t result;
   result = 1;
-  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &thread));
-  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_reader), sp + 4 * kPage, vmo,
-                           reinterpret_cast<uintptr_t>(&result)));
+  Helper reader;
+  CHECK_OK(
+      helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
   zx_port_packet_t p;
   CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
   CHECK_OK(zx_handle_close(port));
-  CHECK_OK(
-      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(helper_join(&reader));
   CHECK_EQ(result, ZX_ERR_BAD_STATE);
   char c;
   CHECK_EQ(zx_vmo_read(vmo, &c, kPage, 1), ZX_ERR_BAD_STATE);
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
-  zx_handle_t all[4] = {pager, vmo, thread, stack};
-  CHECK_OK(zx_handle_close_many(all, 4));
+  zx_handle_t all[2] = {pager, vmo};
+  CHECK_OK(zx_handle_close_many(all, 2));
 }
 
 // Shrinking a pager VMO below a page a thread waits for fails that wait with OUT_OF_RANGE.
@@ -1158,30 +1169,24 @@ void test_pager_port_close() {
 }
 
 void test_pager_shrink_waiter() {
-  zx_handle_t pager, port, vmo, thread, stack;
+  zx_handle_t pager, port, vmo;
   CHECK_OK(zx_pager_create(0, &pager));
   CHECK_OK(zx_port_create(0, &port));
   CHECK_OK(zx_pager_create_vmo(pager, ZX_VMO_RESIZABLE, port, 5, 2 * kPage, &vmo));
   CHECK(rights_of(vmo) & ZX_RIGHT_RESIZE);
-  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
-  zx_vaddr_t sp;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
-                       4 * kPage, &sp));
   static zx_status_t result;
   result = 1;
-  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &thread));
-  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(pager_page1_reader), sp + 4 * kPage,
-                           vmo, reinterpret_cast<uintptr_t>(&result)));
+  Helper reader;
+  CHECK_OK(helper_start(&reader, "reader", pager_page1_reader, vmo,
+                        reinterpret_cast<uintptr_t>(&result)));
   zx_port_packet_t p;
   CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
   CHECK_EQ(p.page_request.offset, kPage);
   CHECK_OK(zx_vmo_set_size(vmo, kPage));
-  CHECK_OK(
-      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(helper_join(&reader));
   CHECK_EQ(result, ZX_ERR_OUT_OF_RANGE);
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
-  zx_handle_t all[5] = {pager, port, vmo, thread, stack};
-  CHECK_OK(zx_handle_close_many(all, 5));
+  zx_handle_t all[3] = {pager, port, vmo};
+  CHECK_OK(zx_handle_close_many(all, 3));
 }
 
 // A thread killed while it waits for a pager (in a fault) withdraws only itself: another thread
@@ -1203,45 +1208,37 @@ struct ReaderResult {
 }
 
 void test_pager_kill_waiter() {
-  zx_handle_t pager, port, vmo, stack, toucher, reader;
+  zx_handle_t pager, port, vmo;
   CHECK_OK(zx_pager_create(0, &pager));
   CHECK_OK(zx_port_create(0, &port));
   CHECK_OK(zx_pager_create_vmo(pager, 0, port, 9, kPage, &vmo));
-  zx_vaddr_t addr, sp;
+  zx_vaddr_t addr;
   CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, kPage, &addr));
-  CHECK_OK(zx_vmo_create(8 * kPage, 0, &stack));
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
-                       8 * kPage, &sp));
   static ReaderResult result;
   result = ReaderResult{1, 0};
-  CHECK_OK(zx_thread_create(zx_process_self(), "toucher", 7, 0, &toucher));
-  CHECK_OK(zx_thread_start(toucher, reinterpret_cast<zx_vaddr_t>(pager_toucher), sp + 4 * kPage,
-                           addr, 0));
+  Helper toucher, reader;
+  CHECK_OK(helper_start(&toucher, "toucher", pager_toucher, addr, 0));
   zx_port_packet_t p;
   CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
   CHECK_EQ(p.page_request.offset, 0u);
-  CHECK_OK(zx_thread_create(zx_process_self(), "reader", 6, 0, &reader));
-  CHECK_OK(zx_thread_start(reader, reinterpret_cast<zx_vaddr_t>(pager_byte_reader), sp + 8 * kPage,
-                           vmo, reinterpret_cast<uintptr_t>(&result)));
+  CHECK_OK(helper_start(&reader, "reader", pager_byte_reader, vmo,
+                        reinterpret_cast<uintptr_t>(&result)));
   CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));  // the reader joins the wait
-  CHECK_OK(zx_task_kill(toucher));
-  CHECK_OK(
-      zx_object_wait_one(toucher, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(zx_task_kill(toucher.thread));
+  CHECK_OK(helper_join(&toucher));
   CHECK_EQ(result.status, 1);  // still waiting
   zx_handle_t aux;
   CHECK_OK(zx_vmo_create(kPage, 0, &aux));
   CHECK_OK(zx_vmo_write(aux, "Q", 0, 1));
   CHECK_OK(zx_pager_supply_pages(pager, vmo, 0, kPage, aux, 0));
-  CHECK_OK(
-      zx_object_wait_one(reader, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(helper_join(&reader));
   CHECK_OK(result.status);
   CHECK_EQ(result.byte, 'Q');
   CHECK_EQ(*reinterpret_cast<volatile char*>(addr), 'Q');
   CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kPage));
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 8 * kPage));
-  zx_handle_t all[7] = {pager, port, vmo, stack, toucher, reader, aux};
-  CHECK_OK(zx_handle_close_many(all, 7));
+  zx_handle_t all[4] = {pager, port, vmo, aux};
+  CHECK_OK(zx_handle_close_many(all, 4));
 }
 
 struct Test {
