@@ -1189,6 +1189,116 @@ void test_pager_shrink_waiter() {
   CHECK_OK(zx_handle_close_many(all, 3));
 }
 
+// Moves `n` pages of the byte `fill` into [offset, offset + n pages) of a pager VMO.
+zx_status_t supply_filled(zx_handle_t pager, zx_handle_t vmo, uint64_t offset, uint64_t n,
+                          char fill) {
+  zx_handle_t aux;
+  zx_status_t s = zx_vmo_create(n * kPage, 0, &aux);
+  if (s != ZX_OK) return s;
+  char page[256];
+  memset(page, fill, sizeof(page));
+  for (uint64_t i = 0; i < n && s == ZX_OK; i++) {
+    s = zx_vmo_op_range(aux, ZX_VMO_OP_COMMIT, i * kPage, kPage, nullptr, 0);
+    if (s == ZX_OK) s = zx_vmo_write(aux, page, i * kPage, sizeof(page));
+  }
+  if (s == ZX_OK) s = zx_pager_supply_pages(pager, vmo, offset, n * kPage, aux, 0);
+  zx_handle_close(aux);
+  return s;
+}
+
+// Four threads wait for the same page: the pager gets one request, and one supply wakes all.
+void test_pager_many_waiters() {
+  zx_handle_t pager, port, vmo;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
+  static zx_status_t results[4];
+  Helper readers[4];
+  for (int i = 0; i < 4; i++) {
+    results[i] = 1;
+    CHECK_OK(helper_start(&readers[i], "reader", pager_reader, vmo,
+                          reinterpret_cast<uintptr_t>(&results[i])));
+  }
+  zx_port_packet_t p;
+  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_EQ(p.page_request.offset, 0u);
+  CHECK_EQ(p.page_request.length, kPage);
+  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));  // every reader is waiting by now
+  CHECK_EQ(zx_port_wait(port, 0, &p), ZX_ERR_TIMED_OUT);   // no second request
+  CHECK_OK(supply_filled(pager, vmo, 0, 1, 'm'));
+  for (int i = 0; i < 4; i++) {
+    CHECK_OK(helper_join(&readers[i]));
+    CHECK_OK(results[i]);
+  }
+  char c;
+  CHECK_OK(zx_vmo_read(vmo, &c, 0, 1));
+  CHECK_EQ(c, 'm');
+  zx_handle_t all[3] = {pager, port, vmo};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+// ZX_PAGER_OP_FAIL passes each allowed error to the waiter and refuses every other value.
+void test_pager_fail_codes() {
+  zx_handle_t pager, port, vmo;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
+  const zx_status_t allowed[] = {ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE,
+                                 ZX_ERR_NO_SPACE, ZX_ERR_BUFFER_TOO_SMALL};
+  for (zx_status_t code : allowed) {
+    static zx_status_t result;
+    result = 1;
+    Helper reader;
+    CHECK_OK(
+        helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
+    zx_port_packet_t p;
+    CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+    CHECK_OK(
+        zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, static_cast<uint64_t>(code)));
+    CHECK_OK(helper_join(&reader));
+    CHECK_EQ(result, code);
+  }
+  const int64_t refused[] = {ZX_OK,
+                             ZX_ERR_NO_MEMORY,
+                             ZX_ERR_INTERNAL,
+                             ZX_ERR_TIMED_OUT,
+                             1,
+                             -1000,
+                             static_cast<int64_t>(1) << 40};
+  for (int64_t code : refused) {
+    CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, static_cast<uint64_t>(code)),
+             ZX_ERR_INVALID_ARGS);
+  }
+  zx_handle_t all[3] = {pager, port, vmo};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+// A supply may cover more than was asked: the extra pages are simply there, with no request.
+void test_pager_supply_more() {
+  zx_handle_t pager, port, vmo;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, 8 * kPage, &vmo));
+  static zx_status_t result;
+  result = 1;
+  Helper reader;
+  CHECK_OK(
+      helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
+  zx_port_packet_t p;
+  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_EQ(p.page_request.length, kPage);
+  CHECK_OK(supply_filled(pager, vmo, 0, 4, 's'));
+  CHECK_OK(helper_join(&reader));
+  CHECK_OK(result);
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, 8 * kPage, &addr));
+  for (int i = 0; i < 4; i++) CHECK_EQ(reinterpret_cast<volatile char*>(addr)[i * kPage], 's');
+  CHECK_EQ(zx_port_wait(port, 0, &p), ZX_ERR_TIMED_OUT);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 8 * kPage));
+  zx_handle_t all[3] = {pager, port, vmo};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
 // A thread killed while it waits for a pager (in a fault) withdraws only itself: another thread
 // waiting for the same page still gets it.
 [[noreturn]] void pager_toucher(uintptr_t arg1, uintptr_t) {
@@ -1277,6 +1387,9 @@ const Test kTests[] = {
     {"pager_kill_waiter", test_pager_kill_waiter},
     {"pager_port_close", test_pager_port_close},
     {"pager_shrink_waiter", test_pager_shrink_waiter},
+    {"pager_many_waiters", test_pager_many_waiters},
+    {"pager_fail_codes", test_pager_fail_codes},
+    {"pager_supply_more", test_pager_supply_more},
 };
 
 }  // namespace
