@@ -870,15 +870,11 @@ void test_port_wait_async() {
 }
 
 void test_channel_call() {
-  zx_handle_t a, b, thread, stack;
+  zx_handle_t a, b;
   CHECK_OK(zx_channel_create(0, &a, &b));
-  CHECK_OK(zx_vmo_create(4 * kPage, 0, &stack));
-  zx_vaddr_t sp;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0,
-                       4 * kPage, &sp));
-  CHECK_OK(zx_thread_create(zx_process_self(), "server", 6, 0, &thread));
-  CHECK_OK(
-      zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(call_server), sp + 4 * kPage, b, 0));
+  static Helper server;
+  server = Helper{};
+  CHECK_OK(helper_start(&server, "server", call_server, b, 0));
   uint8_t req[5] = {0, 0, 0, 0, 'q'};
   uint8_t reply[16] = {};
   zx_channel_call_args_t args = {req, nullptr, reply, nullptr, sizeof(req), 0, sizeof(reply), 0};
@@ -893,15 +889,13 @@ void test_channel_call() {
   uint8_t other[8];
   CHECK_OK(zx_channel_read(a, 0, other, nullptr, sizeof(other), 0, &n, &nh));
   CHECK_EQ(other[4], 'x');
-  CHECK_OK(zx_object_wait_one(thread, ZX_THREAD_TERMINATED, ZX_TIME_INFINITE, nullptr));
+  CHECK_OK(helper_join(&server));
   // No peer: the call fails at once; too short a message is refused.
   CHECK_OK(zx_handle_close(b));
   CHECK_EQ(zx_channel_call(a, 0, ZX_TIME_INFINITE, &args, &n, &nh), ZX_ERR_PEER_CLOSED);
   args.wr_num_bytes = 2;
   CHECK_EQ(zx_channel_call(a, 0, ZX_TIME_INFINITE, &args, &n, &nh), ZX_ERR_INVALID_ARGS);
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), sp, 4 * kPage));
-  zx_handle_t all[3] = {a, thread, stack};
-  CHECK_OK(zx_handle_close_many(all, 3));
+  CHECK_OK(zx_handle_close(a));
 }
 
 void test_process_kill_blocked() {
@@ -1105,87 +1099,103 @@ void test_pager() {
   CHECK_OK(zx_handle_close_many(all, 5));
 }
 
-// Closing the pager while a thread waits for a page wakes it with ZX_ERR_BAD_STATE.
-[[noreturn]] void pager_reader(uintptr_t arg1, uintptr_t arg2) {
-  char c;
-  *reinterpret_cast<zx_status_t*>(arg2) = zx_vmo_read(static_cast<zx_handle_t>(arg1), &c, 0, 1);
+// ---- the smaller pager tests: the test itself answers (or ignores) the page requests ----------
+// A pager, its port, and one VMO it serves.
+struct PagerFixture {
+  zx_handle_t pager, port, vmo;
+};
+
+zx_status_t pager_fixture(PagerFixture* f, uint32_t options, uint64_t size) {
+  zx_status_t s = zx_pager_create(0, &f->pager);
+  if (s == ZX_OK) s = zx_port_create(0, &f->port);
+  if (s == ZX_OK) s = zx_pager_create_vmo(f->pager, options, f->port, 5, size, &f->vmo);
+  return s;
+}
+
+// The next packet on the port (waiting up to 10 s).
+zx_status_t next_request(zx_handle_t port, zx_port_packet_t* p) {
+  return zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), p);
+}
+
+// A thread reading one byte at `offset` of a VMO; `status` stays 1 until the read returns.
+// Tests keep these static: the thread may outlive a test that fails early.
+struct PageRead {
+  zx_handle_t vmo;
+  uint64_t offset;
+  zx_status_t status;
+  char byte;
+  Helper thread;
+};
+
+[[noreturn]] void page_read_thread(uintptr_t arg1, uintptr_t) {
+  auto* r = reinterpret_cast<PageRead*>(arg1);
+  r->status = zx_vmo_read(r->vmo, &r->byte, r->offset, 1);
   zx_thread_exit();
 }
 
+zx_status_t page_read_start(PageRead* r, zx_handle_t vmo, uint64_t offset) {
+  r->vmo = vmo;
+  r->offset = offset;
+  r->status = 1;
+  r->byte = 0;
+  r->thread = Helper{};
+  return helper_start(&r->thread, "reader", page_read_thread, reinterpret_cast<uintptr_t>(r), 0);
+}
+
+// Closing the pager while a thread waits for a page wakes it with ZX_ERR_BAD_STATE.
 void test_pager_close_wakes() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
-  static zx_status_t result;
-  result = 1;
-  Helper reader;
-  CHECK_OK(
-      helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, kPage));
+  static PageRead reader;
+  CHECK_OK(page_read_start(&reader, f.vmo, 0));
   // The read request arrives; nobody answers it.
   zx_port_packet_t p;
-  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_OK(next_request(f.port, &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
   CHECK_EQ(p.page_request.length, kPage);
-  CHECK_EQ(result, 1);
-  CHECK_OK(zx_handle_close(pager));
-  CHECK_OK(helper_join(&reader));
-  CHECK_EQ(result, ZX_ERR_BAD_STATE);
-  CHECK_OK(zx_port_wait(port, 0, &p));
+  CHECK_EQ(reader.status, 1);
+  CHECK_OK(zx_handle_close(f.pager));
+  CHECK_OK(helper_join(&reader.thread));
+  CHECK_EQ(reader.status, ZX_ERR_BAD_STATE);
+  CHECK_OK(zx_port_wait(f.port, 0, &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_COMPLETE);
-  zx_handle_t all[2] = {port, vmo};
+  zx_handle_t all[2] = {f.port, f.vmo};
   CHECK_OK(zx_handle_close_many(all, 2));
 }
 
 // Closing the pager's port while a thread waits for a page: nobody can answer, so it is woken
 // with ZX_ERR_BAD_STATE, and later accesses to absent pages fail the same way.
 void test_pager_port_close() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, 2 * kPage, &vmo));
-  static zx_status_t result;
-  result = 1;
-  Helper reader;
-  CHECK_OK(
-      helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 2 * kPage));
+  static PageRead reader;
+  CHECK_OK(page_read_start(&reader, f.vmo, 0));
   zx_port_packet_t p;
-  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_OK(next_request(f.port, &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
-  CHECK_OK(zx_handle_close(port));
-  CHECK_OK(helper_join(&reader));
-  CHECK_EQ(result, ZX_ERR_BAD_STATE);
+  CHECK_OK(zx_handle_close(f.port));
+  CHECK_OK(helper_join(&reader.thread));
+  CHECK_EQ(reader.status, ZX_ERR_BAD_STATE);
   char c;
-  CHECK_EQ(zx_vmo_read(vmo, &c, kPage, 1), ZX_ERR_BAD_STATE);
-  zx_handle_t all[2] = {pager, vmo};
+  CHECK_EQ(zx_vmo_read(f.vmo, &c, kPage, 1), ZX_ERR_BAD_STATE);
+  zx_handle_t all[2] = {f.pager, f.vmo};
   CHECK_OK(zx_handle_close_many(all, 2));
 }
 
 // Shrinking a pager VMO below a page a thread waits for fails that wait with OUT_OF_RANGE.
-[[noreturn]] void pager_page1_reader(uintptr_t arg1, uintptr_t arg2) {
-  char c;
-  *reinterpret_cast<zx_status_t*>(arg2) = zx_vmo_read(static_cast<zx_handle_t>(arg1), &c, kPage, 1);
-  zx_thread_exit();
-}
-
 void test_pager_shrink_waiter() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, ZX_VMO_RESIZABLE, port, 5, 2 * kPage, &vmo));
-  CHECK(rights_of(vmo) & ZX_RIGHT_RESIZE);
-  static zx_status_t result;
-  result = 1;
-  Helper reader;
-  CHECK_OK(helper_start(&reader, "reader", pager_page1_reader, vmo,
-                        reinterpret_cast<uintptr_t>(&result)));
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, ZX_VMO_RESIZABLE, 2 * kPage));
+  CHECK(rights_of(f.vmo) & ZX_RIGHT_RESIZE);
+  static PageRead reader;
+  CHECK_OK(page_read_start(&reader, f.vmo, kPage));
   zx_port_packet_t p;
-  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_OK(next_request(f.port, &p));
   CHECK_EQ(p.page_request.offset, kPage);
-  CHECK_OK(zx_vmo_set_size(vmo, kPage));
-  CHECK_OK(helper_join(&reader));
-  CHECK_EQ(result, ZX_ERR_OUT_OF_RANGE);
-  zx_handle_t all[3] = {pager, port, vmo};
+  CHECK_OK(zx_vmo_set_size(f.vmo, kPage));
+  CHECK_OK(helper_join(&reader.thread));
+  CHECK_EQ(reader.status, ZX_ERR_OUT_OF_RANGE);
+  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
   CHECK_OK(zx_handle_close_many(all, 3));
 }
 
@@ -1208,55 +1218,43 @@ zx_status_t supply_filled(zx_handle_t pager, zx_handle_t vmo, uint64_t offset, u
 
 // Four threads wait for the same page: the pager gets one request, and one supply wakes all.
 void test_pager_many_waiters() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
-  static zx_status_t results[4];
-  Helper readers[4];
-  for (int i = 0; i < 4; i++) {
-    results[i] = 1;
-    CHECK_OK(helper_start(&readers[i], "reader", pager_reader, vmo,
-                          reinterpret_cast<uintptr_t>(&results[i])));
-  }
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, kPage));
+  static PageRead readers[4];
+  for (PageRead& r : readers) CHECK_OK(page_read_start(&r, f.vmo, 0));
   zx_port_packet_t p;
-  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_OK(next_request(f.port, &p));
   CHECK_EQ(p.page_request.offset, 0u);
   CHECK_EQ(p.page_request.length, kPage);
-  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));  // every reader is waiting by now
-  CHECK_EQ(zx_port_wait(port, 0, &p), ZX_ERR_TIMED_OUT);   // no second request
-  CHECK_OK(supply_filled(pager, vmo, 0, 1, 'm'));
-  for (int i = 0; i < 4; i++) {
-    CHECK_OK(helper_join(&readers[i]));
-    CHECK_OK(results[i]);
+  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));   // every reader is waiting by now
+  CHECK_EQ(zx_port_wait(f.port, 0, &p), ZX_ERR_TIMED_OUT);  // no second request
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 1, 'm'));
+  for (PageRead& r : readers) {
+    CHECK_OK(helper_join(&r.thread));
+    CHECK_OK(r.status);
   }
   char c;
-  CHECK_OK(zx_vmo_read(vmo, &c, 0, 1));
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 0, 1));
   CHECK_EQ(c, 'm');
-  zx_handle_t all[3] = {pager, port, vmo};
+  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
   CHECK_OK(zx_handle_close_many(all, 3));
 }
 
 // ZX_PAGER_OP_FAIL passes each allowed error to the waiter and refuses every other value.
 void test_pager_fail_codes() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, kPage, &vmo));
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, kPage));
   const zx_status_t allowed[] = {ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE,
                                  ZX_ERR_NO_SPACE, ZX_ERR_BUFFER_TOO_SMALL};
   for (zx_status_t code : allowed) {
-    static zx_status_t result;
-    result = 1;
-    Helper reader;
-    CHECK_OK(
-        helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
+    static PageRead reader;
+    CHECK_OK(page_read_start(&reader, f.vmo, 0));
     zx_port_packet_t p;
-    CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+    CHECK_OK(next_request(f.port, &p));
     CHECK_OK(
-        zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, static_cast<uint64_t>(code)));
-    CHECK_OK(helper_join(&reader));
-    CHECK_EQ(result, code);
+        zx_pager_op_range(f.pager, ZX_PAGER_OP_FAIL, f.vmo, 0, kPage, static_cast<uint64_t>(code)));
+    CHECK_OK(helper_join(&reader.thread));
+    CHECK_EQ(reader.status, code);
   }
   const int64_t refused[] = {ZX_OK,
                              ZX_ERR_NO_MEMORY,
@@ -1266,36 +1264,32 @@ void test_pager_fail_codes() {
                              -1000,
                              static_cast<int64_t>(1) << 40};
   for (int64_t code : refused) {
-    CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, static_cast<uint64_t>(code)),
-             ZX_ERR_INVALID_ARGS);
+    CHECK_EQ(
+        zx_pager_op_range(f.pager, ZX_PAGER_OP_FAIL, f.vmo, 0, kPage, static_cast<uint64_t>(code)),
+        ZX_ERR_INVALID_ARGS);
   }
-  zx_handle_t all[3] = {pager, port, vmo};
+  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
   CHECK_OK(zx_handle_close_many(all, 3));
 }
 
 // A supply may cover more than was asked: the extra pages are simply there, with no request.
 void test_pager_supply_more() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 5, 8 * kPage, &vmo));
-  static zx_status_t result;
-  result = 1;
-  Helper reader;
-  CHECK_OK(
-      helper_start(&reader, "reader", pager_reader, vmo, reinterpret_cast<uintptr_t>(&result)));
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 8 * kPage));
+  static PageRead reader;
+  CHECK_OK(page_read_start(&reader, f.vmo, 0));
   zx_port_packet_t p;
-  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_OK(next_request(f.port, &p));
   CHECK_EQ(p.page_request.length, kPage);
-  CHECK_OK(supply_filled(pager, vmo, 0, 4, 's'));
-  CHECK_OK(helper_join(&reader));
-  CHECK_OK(result);
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 4, 's'));
+  CHECK_OK(helper_join(&reader.thread));
+  CHECK_OK(reader.status);
   zx_vaddr_t addr;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, 8 * kPage, &addr));
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, f.vmo, 0, 8 * kPage, &addr));
   for (int i = 0; i < 4; i++) CHECK_EQ(reinterpret_cast<volatile char*>(addr)[i * kPage], 's');
-  CHECK_EQ(zx_port_wait(port, 0, &p), ZX_ERR_TIMED_OUT);
+  CHECK_EQ(zx_port_wait(f.port, 0, &p), ZX_ERR_TIMED_OUT);
   CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 8 * kPage));
-  zx_handle_t all[3] = {pager, port, vmo};
+  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
   CHECK_OK(zx_handle_close_many(all, 3));
 }
 
@@ -1306,48 +1300,34 @@ void test_pager_supply_more() {
   zx_thread_exit();
 }
 
-struct ReaderResult {
-  zx_status_t status;
-  char byte;
-};
-
-[[noreturn]] void pager_byte_reader(uintptr_t arg1, uintptr_t arg2) {
-  auto* r = reinterpret_cast<ReaderResult*>(arg2);
-  r->status = zx_vmo_read(static_cast<zx_handle_t>(arg1), &r->byte, 0, 1);
-  zx_thread_exit();
-}
-
 void test_pager_kill_waiter() {
-  zx_handle_t pager, port, vmo;
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 9, kPage, &vmo));
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, kPage));
   zx_vaddr_t addr;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, kPage, &addr));
-  static ReaderResult result;
-  result = ReaderResult{1, 0};
-  Helper toucher, reader;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, f.vmo, 0, kPage, &addr));
+  static Helper toucher;
+  toucher = Helper{};
   CHECK_OK(helper_start(&toucher, "toucher", pager_toucher, addr, 0));
   zx_port_packet_t p;
-  CHECK_OK(zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), &p));
+  CHECK_OK(next_request(f.port, &p));
   CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
   CHECK_EQ(p.page_request.offset, 0u);
-  CHECK_OK(helper_start(&reader, "reader", pager_byte_reader, vmo,
-                        reinterpret_cast<uintptr_t>(&result)));
+  static PageRead reader;
+  CHECK_OK(page_read_start(&reader, f.vmo, 0));
   CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));  // the reader joins the wait
   CHECK_OK(zx_task_kill(toucher.thread));
   CHECK_OK(helper_join(&toucher));
-  CHECK_EQ(result.status, 1);  // still waiting
+  CHECK_EQ(reader.status, 1);  // still waiting
   zx_handle_t aux;
   CHECK_OK(zx_vmo_create(kPage, 0, &aux));
   CHECK_OK(zx_vmo_write(aux, "Q", 0, 1));
-  CHECK_OK(zx_pager_supply_pages(pager, vmo, 0, kPage, aux, 0));
-  CHECK_OK(helper_join(&reader));
-  CHECK_OK(result.status);
-  CHECK_EQ(result.byte, 'Q');
+  CHECK_OK(zx_pager_supply_pages(f.pager, f.vmo, 0, kPage, aux, 0));
+  CHECK_OK(helper_join(&reader.thread));
+  CHECK_OK(reader.status);
+  CHECK_EQ(reader.byte, 'Q');
   CHECK_EQ(*reinterpret_cast<volatile char*>(addr), 'Q');
   CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kPage));
-  zx_handle_t all[4] = {pager, port, vmo, aux};
+  zx_handle_t all[4] = {f.pager, f.port, f.vmo, aux};
   CHECK_OK(zx_handle_close_many(all, 4));
 }
 
