@@ -127,9 +127,10 @@ zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t 
   if (kind == kSlice) {
     s = v->vmo()->create_slice(offset, size, &child);
   } else {
-    // Both snapshot kinds get full snapshot semantics (the stronger of the two).
+    // Both snapshot kinds get full snapshot semantics (the stronger of the two), except that
+    // a pager-backed VMO only has at-least-on-write children, as in Zircon.
     s = v->vmo()->create_snapshot(offset, size, options & kResizable ? VmObject::kResizable : 0,
-                                  &child);
+                                  kind == kAtLeastOnWrite, &child);
   }
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(child);

@@ -83,21 +83,34 @@ vm_page* VmObject::take_page(uint64_t offset) {
 }
 
 zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
-                                      RefPtr<VmObject>* out) {
-  // Snapshots of pager-backed objects would have to fault through to the pager: not yet.
-  if (source_) return ZX_ERR_NOT_SUPPORTED;
+                                      bool at_least_on_write, RefPtr<VmObject>* out) {
   if (slice_parent_) {
     // A snapshot of a slice is a snapshot of the slice's part of its parent, and no more.
     if (!range_ok(offset, page_round_up(size), slice_size_)) return ZX_ERR_OUT_OF_RANGE;
-    return slice_parent_->create_snapshot(offset + slice_offset_, size, options, out);
+    return slice_parent_->create_snapshot(offset + slice_offset_, size, options, at_least_on_write,
+                                          out);
   }
   if ((offset & (PAGE_SIZE - 1)) || (options & ~kResizable)) return ZX_ERR_INVALID_ARGS;
   if (size > kMaxSize || offset > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
+  // As Zircon: the full snapshot guarantee cannot hold for pages a pager has yet to supply.
+  if ((source_ || cow_parent_) && !at_least_on_write) return ZX_ERR_NOT_SUPPORTED;
   RefPtr<VmObject> child;
   zx_status_t s = create(size, options, &child);
   if (s != ZX_OK) return s;
   MutexGuard g(lock_);
   uint64_t end = offset + child->size_;
+  if (source_) {
+    // Shared lazily, page by page, as the child touches them (take_from_parent).
+    child->cow_parent_ = RefPtr<VmObject>(this);
+    child->cow_offset_ = offset;
+    child->cow_limit_ = offset < size_ ? size_ - offset : 0;
+  } else if (cow_parent_) {
+    // A child of a child: what we lack and would take from our parent, it takes from there too.
+    child->cow_parent_ = cow_parent_;
+    child->cow_offset_ = cow_offset_ + offset;
+    child->cow_limit_ = offset < cow_limit_ ? cow_limit_ - offset : 0;
+  }
+  if (child->cow_limit_ > child->size_) child->cow_limit_ = child->size_;
   // Share every committed page; both sides now map them read-only until one writes.
   pages_.for_each(offset, end < size_ ? end : size_, [&](uint64_t off, vm_page* p) {
     if (child->pages_.insert(off - offset, p) != ZX_OK) {
@@ -110,6 +123,37 @@ zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t o
   if (s != ZX_OK) return s;  // the child's destructor releases what it took
   unmap_range_locked(offset, end);
   *out = static_cast<RefPtr<VmObject>&&>(child);
+  return ZX_OK;
+}
+
+zx_status_t VmObject::take_from_parent(uint64_t offset, PageWait* wait) {
+  VmObject* parent = cow_parent_.get();  // fixed at creation
+  {
+    MutexGuard g(lock_);
+    if (offset >= cow_limit_) return ZX_OK;  // look again: it reads as zero now
+  }
+  uint64_t poff = cow_offset_ + offset;
+  vm_page* page = nullptr;
+  zx_status_t s = parent->try_page(poff, false, wait, [&](uint64_t pa, bool exclusive) {
+    page = g_pmm.paddr_to_page(pa);
+    __atomic_add_fetch(&page->ref_count, 1, __ATOMIC_ACQ_REL);
+    // Shared from now on: the parent's own writes must copy instead of showing here.
+    if (exclusive) parent->unmap_range_locked(poff, poff + PAGE_SIZE);
+    return ZX_OK;
+  });
+  if (s == ZX_ERR_OUT_OF_RANGE) {
+    // The parent shrank below this page: as in Zircon, we never see its content here again.
+    MutexGuard g(lock_);
+    if (cow_limit_ > offset) cow_limit_ = offset;
+    return ZX_OK;
+  }
+  if (s != ZX_OK) return s;
+  MutexGuard g(lock_);
+  if (offset < size_ && offset < cow_limit_ && !pages_.lookup(offset)) {
+    page->object_data = offset;
+    if (pages_.insert(offset, page) == ZX_OK) return ZX_OK;
+  }
+  release_page(page);  // another thread took it first, or we shrank meanwhile
   return ZX_OK;
 }
 
@@ -154,6 +198,8 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
   vm_page* p = pages_.lookup(offset);
   // A pager-backed object never makes up a page: the pager supplies it (begin_wait).
   if (!p && source_) return ZX_ERR_SHOULD_WAIT;
+  // Nor does a child of one below its parent's limit: that page is the parent's.
+  if (!p && cow_parent_ && offset < cow_limit_) return ZX_ERR_NEXT;
   // LAB 5 SOLUTION BEGIN
   if (!p) {
     if (!commit) {
@@ -212,7 +258,8 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     uint64_t in_page = off - page;
     uint64_t n = PAGE_SIZE - in_page;
     if (n > len - done) n = len - done;
-    PageWaitSlot slot;
+    PageWait wait;
+    bool from_parent = false;
     {
       MutexGuard g(lock_);
       if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
@@ -220,10 +267,13 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
       bool exclusive;
       zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
       if (s == ZX_ERR_SHOULD_WAIT) {
-        s = source_->begin_wait(page, PAGE_SIZE, &slot);
+        s = source_->begin_wait(page, PAGE_SIZE, &wait.slot);
         if (s == ZX_OK) continue;  // supplied meanwhile: look again
+        if (s == ZX_ERR_SHOULD_WAIT) wait.source = source_;
       }
-      if (s != ZX_ERR_SHOULD_WAIT) {
+      if (s == ZX_ERR_NEXT) {
+        from_parent = true;
+      } else if (s != ZX_ERR_SHOULD_WAIT) {
         if (s != ZX_OK && s != ZX_ERR_NOT_FOUND) return s;
         char* p = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
         s = fn(p, n, done);
@@ -232,8 +282,10 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
         continue;
       }
     }
-    // A pager-backed page is on its way: wait without the lock, then take this chunk again.
-    zx_status_t s = source_->finish_wait(&slot);
+    // The page is on its way (from a pager, or from our pager-backed parent): get it without
+    // our lock, then take this chunk again.
+    zx_status_t s = from_parent ? take_from_parent(page, &wait) : ZX_ERR_SHOULD_WAIT;
+    if (s == ZX_ERR_SHOULD_WAIT) s = wait.source->finish_wait(&wait.slot);
     if (s != ZX_OK) return s;
   }
   return ZX_OK;
@@ -333,7 +385,9 @@ void VmObject::free_range_locked(uint64_t start, uint64_t end) {
 }
 
 zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
-  if (source_) return ZX_ERR_NOT_SUPPORTED;  // as Zircon: a pager's pages are not discarded here
+  // As Zircon: a pager's pages are not discarded here; and a child of a pager-backed object
+  // would see its parent's page again instead of zeroes.
+  if (source_ || cow_parent_) return ZX_ERR_NOT_SUPPORTED;
   if (slice_parent_) {
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->decommit(offset + slice_offset_, len);
@@ -361,6 +415,9 @@ zx_status_t VmObject::resize(uint64_t new_size) {
   uint64_t rounded = page_round_up(new_size);
   MutexGuard g(lock_);
   if (rounded < size_) free_range_locked(rounded, size_);
+  // As Zircon: a child that shrinks no longer sees its parent's pages past the cut, even if it
+  // grows back.
+  if (cow_limit_ > rounded) cow_limit_ = rounded;
   // As Zircon: bytes between the new size and the end of its page read as zero afterwards.
   if (new_size != rounded && pages_.lookup(new_size & ~(PAGE_SIZE - 1))) {
     uint64_t pa;

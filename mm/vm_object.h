@@ -8,6 +8,11 @@
 // side ever sees the other's later writes, which is the stronger SNAPSHOT guarantee (documented
 // in docs/objects/vmo.md). A slice child (ZX_VMO_CHILD_SLICE) has no pages of its own: it is a
 // window on its parent, so both always see the same bytes.
+//
+// Children of pager-backed objects (SNAPSHOT_AT_LEAST_ON_WRITE only, as Zircon) share lazily:
+// such a child keeps a reference to the pager-backed object (cow_parent_) and, the first time
+// it needs a page it lacks, takes the parent's page (asking the pager for it if need be) as a
+// shared page, so supplied content shows in the child until either side writes.
 #pragma once
 #include <stdint.h>
 
@@ -49,8 +54,9 @@ class VmObject : public RefCounted<VmObject> {
   // shared; nullptr if absent.
   vm_page* take_page(uint64_t offset);
   // A snapshot of [offset, offset+size) of this object (pages past our end read as zero).
+  // A pager-backed object (or a child of one) only has at-least-on-write snapshots.
   zx_status_t create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
-                              RefPtr<VmObject>* out);
+                              bool at_least_on_write, RefPtr<VmObject>* out);
   // A window on [offset, offset+size), which must lie inside this object.
   zx_status_t create_slice(uint64_t offset, uint64_t size, RefPtr<VmObject>* out);
   ~VmObject();
@@ -101,17 +107,26 @@ class VmObject : public RefCounted<VmObject> {
       if (offset >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
       return slice_parent_->try_page(offset + slice_offset_, write, wait, fn);
     }
-    MutexGuard g(lock_);
     for (;;) {
-      uint64_t pa = 0;
-      bool exclusive = false;
-      zx_status_t s = lookup_locked(offset, true, write, &pa, &exclusive);
-      if (s == ZX_OK) return fn(pa, exclusive);
-      if (s != ZX_ERR_SHOULD_WAIT || !wait) return s;
-      s = source_->begin_wait(offset & ~(PAGE_SIZE - 1), PAGE_SIZE, &wait->slot);
-      if (s == ZX_OK) continue;  // arrived meanwhile
-      if (s == ZX_ERR_SHOULD_WAIT) wait->source = source_;
-      return s;
+      {
+        MutexGuard g(lock_);
+        uint64_t pa = 0;
+        bool exclusive = false;
+        zx_status_t s = lookup_locked(offset, true, write, &pa, &exclusive);
+        if (s == ZX_OK) return fn(pa, exclusive);
+        if (s == ZX_ERR_SHOULD_WAIT) {
+          if (!wait) return s;
+          s = source_->begin_wait(offset & ~(PAGE_SIZE - 1), PAGE_SIZE, &wait->slot);
+          if (s == ZX_OK) continue;  // arrived meanwhile
+          if (s == ZX_ERR_SHOULD_WAIT) wait->source = source_;
+          return s;
+        }
+        if (s != ZX_ERR_NEXT) return s;
+      }
+      // The page is our pager-backed parent's: fetch it (unlocked: the parent's lock is not
+      // taken under ours), then look again.
+      zx_status_t s = take_from_parent(offset & ~(PAGE_SIZE - 1), wait);
+      if (s != ZX_OK) return s;
     }
   }
 
@@ -135,6 +150,9 @@ class VmObject : public RefCounted<VmObject> {
   // With lock_ held: drops translations of [start, end) in our mappings and our slices'.
   void unmap_range_locked(uint64_t start, uint64_t end);
   void free_range_locked(uint64_t start, uint64_t end);
+  // Unlocked: shares our pager-backed parent's page for `offset` into this object (asking the
+  // pager, with `wait`, if the parent lacks it). ZX_ERR_SHOULD_WAIT when a wait was armed.
+  zx_status_t take_from_parent(uint64_t offset, PageWait* wait);
   template <typename F>
   zx_status_t for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn);
 
@@ -151,4 +169,9 @@ class VmObject : public RefCounted<VmObject> {
   List<VmObject, &VmObject::slice_node_> slices_;
   char name_[32] = {};
   RefPtr<PageSource> source_;  // set for pager-backed objects
+  // A child of a pager-backed object: pages it lacks below cow_limit_ are the parent's at
+  // cow_offset_ + offset; above, they are zero (as are the parent's beyond its own size).
+  RefPtr<VmObject> cow_parent_;
+  uint64_t cow_offset_ = 0;
+  uint64_t cow_limit_ = 0;
 };

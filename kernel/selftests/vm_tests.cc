@@ -217,7 +217,7 @@ SELFTEST("vmo.snapshot_isolation") {
     REQUIRE(VmObject::create(4 * 4096, 0, &parent) == ZX_OK);
     uint64_t a = 0xA, v = 0;
     EXPECT_OK(parent->write(&a, 0, 8));
-    REQUIRE(parent->create_snapshot(0, 4 * 4096, 0, &child) == ZX_OK);
+    REQUIRE(parent->create_snapshot(0, 4 * 4096, 0, false, &child) == ZX_OK);
     EXPECT_EQ(child->committed_pages(), 1u);  // shared, not copied
     EXPECT_OK(child->read(&v, 0, 8));
     EXPECT_EQ(v, 0xAu);
@@ -233,7 +233,7 @@ SELFTEST("vmo.snapshot_isolation") {
     EXPECT_EQ(v, 0u);
     // Snapshot of a snapshot, and dropping the middle one keeps the last intact.
     RefPtr<VmObject> grandchild;
-    REQUIRE(child->create_snapshot(0, 4096, 0, &grandchild) == ZX_OK);
+    REQUIRE(child->create_snapshot(0, 4096, 0, false, &grandchild) == ZX_OK);
     child = nullptr;
     EXPECT_OK(grandchild->read(&v, 0, 8));
     EXPECT_EQ(v, 0xBu);
@@ -252,7 +252,7 @@ SELFTEST("vmo.snapshot_through_mappings") {
     REQUIRE(as->root()->map(0, 2 * 4096, parent, 0, kVmRead | kVmWrite, 0, &pm) == ZX_OK);
     Access w1{pm->base(), 8, 111};
     EXPECT_EQ(run_in(as.get(), store, &w1), ZX_OK);
-    REQUIRE(parent->create_snapshot(0, 2 * 4096, 0, &child) == ZX_OK);
+    REQUIRE(parent->create_snapshot(0, 2 * 4096, 0, false, &child) == ZX_OK);
     // A store through the parent's mapping now faults on the shared page and copies it.
     Access w2{pm->base(), 8, 222};
     EXPECT_EQ(run_in(as.get(), store, &w2), ZX_OK);

@@ -1331,6 +1331,80 @@ void test_pager_kill_waiter() {
   CHECK_OK(zx_handle_close_many(all, 4));
 }
 
+// Copy-on-write children of a pager VMO (SNAPSHOT_AT_LEAST_ON_WRITE only) fault through to the
+// pager for pages the parent lacks, see supplied content, and keep their own writes.
+void test_pager_cow_child() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 4 * kPage));
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 1, 'a'));
+  zx_handle_t child, grandchild, snap;
+  CHECK_EQ(zx_vmo_create_child(f.vmo, ZX_VMO_CHILD_SNAPSHOT, 0, 4 * kPage, &snap),
+           ZX_ERR_NOT_SUPPORTED);
+  CHECK_OK(
+      zx_vmo_create_child(f.vmo, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, 0, 6 * kPage, &child));
+  char c = 0;
+  CHECK_OK(zx_vmo_read(child, &c, 0, 1));  // the parent has it: no request
+  CHECK_EQ(c, 'a');
+  zx_port_packet_t p;
+  CHECK_EQ(zx_port_wait(f.port, 0, &p), ZX_ERR_TIMED_OUT);
+  // A page the parent lacks: the parent's pager is asked, and the child sees what it supplies.
+  static PageRead reader;
+  CHECK_OK(page_read_start(&reader, child, kPage));
+  CHECK_OK(next_request(f.port, &p));
+  CHECK_EQ(p.key, 5u);
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
+  CHECK_EQ(p.page_request.offset, kPage);
+  CHECK_OK(supply_filled(f.pager, f.vmo, kPage, 1, 'b'));
+  CHECK_OK(helper_join(&reader.thread));
+  CHECK_OK(reader.status);
+  CHECK_EQ(reader.byte, 'b');
+  // Past the parent's end the child reads zero, asking nobody.
+  CHECK_OK(zx_vmo_read(child, &c, 5 * kPage, 1));
+  CHECK_EQ(c, 0);
+  // Writes stay on their own side, through mappings and through zx_vmo_write.
+  CHECK_OK(supply_filled(f.pager, f.vmo, 2 * kPage, 2, 'c'));
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, child, 0,
+                       6 * kPage, &addr));
+  volatile char* m = reinterpret_cast<volatile char*>(addr);
+  CHECK_EQ(m[2 * kPage], 'c');
+  m[3 * kPage] = 'X';
+  CHECK_OK(zx_vmo_write(child, "Y", 0, 1));
+  CHECK_OK(zx_vmo_write(f.vmo, "P", kPage, 1));
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 3 * kPage, 1));
+  CHECK_EQ(c, 'c');
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 0, 1));
+  CHECK_EQ(c, 'a');
+  CHECK_EQ(m[0], 'Y');
+  CHECK_EQ(m[kPage], 'b');  // the child took page 1 before the parent wrote it
+  CHECK_EQ(m[3 * kPage], 'X');
+  // A child of the child sees the child's pages, and the pager's for the rest.
+  CHECK_EQ(zx_vmo_create_child(child, ZX_VMO_CHILD_SNAPSHOT, 0, kPage, &snap),
+           ZX_ERR_NOT_SUPPORTED);
+  CHECK_OK(zx_vmo_create_child(child, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, 0, 4 * kPage,
+                               &grandchild));
+  CHECK_OK(zx_vmo_read(grandchild, &c, 0, 1));
+  CHECK_EQ(c, 'Y');
+  CHECK_OK(zx_vmo_read(grandchild, &c, 3 * kPage, 1));
+  CHECK_EQ(c, 'X');
+  CHECK_OK(zx_vmo_read(grandchild, &c, 2 * kPage, 1));
+  CHECK_EQ(c, 'c');
+  CHECK_EQ(zx_vmo_op_range(child, ZX_VMO_OP_DECOMMIT, 0, kPage, nullptr, 0), ZX_ERR_NOT_SUPPORTED);
+  // Once the parent is detached, what nobody took fails as the parent's own reads do.
+  CHECK_OK(
+      zx_vmo_create_child(f.vmo, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, 0, 4 * kPage, &snap));
+  CHECK_OK(zx_pager_detach_vmo(f.pager, f.vmo));
+  CHECK_OK(zx_vmo_read(snap, &c, 2 * kPage, 1));
+  CHECK_EQ(c, 'c');
+  CHECK_OK(zx_vmo_read(snap, &c, kPage, 1));
+  CHECK_EQ(c, 'P');
+  CHECK_OK(next_request(f.port, &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_COMPLETE);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 6 * kPage));
+  zx_handle_t all[6] = {f.pager, f.port, f.vmo, child, grandchild, snap};
+  CHECK_OK(zx_handle_close_many(all, 6));
+}
+
 struct Test {
   const char* name;
   void (*fn)();
@@ -1370,6 +1444,7 @@ const Test kTests[] = {
     {"pager_many_waiters", test_pager_many_waiters},
     {"pager_fail_codes", test_pager_fail_codes},
     {"pager_supply_more", test_pager_supply_more},
+    {"pager_cow_child", test_pager_cow_child},
 };
 
 }  // namespace
