@@ -1,22 +1,35 @@
 // Pager syscalls: a userspace process creates VMOs whose pages it supplies on request
-// (pager/pager.h). The request side (faults becoming packets) is pager/page_source.h.
+// (pager/pager.h). The request side (faults becoming packets) is pager/page_source.h; dirty
+// tracking and writeback live with the pages, in mm/vm_object.h.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/port_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/syscall_helpers.h"
+#include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "pager/pager.h"
 
 namespace {
 constexpr uint32_t kVmoResizable = 1u << 1;  // ZX_VMO_RESIZABLE
-constexpr uint32_t kPagerOpFail = 1;         // ZX_PAGER_OP_FAIL
+constexpr uint32_t kVmoTrapDirty = 1u << 3;  // ZX_VMO_TRAP_DIRTY
+enum : uint32_t {                            // ZX_PAGER_OP_*
+  kPagerOpFail = 1,
+  kPagerOpDirty = 2,
+  kPagerOpWritebackBegin = 3,
+  kPagerOpWritebackEnd = 4,
+};
+constexpr uint64_t kDirtyRangeIsZero = 1;    // ZX_VMO_DIRTY_RANGE_IS_ZERO
+constexpr uint32_t kResetVmoStats = 1;       // ZX_PAGER_RESET_VMO_STATS
+constexpr uint32_t kStatsModified = 1;       // ZX_PAGER_VMO_STATS_MODIFIED
+constexpr uint64_t kMaxRangesPerQuery = 64;  // bounds the kernel buffer of one query
+constexpr uint64_t kDirtyRangeBytes = 24;    // sizeof(zx_vmo_dirty_range_t)
 
 bool page_aligned(uint64_t v) { return (v & (PAGE_SIZE - 1)) == 0; }
 
 // The pager and the source of a VMO it serves, from two handles.
 zx_status_t get_pager_vmo(zx_handle_t pager_h, zx_rights_t pager_rights, zx_handle_t vmo_h,
                           zx_rights_t vmo_rights, RefPtr<PagerDispatcher>* pager,
-                          RefPtr<VmObjectDispatcher>* vmo, PagerSource** src) {
+                          RefPtr<VmObjectDispatcher>* vmo, TrackedPageSource** src) {
   zx_status_t s = get_object(pager_h, pager_rights, pager);
   if (s != ZX_OK) return s;
   s = get_object(vmo_h, vmo_rights, vmo);
@@ -45,11 +58,12 @@ zx_status_t sys_pager_create_vmo(zx_handle_t pager_h, uint32_t options, zx_handl
   RefPtr<PortDispatcher> port;
   s = get_object(port_h, ZX_RIGHT_WRITE, &port);
   if (s != ZX_OK) return s;
-  if (options & ~kVmoResizable) return ZX_ERR_NOT_SUPPORTED;  // no ZX_VMO_TRAP_DIRTY
+  if (options & ~(kVmoResizable | kVmoTrapDirty)) return ZX_ERR_INVALID_ARGS;
   if (out.is_null() || !user_range_ok(out.addr(), sizeof(zx_handle_t))) return ZX_ERR_INVALID_ARGS;
   RefPtr<VmObject> vmo;
-  s = pager->create_vmo(size, options & kVmoResizable ? VmObject::kResizable : 0,
-                        static_cast<RefPtr<PortDispatcher>&&>(port), key, &vmo);
+  uint32_t vmo_options = (options & kVmoResizable ? VmObject::kResizable : 0) |
+                         (options & kVmoTrapDirty ? VmObject::kTrapDirty : 0);
+  s = pager->create_vmo(size, vmo_options, static_cast<RefPtr<PortDispatcher>&&>(port), key, &vmo);
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;  // the VMO goes away, detaching its source
@@ -60,7 +74,7 @@ zx_status_t sys_pager_create_vmo(zx_handle_t pager_h, uint32_t options, zx_handl
 zx_status_t sys_pager_detach_vmo(zx_handle_t pager_h, zx_handle_t vmo_h) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  PagerSource* src;
+  TrackedPageSource* src;
   zx_status_t s =
       get_pager_vmo(pager_h, ZX_RIGHT_ATTACH_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
@@ -72,7 +86,7 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
                                    uint64_t length, zx_handle_t aux_h, uint64_t aux_offset) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  PagerSource* src;
+  TrackedPageSource* src;
   zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
   RefPtr<VmObjectDispatcher> aux;
@@ -106,24 +120,94 @@ zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo
                                uint64_t length, uint64_t data) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  PagerSource* src;
+  TrackedPageSource* src;
   zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
-  if (op != kPagerOpFail) return ZX_ERR_NOT_SUPPORTED;
+  if (op < kPagerOpFail || op > kPagerOpWritebackEnd) return ZX_ERR_NOT_SUPPORTED;
   if (!page_aligned(offset) || !page_aligned(length)) return ZX_ERR_INVALID_ARGS;
-  if (!range_in(offset, length, vmo->vmo()->size())) return ZX_ERR_OUT_OF_RANGE;
-  auto err = static_cast<zx_status_t>(static_cast<int64_t>(data));
-  if (static_cast<int64_t>(data) != err) return ZX_ERR_INVALID_ARGS;
-  switch (err) {
-    case ZX_ERR_IO:
-    case ZX_ERR_IO_DATA_INTEGRITY:
-    case ZX_ERR_BAD_STATE:
-    case ZX_ERR_NO_SPACE:
-    case ZX_ERR_BUFFER_TOO_SMALL:
-      break;
-    default:
-      return ZX_ERR_INVALID_ARGS;
+  VmObject* v = vmo->vmo().get();
+  if (!range_in(offset, length, v->size())) return ZX_ERR_OUT_OF_RANGE;
+  switch (op) {
+    case kPagerOpFail: {
+      auto err = static_cast<zx_status_t>(static_cast<int64_t>(data));
+      if (static_cast<int64_t>(data) != err) return ZX_ERR_INVALID_ARGS;
+      switch (err) {
+        case ZX_ERR_IO:
+        case ZX_ERR_IO_DATA_INTEGRITY:
+        case ZX_ERR_BAD_STATE:
+        case ZX_ERR_NO_SPACE:
+        case ZX_ERR_BUFFER_TOO_SMALL:
+          break;
+        default:
+          return ZX_ERR_INVALID_ARGS;
+      }
+      src->fail(offset, length, err);
+      return ZX_OK;
+    }
+    case kPagerOpDirty:
+      if (data != 0) return ZX_ERR_INVALID_ARGS;
+      s = v->dirty_range(offset, length);
+      if (s == ZX_OK) src->dirtied(offset, length);
+      return s;
+    case kPagerOpWritebackBegin:
+      if (data != 0 && data != kDirtyRangeIsZero) return ZX_ERR_INVALID_ARGS;
+      v->writeback_begin(offset, length);
+      return ZX_OK;
+    default:  // kPagerOpWritebackEnd
+      if (data != 0) return ZX_ERR_INVALID_ARGS;
+      v->writeback_end(offset, length);
+      return ZX_OK;
   }
-  src->fail(offset, length, err);
+}
+
+zx_status_t sys_pager_query_dirty_ranges(zx_handle_t pager_h, zx_handle_t vmo_h, uint64_t offset,
+                                         uint64_t length, UserOutPtr<void> buffer,
+                                         size_t buffer_size, UserOutPtr<size_t> actual,
+                                         UserOutPtr<size_t> avail) {
+  RefPtr<PagerDispatcher> pager;
+  RefPtr<VmObjectDispatcher> vmo;
+  TrackedPageSource* src;
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
+  if (s != ZX_OK) return s;
+  VmObject* v = vmo->vmo().get();
+  // As Zircon: the range need not be page-aligned; it is widened to whole pages.
+  uint64_t start = offset & ~(PAGE_SIZE - 1);
+  if (length > ~0ull - offset) return ZX_ERR_OUT_OF_RANGE;
+  uint64_t end = (offset + length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+  if (end < offset + length || end > v->size()) return ZX_ERR_OUT_OF_RANGE;
+  if (!user_range_ok(buffer.addr(), buffer_size)) return ZX_ERR_INVALID_ARGS;
+  uint64_t max = buffer_size / kDirtyRangeBytes;
+  if (max > kMaxRangesPerQuery) max = kMaxRangesPerQuery;
+  uint64_t(*runs)[2] = nullptr;
+  if (max) {
+    runs = static_cast<uint64_t(*)[2]>(kmalloc(max * sizeof(uint64_t[2])));
+    if (!runs) return ZX_ERR_NO_MEMORY;
+  }
+  uint64_t written = 0;
+  uint64_t total = v->dirty_runs(start, end - start, runs, max, &written);
+  for (uint64_t i = 0; i < written && s == ZX_OK; i++) {
+    uint64_t r[3] = {runs[i][0], runs[i][1], 0};  // zx_vmo_dirty_range_t
+    s = copy_to_user_raw(buffer.addr() + i * sizeof(r), &r, sizeof(r));
+  }
+  kfree(runs);
+  if (s != ZX_OK) return s;
+  size_t n = written, all = total;
+  if (!actual.is_null() && (s = actual.copy_to_user(n)) != ZX_OK) return s;
+  if (!avail.is_null() && (s = avail.copy_to_user(all)) != ZX_OK) return s;
   return ZX_OK;
+}
+
+zx_status_t sys_pager_query_vmo_stats(zx_handle_t pager_h, zx_handle_t vmo_h, uint32_t options,
+                                      UserOutPtr<void> buffer, size_t buffer_size) {
+  RefPtr<PagerDispatcher> pager;
+  RefPtr<VmObjectDispatcher> vmo;
+  TrackedPageSource* src;
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
+  if (s != ZX_OK) return s;
+  if (options & ~kResetVmoStats) return ZX_ERR_INVALID_ARGS;
+  if (buffer_size < sizeof(uint32_t) || !user_range_ok(buffer.addr(), buffer_size))
+    return ZX_ERR_INVALID_ARGS;
+  uint32_t stats =
+      vmo->vmo()->modified(options & kResetVmoStats) ? kStatsModified : 0;  // zx_pager_vmo_stats_t
+  return copy_to_user_raw(buffer.addr(), &stats, sizeof(stats));
 }

@@ -61,7 +61,7 @@ zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
                                exclusive ? mmu : vm_flags_to_mmu(flags_ & ~kVmWrite), true);
       });
     } else {
-      s = page_fault(base() + off, flags_ & kVmPermMask, nullptr);
+      s = page_fault(base() + off, prefault_access(), nullptr);
     }
     // A pager's page not there yet: mapping ahead never waits for a pager (the fault will).
     if (s == ZX_ERR_SHOULD_WAIT) continue;
@@ -71,6 +71,13 @@ zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
   return ZX_OK;
 }
 
+uint32_t VmMapping::prefault_access() const {
+  // Mapping ahead must not count as a store: a pager-backed page would turn dirty (or its
+  // pager be asked for leave) without anything having been written.
+  uint32_t access = flags_ & kVmPermMask;
+  return vmo_->is_paged() ? access & ~kVmWrite : access;
+}
+
 void VmMapping::fault_around(uint64_t va) {
   if (destroyed_ || !vmo_->is_paged()) return;
   uint64_t page = va & ~(PAGE_SIZE - 1);
@@ -78,7 +85,7 @@ void VmMapping::fault_around(uint64_t va) {
     uint64_t next = page + i * PAGE_SIZE;
     if (next - base() >= size()) return;
     // Stops at the first page the object lacks: a supplied run has ended.
-    if (page_fault(next, flags_ & kVmPermMask, nullptr) != ZX_OK) return;
+    if (page_fault(next, prefault_access(), nullptr) != ZX_OK) return;
   }
 }
 

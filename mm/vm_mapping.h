@@ -87,6 +87,8 @@ class VmMapping : public VmRegion {
   // thread will likely touch them next. Never commits and never waits.
   static constexpr uint64_t kFaultAround = 15;
   void fault_around(uint64_t va);
+  // The access a fault taken ahead of time (map_range, fault_around) asks for.
+  uint32_t prefault_access() const;
   // Object lock held (called by the object): drop translations of object range [off, off+len).
   void unmap_object_range(uint64_t offset, uint64_t len);
 

@@ -19,6 +19,9 @@ bool range_ok(uint64_t offset, uint64_t len, uint64_t size) {
   return offset <= size && len <= size - offset;
 }
 void* kva(const vm_page* p) { return phys_to_virt(p->paddr); }
+// A pager-backed object's page states, in vm_page::flags (clean is neither bit).
+constexpr uint16_t kPageDirty = 1;
+constexpr uint16_t kPageAwaitingClean = 2;
 // One sharer lets go of a page; the last one frees it.
 void release_page(vm_page* p) {
   if (__atomic_sub_fetch(&p->ref_count, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -29,7 +32,7 @@ void release_page(vm_page* p) {
 }  // namespace
 
 zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* out) {
-  if (options & ~kResizable) return ZX_ERR_INVALID_ARGS;
+  if (options & ~(kResizable | kTrapDirty)) return ZX_ERR_INVALID_ARGS;
   if (size > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
   VmObject* v = new VmObject(page_round_up(size), options);
   if (!v) return ZX_ERR_NO_MEMORY;
@@ -59,6 +62,7 @@ bool VmObject::supply_page(uint64_t offset, vm_page* page) {
   MutexGuard g(lock_);
   if (offset >= size_ || pages_.lookup(offset)) return false;  // never overwrite
   page->object_data = offset;
+  page->flags = 0;  // clean
   return pages_.insert(offset, page) == ZX_OK;
 }
 
@@ -192,6 +196,116 @@ uint64_t VmObject::size() const {
   return size_;
 }
 
+zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool write, uint64_t* paddr,
+                                          bool* exclusive) {
+  if (write) {
+    if (!(p->flags & kPageDirty)) {
+      if (options_ & kTrapDirty) return ZX_ERR_SHOULD_WAIT;  // the pager must agree first
+      p->flags = kPageDirty;
+    }
+    modified_ = true;
+    if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) > 1) {
+      // A child shares it: the child keeps the page, we write to a copy.
+      vm_page* copy = page_alloc(PageState::Object);
+      if (!copy) return ZX_ERR_NO_MEMORY;
+      memcpy(kva(copy), kva(p), PAGE_SIZE);
+      copy->object_data = offset;
+      copy->flags = kPageDirty;
+      unmap_range_locked(offset, offset + PAGE_SIZE);
+      pages_.replace(offset, copy);
+      release_page(p);
+      p = copy;
+    }
+  }
+  *paddr = p->paddr;
+  // Only a dirty page may be mapped writable: the first store to a clean one must fault.
+  *exclusive = (p->flags & kPageDirty) && __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) == 1;
+  return ZX_OK;
+}
+
+zx_status_t VmObject::begin_wait_locked(uint64_t offset, PageWaitSlot* slot) {
+  PageRequestType type = pages_.lookup(offset) ? PageRequestType::kDirty : PageRequestType::kRead;
+  return source_->begin_wait(type, offset, PAGE_SIZE, slot);
+}
+
+bool VmObject::dirty_locked(uint64_t offset) const {
+  vm_page* p = pages_.lookup(offset);
+  return p && (p->flags & kPageDirty);
+}
+
+zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
+  MutexGuard g(lock_);
+  if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
+  uint64_t n = 0;
+  pages_.for_each(offset, offset + len, [&](uint64_t, vm_page*) {
+    n++;
+    return true;
+  });
+  if (n != len / PAGE_SIZE) return ZX_ERR_NOT_FOUND;
+  pages_.for_each(offset, offset + len, [&](uint64_t, vm_page* p) {
+    p->flags = kPageDirty;
+    return true;
+  });
+  modified_ = true;
+  return ZX_OK;
+}
+
+void VmObject::writeback_begin(uint64_t offset, uint64_t len) {
+  MutexGuard g(lock_);
+  bool any = false;
+  pages_.for_each(offset, offset + len, [&](uint64_t, vm_page* p) {
+    if (p->flags & kPageDirty) {
+      p->flags = kPageAwaitingClean;
+      any = true;
+    }
+    return true;
+  });
+  // Writable translations would let stores through unseen: the next store must fault.
+  if (any) unmap_range_locked(offset, offset + len);
+}
+
+void VmObject::writeback_end(uint64_t offset, uint64_t len) {
+  MutexGuard g(lock_);
+  pages_.for_each(offset, offset + len, [&](uint64_t, vm_page* p) {
+    if (p->flags & kPageAwaitingClean) p->flags = 0;
+    return true;
+  });
+}
+
+uint64_t VmObject::dirty_runs(uint64_t offset, uint64_t len, uint64_t (*out)[2], uint64_t max,
+                              uint64_t* written) const {
+  MutexGuard g(lock_);
+  uint64_t runs = 0, start = 0, end = 0;
+  *written = 0;
+  auto flush = [&] {
+    if (end == start) return;
+    if (*written < max) {
+      out[*written][0] = start;
+      out[*written][1] = end - start;
+      ++*written;
+    }
+    runs++;
+  };
+  pages_.for_each(offset, offset + len, [&](uint64_t off, vm_page* p) {
+    if (!(p->flags & (kPageDirty | kPageAwaitingClean))) return true;
+    if (off != end) {
+      flush();
+      start = off;
+    }
+    end = off + PAGE_SIZE;
+    return true;
+  });
+  flush();
+  return runs;
+}
+
+bool VmObject::modified(bool reset) {
+  MutexGuard g(lock_);
+  bool m = modified_;
+  if (reset) modified_ = false;
+  return m;
+}
+
 zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
                                     bool* exclusive) {
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
@@ -200,6 +314,7 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
   if (!p && source_) return ZX_ERR_SHOULD_WAIT;
   // Nor does a child of one below its parent's limit: that page is the parent's.
   if (!p && cow_parent_ && offset < cow_limit_) return ZX_ERR_NEXT;
+  if (source_) return lookup_paged_locked(p, offset, write, paddr, exclusive);
   // LAB 5 SOLUTION BEGIN
   if (!p) {
     if (!commit) {
@@ -267,7 +382,7 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
       bool exclusive;
       zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
       if (s == ZX_ERR_SHOULD_WAIT) {
-        s = source_->begin_wait(page, PAGE_SIZE, &wait.slot);
+        s = begin_wait_locked(page, &wait.slot);
         if (s == ZX_OK) continue;  // supplied meanwhile: look again
         if (s == ZX_ERR_SHOULD_WAIT) wait.source = source_;
       }
@@ -428,7 +543,10 @@ zx_status_t VmObject::resize(uint64_t new_size) {
     }
   }
   size_ = rounded;
-  if (source_) source_->on_resize(rounded);
+  if (source_) {
+    modified_ = true;
+    source_->on_resize(rounded);
+  }
   return ZX_OK;
 }
 

@@ -35,6 +35,9 @@ struct VmMappingLink {
 class VmObject : public RefCounted<VmObject> {
  public:
   static constexpr uint32_t kResizable = 1;
+  // Pager-backed only: the first write to a clean page waits for the pager's leave (a DIRTY
+  // request answered by ZX_PAGER_OP_DIRTY).
+  static constexpr uint32_t kTrapDirty = 2;
   static constexpr uint64_t kMaxSize = 1ull << 52;
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
@@ -43,8 +46,28 @@ class VmObject : public RefCounted<VmObject> {
                                   RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
   PageSource* source() const { return source_.get(); }
-  // Object locked (the page source asks from begin_wait): is the page at offset here?
+  // Object locked (the page source asks from begin_wait): is the page at offset here, and is
+  // it dirty?
   bool present_locked(uint64_t offset) const { return pages_.lookup(offset) != nullptr; }
+  bool dirty_locked(uint64_t offset) const;
+
+  // Dirty tracking of a pager-backed object's pages (docs/pager.md): each present page is clean
+  // (as supplied), dirty (written since), or awaiting clean (being written back). Writes make a
+  // page dirty, and clean pages are mapped read-only so that a store through a mapping is seen.
+  // ZX_PAGER_OP_DIRTY: every page of the range must be present (else ZX_ERR_NOT_FOUND, nothing
+  // changes); clean and awaiting-clean pages become dirty.
+  zx_status_t dirty_range(uint64_t offset, uint64_t len);
+  // ZX_PAGER_OP_WRITEBACK_BEGIN / END: dirty pages of the range start being written back (and
+  // lose write access in every mapping, so a later store makes them dirty again); pages still
+  // awaiting clean at the end become clean.
+  void writeback_begin(uint64_t offset, uint64_t len);
+  void writeback_end(uint64_t offset, uint64_t len);
+  // Up to `max` maximal runs of dirty or awaiting-clean pages in [offset, offset+len), in
+  // order, into out[] (offset, length pairs); returns how many runs there are in all.
+  uint64_t dirty_runs(uint64_t offset, uint64_t len, uint64_t (*out)[2], uint64_t max,
+                      uint64_t* written) const;
+  // Whether the object was written or resized since the last reset (zx_pager_query_vmo_stats).
+  bool modified(bool reset);
   // Whether every page of [offset, offset+len) is committed (a supply's source range).
   bool range_committed(uint64_t offset, uint64_t len) const;
   // For the pager: puts `page` (which the caller owns, ref_count 1) at `offset` unless a page is
@@ -116,7 +139,7 @@ class VmObject : public RefCounted<VmObject> {
         if (s == ZX_OK) return fn(pa, exclusive);
         if (s == ZX_ERR_SHOULD_WAIT) {
           if (!wait) return s;
-          s = source_->begin_wait(offset & ~(PAGE_SIZE - 1), PAGE_SIZE, &wait->slot);
+          s = begin_wait_locked(offset & ~(PAGE_SIZE - 1), &wait->slot);
           if (s == ZX_OK) continue;  // arrived meanwhile
           if (s == ZX_ERR_SHOULD_WAIT) wait->source = source_;
           return s;
@@ -150,6 +173,13 @@ class VmObject : public RefCounted<VmObject> {
   // With lock_ held: drops translations of [start, end) in our mappings and our slices'.
   void unmap_range_locked(uint64_t start, uint64_t end);
   void free_range_locked(uint64_t start, uint64_t end);
+  // lookup_locked's part for a page a pager supplied: dirty tracking, and copy-on-write when a
+  // child shares it.
+  zx_status_t lookup_paged_locked(vm_page* p, uint64_t offset, bool write, uint64_t* paddr,
+                                  bool* exclusive);
+  // With lock_ held, after lookup_locked said ZX_ERR_SHOULD_WAIT: asks the source for what the
+  // page at `offset` lacks (its content, or leave to dirty it).
+  zx_status_t begin_wait_locked(uint64_t offset, PageWaitSlot* slot);
   // Unlocked: shares our pager-backed parent's page for `offset` into this object (asking the
   // pager, with `wait`, if the parent lacks it). ZX_ERR_SHOULD_WAIT when a wait was armed.
   zx_status_t take_from_parent(uint64_t offset, PageWait* wait);
@@ -169,6 +199,7 @@ class VmObject : public RefCounted<VmObject> {
   List<VmObject, &VmObject::slice_node_> slices_;
   char name_[32] = {};
   RefPtr<PageSource> source_;  // set for pager-backed objects
+  bool modified_ = false;      // for zx_pager_query_vmo_stats
   // A child of a pager-backed object: pages it lacks below cow_limit_ are the parent's at
   // cow_offset_ + offset; above, they are zero (as are the parent's beyond its own size).
   RefPtr<VmObject> cow_parent_;

@@ -1,64 +1,61 @@
-// A pager-backed VMO's page source (BRIEF section 4, steps 4-7): it tracks what the VMO's
-// faulting threads need (pager/request_tracker.h), sends the pager one READ request at a time as
-// a page-request packet on the pager's port, and wakes the waiters as the pager supplies pages
-// or fails ranges. Detaching (zx_pager_detach_vmo, the pager closing, the VMO going away) fails
-// every waiter with ZX_ERR_BAD_STATE and sends COMPLETE; so does the port losing its last handle
-// (nobody could answer).
+// A pager-backed VMO's page source (BRIEF section 4, steps 4-7): the kernel side of "this VMO's
+// pages come from someone else". It tracks what the VMO's waiting threads need, one tracker per
+// request type (READ for absent pages, DIRTY for clean pages a writer wants to dirty in a
+// ZX_VMO_TRAP_DIRTY VMO; pager/request_tracker.h joins overlapping requests and coalesces new
+// ranges), asks its provider (pager/page_provider.h) for one range of each type at a time, and
+// wakes each waiter as soon as its own pages are there (early wake) or fails exactly the waiters
+// a failure concerns. Detaching (zx_pager_detach_vmo, the pager closing, the port losing its
+// last handle, the VMO going away) fails every waiter with ZX_ERR_BAD_STATE, stops requests,
+// and has the provider send COMPLETE.
 //
-// Locking: the VMO's lock, then this source's lock (begin_wait runs under the VMO's lock);
-// supplies take the VMO's lock and this one one after the other, never nested the other way.
+// Locking: the VMO's lock, then this source's lock (begin_wait runs under the VMO's lock, and
+// the trackers ask the VMO whether a page is already there); answers from the pager take the
+// VMO's lock and then this one one after the other, never nested the other way.
 #pragma once
-#include "kernel/lib/list.h"
 #include "kernel/mutex.h"
-#include "kernel/object/port_dispatcher.h"
 #include "mm/page_source.h"
+#include "pager/page_provider.h"
 #include "pager/request_tracker.h"
 
-class PagerDispatcher;
 class VmObject;
 
-class PagerSource : public PageSource, public PortClient {
+class TrackedPageSource final : public PageSource {
  public:
-  PagerSource(PagerDispatcher* pager, RefPtr<PortDispatcher> port, uint64_t key);
-  ~PagerSource() override;
-
-  // The VMO this source serves (set once it exists; cleared when it goes away).
-  void set_vmo(VmObject* vmo) { vmo_ = vmo; }
-  // The pager serving us; null once that pager has let go of us (so a later pager at the same
-  // address is never mistaken for it).
-  PagerDispatcher* pager() const { return __atomic_load_n(&pager_, __ATOMIC_ACQUIRE); }
-  void clear_pager() { __atomic_store_n(&pager_, nullptr, __ATOMIC_RELEASE); }
+  // Takes ownership of the provider. attach() must follow once the VMO exists.
+  explicit TrackedPageSource(PagerProxy* provider);
+  ~TrackedPageSource() override;
+  void attach(VmObject* vmo);
+  PagerProxy* provider() const { return provider_; }
 
   // PageSource (called by the VMO).
-  zx_status_t begin_wait(uint64_t offset, uint64_t len, PageWaitSlot* slot) override;
+  zx_status_t begin_wait(PageRequestType type, uint64_t offset, uint64_t len,
+                         PageWaitSlot* slot) override;
   zx_status_t finish_wait(PageWaitSlot* slot) override;
   void on_resize(uint64_t new_size) override;
   void on_object_destroyed() override;
-  // PortClient.
-  void on_port_closed() override;
 
-  // From the pager (the syscalls).
+  // Answers (the syscalls, after the VMO has changed): pages now present, pages now dirty,
+  // pages the provider could not provide.
   void supplied(uint64_t offset, uint64_t len);
+  void dirtied(uint64_t offset, uint64_t len);
   void fail(uint64_t offset, uint64_t len, zx_status_t status);
   // Fails every waiter with ZX_ERR_BAD_STATE, stops requests and sends COMPLETE.
   void detach();
   bool detached() const;
-
-  ListNode pager_node;  // on the pager's list of its sources
+  // Whether the VMO is gone (nothing can be asked of this source any more).
+  bool vmo_gone() const;
 
  private:
   static void on_complete(PageRequest* r, void* ctx);
   static bool is_present(uint64_t offset, void* ctx);
+  static bool is_dirty(uint64_t offset, void* ctx);
+  RequestTracker& tracker(PageRequestType t) { return trackers_[static_cast<int>(t)]; }
   void send_next_locked();
   void detach_locked();
 
   mutable Mutex lock_{"page_source"};
-  PagerDispatcher* pager_;
-  RefPtr<PortDispatcher> port_;
-  uint64_t key_;
+  PagerProxy* provider_;
   VmObject* vmo_ = nullptr;
-  RequestTracker tracker_;
-  PortPacket request_packet_;   // the one READ in flight (kernel-owned storage)
-  PortPacket complete_packet_;  // COMPLETE, once
+  RequestTracker trackers_[2];  // indexed by PageRequestType
   bool detached_ = false;
 };

@@ -3,71 +3,81 @@
 
 #include "mm/vm_object.h"
 
+namespace {
+void let_go(PagerProxy* p) {
+  TrackedPageSource* s = p->source();
+  p->clear_pager();
+  if (s->release()) delete s;
+}
+}  // namespace
+
 PagerDispatcher::~PagerDispatcher() { detach_all(); }
 
 void PagerDispatcher::on_zero_handles() { detach_all(); }
 
 void PagerDispatcher::detach_all() {
   for (;;) {
-    PagerSource* s;
+    PagerProxy* p;
     {
       MutexGuard g(lock_);
-      s = sources_.pop_front();
+      p = proxies_.pop_front();
     }
-    if (!s) return;
-    s->detach();
-    s->clear_pager();
-    if (s->release()) delete s;
+    if (!p) return;
+    p->source()->detach();
+    let_go(p);
   }
 }
 
-void PagerDispatcher::detach(PagerSource* src) {
+void PagerDispatcher::detach(TrackedPageSource* src) {
   src->detach();
-  // Keep it listed: it is still ours (detaching twice succeeds); the sweep drops it later.
+  // Keep it listed: it is still ours (detaching twice succeeds, dirty pages can be written
+  // back); the sweep drops it once the VMO is gone.
 }
 
-void PagerDispatcher::sweep_detached() {
-  List<PagerSource, &PagerSource::pager_node> dead;
+void PagerDispatcher::sweep_gone() {
+  List<PagerProxy, &PagerProxy::pager_node> dead;
   {
     MutexGuard g(lock_);
-    for (PagerSource* s = sources_.front(); s;) {
-      PagerSource* next = sources_.next(s);
-      if (s->detached()) {
-        sources_.remove(s);
-        dead.push_back(s);
+    for (PagerProxy* p = proxies_.front(); p;) {
+      PagerProxy* next = proxies_.next(p);
+      if (p->source()->vmo_gone()) {
+        proxies_.remove(p);
+        dead.push_back(p);
       }
-      s = next;
+      p = next;
     }
   }
   // Released outside our lock: a source's destructor takes its port's lock.
-  while (PagerSource* s = dead.pop_front()) {
-    s->clear_pager();
-    if (s->release()) delete s;
-  }
+  while (PagerProxy* p = dead.pop_front()) let_go(p);
 }
 
 zx_status_t PagerDispatcher::create_vmo(uint64_t size, uint32_t options,
                                         RefPtr<PortDispatcher> port, uint64_t key,
                                         RefPtr<VmObject>* out) {
-  sweep_detached();
-  auto* src = new PagerSource(this, static_cast<RefPtr<PortDispatcher>&&>(port), key);
-  if (!src) return ZX_ERR_NO_MEMORY;
+  sweep_gone();
+  auto* proxy = new PagerProxy(this, static_cast<RefPtr<PortDispatcher>&&>(port), key);
+  if (!proxy) return ZX_ERR_NO_MEMORY;
+  auto* src = new TrackedPageSource(proxy);
+  if (!src) {
+    delete proxy;
+    return ZX_ERR_NO_MEMORY;
+  }
   RefPtr<PageSource> ref(src);
   RefPtr<VmObject> vmo;
   zx_status_t s = VmObject::create_paged(size, options, ref, &vmo);
   if (s != ZX_OK) return s;
-  src->set_vmo(vmo.get());
+  src->attach(vmo.get());
   {
     MutexGuard g(lock_);
     src->add_ref();  // the list's reference
-    sources_.push_back(src);
+    proxies_.push_back(proxy);
   }
   *out = static_cast<RefPtr<VmObject>&&>(vmo);
   return ZX_OK;
 }
 
-PagerSource* PagerDispatcher::source_of(const VmObject* vmo) const {
-  auto* src = static_cast<PagerSource*>(vmo->source());
-  if (!src || src->pager() != this) return nullptr;
+TrackedPageSource* PagerDispatcher::source_of(const VmObject* vmo) const {
+  auto* src = static_cast<TrackedPageSource*>(vmo->source());
+  if (!src || src->provider()->pager() != this) return nullptr;
   return src;
 }

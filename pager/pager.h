@@ -1,8 +1,9 @@
 // The pager object: a handle through which a userspace process serves the contents of the
-// VMOs it creates (zx_pager_create_vmo). Each such VMO has a PagerSource that turns faults into
-// page-request packets on the port given at creation. Closing the last handle to the pager
-// detaches every VMO it serves: their waiters fail with ZX_ERR_BAD_STATE and their ports get
-// COMPLETE.
+// VMOs it creates (zx_pager_create_vmo). Each such VMO has a page source (page_source.h) whose
+// provider, a pager proxy (page_provider.h), turns its requests into packets on the port given
+// at creation. Closing the last handle to the pager detaches every VMO it serves: their waiters
+// fail with ZX_ERR_BAD_STATE and their ports get COMPLETE. A detached VMO stays the pager's
+// (its dirty pages can still be queried and written back) until the VMO goes away.
 #pragma once
 #include "kernel/lib/list.h"
 #include "kernel/mutex.h"
@@ -20,18 +21,19 @@ class PagerDispatcher : public Dispatcher {
   zx_status_t create_vmo(uint64_t size, uint32_t options, RefPtr<PortDispatcher> port, uint64_t key,
                          RefPtr<VmObject>* out);
   // The source of a VMO if this pager serves (or served) it, else nullptr.
-  PagerSource* source_of(const VmObject* vmo) const;
+  TrackedPageSource* source_of(const VmObject* vmo) const;
   // zx_pager_detach_vmo: the VMO's waiters fail, its port gets COMPLETE.
-  void detach(PagerSource* src);
+  void detach(TrackedPageSource* src);
 
  protected:
   void on_zero_handles() override;
 
  private:
   void detach_all();
-  // Drops the sources of VMOs that are gone or detached (called as new ones are made, so a
-  // long-lived pager's list stays as long as its live VMOs).
-  void sweep_detached();
+  // Drops the sources of VMOs that are gone (called as new ones are made, so a long-lived
+  // pager's list stays as long as its live VMOs).
+  void sweep_gone();
   mutable Mutex lock_{"pager"};
-  List<PagerSource, &PagerSource::pager_node> sources_;  // each holds a reference (taken here)
+  // Each proxy's source holds a reference taken here.
+  List<PagerProxy, &PagerProxy::pager_node> proxies_;
 };

@@ -884,6 +884,28 @@ DOC_SEED = {
          ("ZX_ERR_NOT_SUPPORTED", "*op* is not `ZX_PAGER_OP_FAIL`")],
         "`ZX_PAGER_OP_DIRTY`, `ZX_PAGER_OP_WRITEBACK_BEGIN` and `ZX_PAGER_OP_WRITEBACK_END` "
         "return `ZX_ERR_NOT_SUPPORTED`: there is no dirty tracking."),
+    "zx_pager_query_dirty_ranges": (
+        "Stores in *buffer* the runs of dirty pages (written since supplied, or being written "
+        "back) in [*offset*, *offset* + *length*) of *pager_vmo*, as `zx_vmo_dirty_range_t` "
+        "entries in offset order, and the number stored in *actual* and the number of runs in "
+        "all in *avail*.",
+        OK_RET,
+        [("ZX_ERR_BAD_HANDLE", "*pager* or *pager_vmo* is not a valid handle"),
+         ("ZX_ERR_WRONG_TYPE", "*pager* is not a pager or *pager_vmo* is not a VMO"),
+         ("ZX_ERR_ACCESS_DENIED", "*pager* lacks `ZX_RIGHT_MANAGE_VMO`"),
+         ("ZX_ERR_INVALID_ARGS", "*pager_vmo* is not served by *pager*, or a pointer is invalid"),
+         ("ZX_ERR_OUT_OF_RANGE", "the range runs past the end of the VMO")],
+        "At most 64 runs are stored per call."),
+    "zx_pager_query_vmo_stats": (
+        "Stores in *buffer* (a `zx_pager_vmo_stats_t`) whether *pager_vmo* was written or "
+        "resized since the last reset; with `ZX_PAGER_RESET_VMO_STATS` in *options* it also "
+        "resets that state.",
+        OK_RET,
+        [("ZX_ERR_BAD_HANDLE", "*pager* or *pager_vmo* is not a valid handle"),
+         ("ZX_ERR_WRONG_TYPE", "*pager* is not a pager or *pager_vmo* is not a VMO"),
+         ("ZX_ERR_ACCESS_DENIED", "*pager* lacks `ZX_RIGHT_MANAGE_VMO`"),
+         ("ZX_ERR_INVALID_ARGS", "*pager_vmo* is not served by *pager*, *options* is not 0 or `ZX_PAGER_RESET_VMO_STATS`, or *buffer* is too small")],
+        "Stores through a mapping to a page already dirty are not noticed."),
     "zx_channel_create": (
         "Creates a channel: two endpoints, each a handle. A message written to one endpoint is "
         "read from the other, in order. *options* must be 0.",

@@ -116,3 +116,7 @@ zx_status_t sys_pager_detach_vmo(zx_handle_t pager, zx_handle_t vmo);
 zx_status_t sys_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, zx_handle_t aux_vmo, uint64_t aux_offset);
 // 52: Perform an operation on a range of a pager owned VMO.
 zx_status_t sys_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data);
+// 53: Query contiguous ranges of dirty pages in a pager owned VMO.
+zx_status_t sys_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, UserOutPtr<void> buffer, size_t buffer_size, UserOutPtr<size_t> actual, UserOutPtr<size_t> avail);
+// 54: Query pager related statistics on a pager owned VMO.
+zx_status_t sys_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, UserOutPtr<void> buffer, size_t buffer_size);

@@ -1026,8 +1026,7 @@ void test_pager() {
   CHECK_EQ(zx_pager_create(1, &pager), ZX_ERR_INVALID_ARGS);
   CHECK_OK(zx_pager_create(0, &pager));
   CHECK_OK(zx_port_create(0, &port));
-  CHECK_EQ(zx_pager_create_vmo(pager, ZX_VMO_TRAP_DIRTY, port, 77, 4 * kPage, &vmo),
-           ZX_ERR_NOT_SUPPORTED);
+  CHECK_EQ(zx_pager_create_vmo(pager, 1u << 6, port, 77, 4 * kPage, &vmo), ZX_ERR_INVALID_ARGS);
   CHECK_EQ(zx_pager_create_vmo(port, 0, port, 77, 4 * kPage, &vmo), ZX_ERR_WRONG_TYPE);
   CHECK_OK(zx_pager_create_vmo(pager, 0, port, 77, 4 * kPage, &vmo));
   uint64_t size = 0;
@@ -1071,7 +1070,7 @@ void test_pager() {
   CHECK_EQ(zx_pager_supply_pages(pager, aux, 0, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
   CHECK_EQ(zx_pager_supply_pages(pager, vmo, 0, kPage, vmo, 0), ZX_ERR_BAD_STATE);
   CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, 5), ZX_ERR_INVALID_ARGS);
-  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_DIRTY, vmo, 0, kPage, 0), ZX_ERR_NOT_SUPPORTED);
+  CHECK_EQ(zx_pager_op_range(pager, 99, vmo, 0, kPage, 0), ZX_ERR_NOT_SUPPORTED);
   CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, 8 * kPage, (uint64_t)ZX_ERR_IO),
            ZX_ERR_OUT_OF_RANGE);
   // A supply moves the pages out of the aux VMO; a page the VMO already has is kept.
@@ -1405,6 +1404,258 @@ void test_pager_cow_child() {
   CHECK_OK(zx_handle_close_many(all, 6));
 }
 
+// ---- dirty tracking and writeback -------------------------------------------------------------
+// A thread writing one byte at `offset` of a VMO (through zx_vmo_write, or through `addr` if
+// set); `status` stays 1 until the write returns.
+struct PageWrite {
+  zx_handle_t vmo;
+  uint64_t offset;
+  uintptr_t addr;
+  char byte;
+  zx_status_t status;
+  Helper thread;
+};
+
+[[noreturn]] void page_write_thread(uintptr_t arg1, uintptr_t) {
+  auto* w = reinterpret_cast<PageWrite*>(arg1);
+  if (w->addr) {
+    *reinterpret_cast<volatile char*>(w->addr) = w->byte;
+    w->status = ZX_OK;
+  } else {
+    w->status = zx_vmo_write(w->vmo, &w->byte, w->offset, 1);
+  }
+  zx_thread_exit();
+}
+
+zx_status_t page_write_start(PageWrite* w, zx_handle_t vmo, uint64_t offset, uintptr_t addr,
+                             char byte) {
+  *w = PageWrite{vmo, offset, addr, byte, 1, Helper{}};
+  return helper_start(&w->thread, "writer", page_write_thread, reinterpret_cast<uintptr_t>(w), 0);
+}
+
+// The dirty runs of the whole VMO, as "offset/pages" pairs packed in a number for CHECK_EQ:
+// run i contributes (offset/kPage * 16 + pages) << (8 * i). Returns -1 on error.
+long dirty_runs(const PagerFixture& f, uint64_t size) {
+  zx_vmo_dirty_range_t r[4];
+  size_t actual = 0, avail = 0;
+  zx_status_t s =
+      zx_pager_query_dirty_ranges(f.pager, f.vmo, 0, size, r, sizeof(r), &actual, &avail);
+  if (s != ZX_OK || actual != avail) return -1;
+  long packed = 0;
+  for (size_t i = 0; i < actual; i++) {
+    if (r[i].options != 0) return -1;
+    packed |= static_cast<long>((r[i].offset / kPage) * 16 + r[i].length / kPage) << (8 * i);
+  }
+  return packed;
+}
+
+bool modified(const PagerFixture& f, uint32_t options) {
+  zx_pager_vmo_stats_t st{7};
+  if (zx_pager_query_vmo_stats(f.pager, f.vmo, options, &st, sizeof(st)) != ZX_OK) return false;
+  return st.modified == ZX_PAGER_VMO_STATS_MODIFIED;
+}
+
+// Without ZX_VMO_TRAP_DIRTY, writes (zx_vmo_write and stores through a mapping) make pages
+// dirty at once; the pager finds them with query_dirty_ranges and cleans them by writeback.
+void test_pager_dirty_ranges() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 4 * kPage));
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 4, 'c'));
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 0);
+  CHECK(!modified(f, 0));
+  CHECK_OK(zx_vmo_write(f.vmo, "w", kPage + 9, 1));
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 1 * 16 + 1);
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, f.vmo, 0,
+                       4 * kPage, &addr));
+  volatile char* m = reinterpret_cast<volatile char*>(addr);
+  CHECK_EQ(m[3 * kPage], 'c');  // a read maps the clean page read-only...
+  m[3 * kPage] = 'x';           // ...so this store faults and dirties it
+  m[2 * kPage + 1] = 'y';
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 1 * 16 + 3);  // pages 1-3 in one run
+  CHECK(modified(f, ZX_PAGER_RESET_VMO_STATS));
+  CHECK(!modified(f, 0));
+  // Runs are clipped to the query; unaligned queries are widened to whole pages.
+  zx_vmo_dirty_range_t r[2];
+  size_t actual = 9, avail = 9;
+  CHECK_OK(zx_pager_query_dirty_ranges(f.pager, f.vmo, 2 * kPage + 5, 10, r, sizeof(r), &actual,
+                                       &avail));
+  CHECK_EQ(actual, 1u);
+  CHECK_EQ(avail, 1u);
+  CHECK_EQ(r[0].offset, 2 * kPage);
+  CHECK_EQ(r[0].length, kPage);
+  // Writeback: pages being written back still count as dirty until WRITEBACK_END.
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, f.vmo, 0, 4 * kPage, 0));
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 1 * 16 + 3);
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_END, f.vmo, 0, 2 * kPage, 0));
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 2 * 16 + 2);
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_END, f.vmo, 0, 4 * kPage, 0));
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 0);
+  // Content survives, and clean pages are read-only again: the next store dirties anew.
+  CHECK_EQ(m[3 * kPage], 'x');
+  m[0] = 'z';
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 0 * 16 + 1);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
+  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+// With ZX_VMO_TRAP_DIRTY the first write to a clean page waits for a DIRTY request to be
+// answered: ZX_PAGER_OP_DIRTY lets it through, ZX_PAGER_OP_FAIL fails it.
+void test_pager_trap_dirty() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, ZX_VMO_TRAP_DIRTY, 4 * kPage));
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 2, 'c'));
+  static PageWrite writer;
+  CHECK_OK(page_write_start(&writer, f.vmo, kPage + 3, 0, 'W'));
+  zx_port_packet_t p;
+  CHECK_OK(next_request(f.port, &p));
+  CHECK_EQ(p.type, ZX_PKT_TYPE_PAGE_REQUEST);
+  CHECK_EQ(p.key, 5u);
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_DIRTY);
+  CHECK_EQ(p.page_request.offset, kPage);
+  CHECK_EQ(p.page_request.length, kPage);
+  CHECK_EQ(writer.status, 1);  // still waiting
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 0);
+  // Dirtying needs every page present.
+  CHECK_EQ(zx_pager_op_range(f.pager, ZX_PAGER_OP_DIRTY, f.vmo, kPage, 2 * kPage, 0),
+           ZX_ERR_NOT_FOUND);
+  CHECK_EQ(zx_pager_op_range(f.pager, ZX_PAGER_OP_DIRTY, f.vmo, kPage, kPage, 1),
+           ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_DIRTY, f.vmo, kPage, kPage, 0));
+  CHECK_OK(helper_join(&writer.thread));
+  CHECK_OK(writer.status);
+  char c;
+  CHECK_OK(zx_vmo_read(f.vmo, &c, kPage + 3, 1));
+  CHECK_EQ(c, 'W');
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 1 * 16 + 1);
+  // A dirty page takes writes without asking again.
+  CHECK_OK(zx_vmo_write(f.vmo, "V", kPage, 1));
+  CHECK_EQ(zx_port_wait(f.port, 0, &p), ZX_ERR_TIMED_OUT);
+  // A store through a mapping to a clean page waits the same way; FAIL makes zx_vmo_write
+  // return the error.
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, f.vmo, 0,
+                       4 * kPage, &addr));
+  CHECK_OK(page_write_start(&writer, f.vmo, 0, addr + 7, 'M'));
+  CHECK_OK(next_request(f.port, &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_DIRTY);
+  CHECK_EQ(p.page_request.offset, 0u);
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_DIRTY, f.vmo, 0, kPage, 0));
+  CHECK_OK(helper_join(&writer.thread));
+  CHECK_EQ(reinterpret_cast<volatile char*>(addr)[7], 'M');
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 0 * 16 + 2);
+  // A write to an absent page asks for its content first, then for leave to dirty it.
+  CHECK_OK(page_write_start(&writer, f.vmo, 2 * kPage, 0, 'A'));
+  CHECK_OK(next_request(f.port, &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
+  CHECK_EQ(p.page_request.offset, 2 * kPage);
+  CHECK_OK(supply_filled(f.pager, f.vmo, 2 * kPage, 1, 'r'));
+  CHECK_OK(next_request(f.port, &p));
+  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_DIRTY);
+  CHECK_EQ(p.page_request.offset, 2 * kPage);
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_FAIL, f.vmo, 2 * kPage, kPage,
+                             static_cast<uint64_t>(ZX_ERR_NO_SPACE)));
+  CHECK_OK(helper_join(&writer.thread));
+  CHECK_EQ(writer.status, ZX_ERR_NO_SPACE);
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 2 * kPage, 1));
+  CHECK_EQ(c, 'r');
+  CHECK_EQ(dirty_runs(f, 4 * kPage), 0 * 16 + 2);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
+  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+// A write during writeback makes the page dirty again, so WRITEBACK_END leaves it dirty; in a
+// TRAP_DIRTY VMO that write asks the pager first.
+void test_pager_writeback_redirty() {
+  const uint32_t kOptions[] = {0u, ZX_VMO_TRAP_DIRTY};
+  for (uint32_t options : kOptions) {
+    PagerFixture f;
+    CHECK_OK(pager_fixture(&f, options, 2 * kPage));
+    CHECK_OK(supply_filled(f.pager, f.vmo, 0, 2, 'c'));
+    if (options) CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_DIRTY, f.vmo, 0, 2 * kPage, 0));
+    zx_vaddr_t addr;
+    CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, f.vmo, 0,
+                         2 * kPage, &addr));
+    volatile char* m = reinterpret_cast<volatile char*>(addr);
+    m[0] = '1';  // dirty, and now mapped writable
+    m[kPage] = '1';
+    CHECK_EQ(dirty_runs(f, 2 * kPage), 0 * 16 + 2);
+    CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, f.vmo, 0, 2 * kPage,
+                               ZX_VMO_DIRTY_RANGE_IS_ZERO - 1));
+    static PageWrite writer;
+    CHECK_OK(page_write_start(&writer, f.vmo, 0, addr + kPage, '2'));
+    if (options) {
+      zx_port_packet_t p;
+      CHECK_OK(next_request(f.port, &p));
+      CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_DIRTY);
+      CHECK_EQ(p.page_request.offset, kPage);
+      CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_DIRTY, f.vmo, kPage, kPage, 0));
+    }
+    CHECK_OK(helper_join(&writer.thread));
+    CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_END, f.vmo, 0, 2 * kPage, 0));
+    CHECK_EQ(dirty_runs(f, 2 * kPage), 1 * 16 + 1);  // page 1 was written again
+    CHECK_EQ(m[kPage], '2');
+    CHECK_EQ(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, f.vmo, 0, kPage, 2),
+             ZX_ERR_INVALID_ARGS);
+    CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 2 * kPage));
+    zx_handle_t all[3] = {f.pager, f.port, f.vmo};
+    CHECK_OK(zx_handle_close_many(all, 3));
+  }
+}
+
+// Argument checks of the two queries, and the detached VMO's dirty pages staying queryable.
+void test_pager_query_args() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, ZX_VMO_RESIZABLE, 8 * kPage));
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 8, 'c'));
+  for (int i = 0; i < 8; i += 2) CHECK_OK(zx_vmo_write(f.vmo, "d", i * kPage, 1));
+  zx_vmo_dirty_range_t r[4];
+  size_t actual = 0, avail = 0;
+  // A buffer for two of the four runs: the first two, and avail says four.
+  CHECK_OK(zx_pager_query_dirty_ranges(f.pager, f.vmo, 0, 8 * kPage, r, 2 * sizeof(r[0]), &actual,
+                                       &avail));
+  CHECK_EQ(actual, 2u);
+  CHECK_EQ(avail, 4u);
+  CHECK_EQ(r[1].offset, 2 * kPage);
+  CHECK_OK(zx_pager_query_dirty_ranges(f.pager, f.vmo, 0, 8 * kPage, nullptr, 0, &actual, &avail));
+  CHECK_EQ(actual, 0u);
+  CHECK_EQ(avail, 4u);
+  CHECK_EQ(zx_pager_query_dirty_ranges(f.pager, f.vmo, 0, 9 * kPage, r, sizeof(r), &actual, &avail),
+           ZX_ERR_OUT_OF_RANGE);
+  CHECK_EQ(
+      zx_pager_query_dirty_ranges(f.pager, f.vmo, 0, 8 * kPage,
+                                  reinterpret_cast<void*>(kKernelAddr), sizeof(r), &actual, &avail),
+      ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_query_dirty_ranges(f.port, f.vmo, 0, kPage, r, sizeof(r), &actual, &avail),
+           ZX_ERR_WRONG_TYPE);
+  zx_handle_t other;
+  CHECK_OK(zx_pager_create(0, &other));
+  CHECK_EQ(zx_pager_query_dirty_ranges(other, f.vmo, 0, kPage, r, sizeof(r), &actual, &avail),
+           ZX_ERR_INVALID_ARGS);
+  zx_pager_vmo_stats_t st;
+  CHECK_EQ(zx_pager_query_vmo_stats(f.pager, f.vmo, 2, &st, sizeof(st)), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_query_vmo_stats(f.pager, f.vmo, 0, &st, 2), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_pager_query_vmo_stats(other, f.vmo, 0, &st, sizeof(st)), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_pager_query_vmo_stats(f.pager, f.vmo, ZX_PAGER_RESET_VMO_STATS, &st, sizeof(st)));
+  CHECK_EQ(st.modified, ZX_PAGER_VMO_STATS_MODIFIED);
+  // Resizing counts as a modification; shrinking drops the dirty pages past the end.
+  CHECK_OK(zx_vmo_set_size(f.vmo, 3 * kPage));
+  CHECK(modified(f, 0));
+  CHECK_EQ(dirty_runs(f, 3 * kPage), (2 * 16 + 1) << 8 | 1);
+  // After detach the dirty pages are still there to be written back.
+  CHECK_OK(zx_pager_detach_vmo(f.pager, f.vmo));
+  zx_handle_t more;
+  CHECK_OK(zx_pager_create_vmo(f.pager, 0, f.port, 1, kPage, &more));  // sweeps the pager's list
+  CHECK_EQ(dirty_runs(f, 3 * kPage), (2 * 16 + 1) << 8 | 1);
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, f.vmo, 0, 3 * kPage, 0));
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_END, f.vmo, 0, 3 * kPage, 0));
+  CHECK_EQ(dirty_runs(f, 3 * kPage), 0);
+  zx_handle_t all[5] = {f.pager, f.port, f.vmo, other, more};
+  CHECK_OK(zx_handle_close_many(all, 5));
+}
+
 struct Test {
   const char* name;
   void (*fn)();
@@ -1445,6 +1696,10 @@ const Test kTests[] = {
     {"pager_fail_codes", test_pager_fail_codes},
     {"pager_supply_more", test_pager_supply_more},
     {"pager_cow_child", test_pager_cow_child},
+    {"pager_dirty_ranges", test_pager_dirty_ranges},
+    {"pager_trap_dirty", test_pager_trap_dirty},
+    {"pager_writeback_redirty", test_pager_writeback_redirty},
+    {"pager_query_args", test_pager_query_args},
 };
 
 }  // namespace

@@ -735,4 +735,32 @@ zx_pager_op_range:
     .size _zx_pager_op_range, .-_zx_pager_op_range
     .size zx_pager_op_range, .-zx_pager_op_range
 
+// 53: zx_status_t zx_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, void* buffer, size_t buffer_size, size_t* actual, size_t* avail)
+    .p2align 2
+    .globl _zx_pager_query_dirty_ranges
+    .type _zx_pager_query_dirty_ranges,@function
+    .weak zx_pager_query_dirty_ranges
+    .type zx_pager_query_dirty_ranges,@function
+_zx_pager_query_dirty_ranges:
+zx_pager_query_dirty_ranges:
+    li t0, 53
+    ecall
+    ret
+    .size _zx_pager_query_dirty_ranges, .-_zx_pager_query_dirty_ranges
+    .size zx_pager_query_dirty_ranges, .-zx_pager_query_dirty_ranges
+
+// 54: zx_status_t zx_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, void* buffer, size_t buffer_size)
+    .p2align 2
+    .globl _zx_pager_query_vmo_stats
+    .type _zx_pager_query_vmo_stats,@function
+    .weak zx_pager_query_vmo_stats
+    .type zx_pager_query_vmo_stats,@function
+_zx_pager_query_vmo_stats:
+zx_pager_query_vmo_stats:
+    li t0, 54
+    ecall
+    ret
+    .size _zx_pager_query_vmo_stats, .-_zx_pager_query_vmo_stats
+    .size zx_pager_query_vmo_stats, .-zx_pager_query_vmo_stats
+
     .section .note.GNU-stack,"",@progbits

@@ -131,6 +131,21 @@ typedef struct zx_wait_item {
 #define ZX_PAGER_OP_WRITEBACK_BEGIN ((uint32_t)3u)
 #define ZX_PAGER_OP_WRITEBACK_END ((uint32_t)4u)
 
+// zx_pager_query_dirty_ranges(): one run of dirty pages, [offset, offset + length).
+typedef struct zx_vmo_dirty_range {
+  uint64_t offset;
+  uint64_t length;
+  uint64_t options;  // ZX_VMO_DIRTY_RANGE_IS_ZERO: the run reads as zeros
+} zx_vmo_dirty_range_t;
+#define ZX_VMO_DIRTY_RANGE_IS_ZERO ((uint64_t)1u)
+
+// zx_pager_query_vmo_stats()
+typedef struct zx_pager_vmo_stats {
+  uint32_t modified;  // ZX_PAGER_VMO_STATS_MODIFIED, or 0
+} zx_pager_vmo_stats_t;
+#define ZX_PAGER_VMO_STATS_MODIFIED ((uint32_t)1u)
+#define ZX_PAGER_RESET_VMO_STATS ((uint32_t)1u)
+
 // zx_vmo_op_range() operations
 #define ZX_VMO_OP_COMMIT ((uint32_t)1u)
 #define ZX_VMO_OP_DECOMMIT ((uint32_t)2u)

@@ -219,6 +219,14 @@ zx_status_t _zx_pager_supply_pages(zx_handle_t pager, zx_handle_t pager_vmo, uin
 zx_status_t zx_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data);
 zx_status_t _zx_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, uint64_t data);
 
+// Query contiguous ranges of dirty pages in a pager owned VMO.
+zx_status_t zx_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, void* buffer, size_t buffer_size, size_t* actual, size_t* avail);
+zx_status_t _zx_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, void* buffer, size_t buffer_size, size_t* actual, size_t* avail);
+
+// Query pager related statistics on a pager owned VMO.
+zx_status_t zx_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, void* buffer, size_t buffer_size);
+zx_status_t _zx_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, void* buffer, size_t buffer_size);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
