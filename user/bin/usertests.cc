@@ -1,11 +1,13 @@
 // usertests: checks the syscall API from userspace. Each test prints
 // "[utest] NAME PASS" or "[utest] NAME FAIL: why", then a summary line; the exit status is 0
 // iff every test passed. To add a test: write `void test_NAME()` using the CHECK macros and add
-// it to kTests at the bottom (docs/userspace.md).
+// it to kTests at the bottom (docs/userspace.md). The pager tests are a program of their own,
+// pagertests; the scaffolding both use is user/lib/include/testing.h.
 #include <launch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <testing.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
 #include <zircon/syscalls/object.h>
@@ -13,79 +15,18 @@
 
 namespace {
 
-// ---- the harness ------------------------------------------------------------------------------
-char g_why[160];
-bool g_failed;
+using testing::handle_valid;
+using testing::Helper;
+using testing::helper_join;
+using testing::helper_start;
+using testing::koid_of;
+using testing::kPage;
+using testing::rights_of;
+using testing::run;
+using testing::Test;
+using testing::vmo_committed;
 
-void fail(int line, const char* what, long got, long want) {
-  if (g_failed) return;  // keep the first failure
-  g_failed = true;
-  snprintf(g_why, sizeof(g_why), "line %d: %s gave %ld, expected %ld", line, what, got, want);
-}
-
-// Checks a status (or any integer) against the expected value; returns from the test if not.
-#define CHECK_EQ(expr, want)                                       \
-  do {                                                             \
-    long got_ = static_cast<long>(expr);                           \
-    if (got_ != static_cast<long>(want))                           \
-      return fail(__LINE__, #expr, got_, static_cast<long>(want)); \
-  } while (0)
-#define CHECK_OK(expr) CHECK_EQ(expr, ZX_OK)
-#define CHECK(cond) CHECK_EQ(!!(cond), 1)
-
-constexpr size_t kPage = 4096;
 const uintptr_t kKernelAddr = 0xffffffc000000000ull;
-
-zx_rights_t rights_of(zx_handle_t h) {
-  zx_info_handle_basic_t info;
-  if (zx_object_get_info(h, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), nullptr, nullptr) != ZX_OK) {
-    return 0;
-  }
-  return info.rights;
-}
-
-zx_koid_t koid_of(zx_handle_t h) {
-  zx_info_handle_basic_t info;
-  if (zx_object_get_info(h, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), nullptr, nullptr) != ZX_OK) {
-    return ZX_KOID_INVALID;
-  }
-  return info.koid;
-}
-
-bool handle_valid(zx_handle_t h) {
-  return zx_object_get_info(h, ZX_INFO_HANDLE_VALID, nullptr, 0, nullptr, nullptr) == ZX_OK;
-}
-
-// A thread of this process running entry(arg1, arg2) on a 4-page stack of its own.
-struct Helper {
-  zx_handle_t thread = ZX_HANDLE_INVALID;
-  zx_handle_t stack = ZX_HANDLE_INVALID;
-  zx_vaddr_t sp = 0;
-};
-
-zx_status_t helper_start(Helper* h, const char* name, void (*entry)(uintptr_t, uintptr_t),
-                         uintptr_t arg1, uintptr_t arg2) {
-  zx_status_t s = zx_vmo_create(4 * kPage, 0, &h->stack);
-  if (s != ZX_OK) return s;
-  s = zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, h->stack, 0,
-                  4 * kPage, &h->sp);
-  if (s != ZX_OK) return s;
-  s = zx_thread_create(zx_process_self(), name, strlen(name), 0, &h->thread);
-  if (s != ZX_OK) return s;
-  return zx_thread_start(h->thread, reinterpret_cast<zx_vaddr_t>(entry), h->sp + 4 * kPage, arg1,
-                         arg2);
-}
-
-// Waits up to 10 s for the thread to end, then frees its stack and handles. A thread that does
-// not end keeps its stack (freeing it under a running thread would crash this process).
-zx_status_t helper_join(Helper* h) {
-  zx_status_t s =
-      zx_object_wait_one(h->thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(10)), nullptr);
-  if (s != ZX_OK) return s;
-  zx_vmar_unmap(zx_vmar_root_self(), h->sp, 4 * kPage);
-  zx_handle_t all[2] = {h->thread, h->stack};
-  return zx_handle_close_many(all, 2);
-}
 
 // ---- handles ----------------------------------------------------------------------------------
 void test_handle_close() {
@@ -420,20 +361,6 @@ void test_bad_pointers() {
 }
 
 // ---- processes --------------------------------------------------------------------------------
-// Runs a boot-image program to completion; returns its exit code, or a status on failure.
-zx_status_t run(const char* name, int argc, const char* const* argv, int64_t* code,
-                zx_info_process_t* info) {
-  zx_handle_t proc;
-  zx_status_t s = launch(name, argc, argv, nullptr, nullptr, 0, &proc);
-  if (s != ZX_OK) return s;
-  s = wait_process(proc, code);
-  if (s == ZX_OK) {
-    s = zx_object_get_info(proc, ZX_INFO_PROCESS, info, sizeof(*info), nullptr, nullptr);
-  }
-  zx_handle_close(proc);
-  return s;
-}
-
 void test_process_exit_codes() {
   int64_t code = -99;
   zx_info_process_t info;
@@ -489,13 +416,6 @@ void test_process_create_errors() {
 }
 
 // ---- more VM: sparse VMOs, resizing under a mapping, nested VMARs, ASLR ------------------------
-zx_status_t vmo_committed(zx_handle_t vmo, uint64_t* committed) {
-  zx_info_vmo_t info;
-  zx_status_t s = zx_object_get_info(vmo, ZX_INFO_VMO, &info, sizeof(info), nullptr, nullptr);
-  if (s == ZX_OK) *committed = info.committed_bytes;
-  return s;
-}
-
 void test_vmo_sparse_1tib() {
   constexpr uint64_t kTiB = 1ull << 40;
   zx_handle_t vmo;
@@ -970,372 +890,6 @@ void test_libc_heap() {
   CHECK_EQ(atoi("  42z"), 42);
 }
 
-// ---- pagers -----------------------------------------------------------------------------------
-// A pager thread of this same process serves a 4-page VMO: page i reads as the byte 'A' + i,
-// except page 2, which it fails with ZX_ERR_IO. It counts the requests it saw and exits on
-// COMPLETE.
-struct PagerArgs {
-  zx_handle_t pager, port, vmo;
-  int reads, completes;
-  uint64_t bad_request;  // a request outside the VMO, or a packet of the wrong kind (nonzero)
-};
-
-[[noreturn]] void pager_server(uintptr_t arg1, uintptr_t) {
-  auto* a = reinterpret_cast<PagerArgs*>(arg1);
-  for (;;) {
-    zx_port_packet_t p;
-    if (zx_port_wait(a->port, zx_deadline_after(ZX_SEC(10)), &p) != ZX_OK) break;
-    if (p.type != ZX_PKT_TYPE_PAGE_REQUEST || p.key != 77) {
-      a->bad_request = 1;
-      continue;
-    }
-    if (p.page_request.command == ZX_PAGER_VMO_COMPLETE) {
-      a->completes++;
-      break;
-    }
-    a->reads++;
-    uint64_t off = p.page_request.offset, len = p.page_request.length;
-    if (len == 0 || off + len > 4 * kPage || (off | len) % kPage) {
-      a->bad_request = off + len + 1;
-      continue;
-    }
-    for (uint64_t o = off; o < off + len; o += kPage) {
-      if (o == 2 * kPage) {
-        zx_pager_op_range(a->pager, ZX_PAGER_OP_FAIL, a->vmo, o, kPage, (uint64_t)ZX_ERR_IO);
-        continue;
-      }
-      zx_handle_t aux;
-      if (zx_vmo_create(kPage, 0, &aux) != ZX_OK) continue;
-      // Filled through a mapping of our own: mapping and faulting need this process's
-      // address-space lock, which a thread waiting for us must not be holding.
-      zx_vaddr_t va;
-      if (zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, aux, 0, kPage,
-                      &va) == ZX_OK) {
-        memset(reinterpret_cast<void*>(va), 'A' + static_cast<int>(o / kPage), kPage);
-        zx_vmar_unmap(zx_vmar_root_self(), va, kPage);
-      }
-      zx_pager_supply_pages(a->pager, a->vmo, o, kPage, aux, 0);
-      zx_handle_close(aux);
-    }
-  }
-  zx_thread_exit();
-}
-
-void test_pager() {
-  zx_handle_t pager, port, vmo;
-  CHECK_EQ(zx_pager_create(1, &pager), ZX_ERR_INVALID_ARGS);
-  CHECK_OK(zx_pager_create(0, &pager));
-  CHECK_OK(zx_port_create(0, &port));
-  CHECK_EQ(zx_pager_create_vmo(pager, ZX_VMO_TRAP_DIRTY, port, 77, 4 * kPage, &vmo),
-           ZX_ERR_NOT_SUPPORTED);
-  CHECK_EQ(zx_pager_create_vmo(port, 0, port, 77, 4 * kPage, &vmo), ZX_ERR_WRONG_TYPE);
-  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 77, 4 * kPage, &vmo));
-  uint64_t size = 0;
-  CHECK_OK(zx_vmo_get_size(vmo, &size));
-  CHECK_EQ(size, 4 * kPage);
-
-  static PagerArgs args;
-  args = PagerArgs{pager, port, vmo, 0, 0, 0};
-  Helper server;
-  CHECK_OK(helper_start(&server, "pager", pager_server, reinterpret_cast<uintptr_t>(&args), 0));
-
-  // zx_vmo_read blocks until the pager supplies the page.
-  char buf[8];
-  CHECK_OK(zx_vmo_read(vmo, buf, kPage + 100, sizeof(buf)));
-  CHECK_EQ(buf[0], 'B');
-  CHECK_EQ(buf[7], 'B');
-  // A fault on a mapping does too (the thread blocks in the fault handler).
-  zx_vaddr_t addr;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, 4 * kPage, &addr));
-  CHECK_EQ(reinterpret_cast<volatile char*>(addr)[10], 'A');
-  CHECK_EQ(reinterpret_cast<volatile char*>(addr)[3 * kPage + 5], 'D');
-  int reads = args.reads;
-  CHECK(reads >= 3);
-  // Supplied pages stay: reading them again asks the pager nothing.
-  CHECK_OK(zx_vmo_read(vmo, buf, 0, sizeof(buf)));
-  CHECK_EQ(buf[0], 'A');
-  CHECK_EQ(args.reads, reads);
-  // The pager fails page 2: the read returns its error (and asks again next time).
-  CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_IO);
-  CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_IO);
-  CHECK_EQ(args.reads, reads + 2);
-
-  // Argument checks.
-  zx_handle_t aux, other;
-  CHECK_OK(zx_vmo_create(2 * kPage, 0, &aux));
-  CHECK_OK(zx_pager_create(0, &other));
-  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 100, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
-  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 2 * kPage, kPage, aux, 0), ZX_ERR_BAD_STATE);
-  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 4 * kPage, kPage, aux, 0), ZX_ERR_OUT_OF_RANGE);
-  CHECK_EQ(zx_pager_supply_pages(other, vmo, 0, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
-  CHECK_EQ(zx_pager_supply_pages(pager, aux, 0, kPage, aux, 0), ZX_ERR_INVALID_ARGS);
-  CHECK_EQ(zx_pager_supply_pages(pager, vmo, 0, kPage, vmo, 0), ZX_ERR_BAD_STATE);
-  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, kPage, 5), ZX_ERR_INVALID_ARGS);
-  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_DIRTY, vmo, 0, kPage, 0), ZX_ERR_NOT_SUPPORTED);
-  CHECK_EQ(zx_pager_op_range(pager, ZX_PAGER_OP_FAIL, vmo, 0, 8 * kPage, (uint64_t)ZX_ERR_IO),
-           ZX_ERR_OUT_OF_RANGE);
-  // A supply moves the pages out of the aux VMO; a page the VMO already has is kept.
-  CHECK_OK(zx_vmo_write(aux, "zz", 0, 2));
-  CHECK_OK(zx_vmo_op_range(aux, ZX_VMO_OP_COMMIT, 0, 2 * kPage, nullptr, 0));
-  CHECK_OK(zx_pager_supply_pages(pager, vmo, 0, kPage, aux, 0));
-  CHECK_OK(zx_vmo_read(vmo, buf, 0, 1));
-  CHECK_EQ(buf[0], 'A');
-  zx_info_vmo_t info;
-  CHECK_OK(zx_object_get_info(aux, ZX_INFO_VMO, &info, sizeof(info), nullptr, nullptr));
-  CHECK_EQ(info.committed_bytes, kPage);
-
-  // Detaching: the pager hears COMPLETE; absent pages fail with BAD_STATE, supplied ones stay.
-  CHECK_EQ(zx_pager_detach_vmo(other, vmo), ZX_ERR_INVALID_ARGS);
-  CHECK_OK(zx_pager_detach_vmo(pager, vmo));
-  CHECK_OK(helper_join(&server));
-  CHECK_EQ(args.completes, 1);
-  CHECK_EQ(args.bad_request, 0u);
-  CHECK_EQ(zx_vmo_read(vmo, buf, 2 * kPage, sizeof(buf)), ZX_ERR_BAD_STATE);
-  CHECK_OK(zx_vmo_read(vmo, buf, kPage, 1));
-  CHECK_EQ(buf[0], 'B');
-
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4 * kPage));
-  zx_handle_t all[5] = {pager, port, vmo, aux, other};
-  CHECK_OK(zx_handle_close_many(all, 5));
-}
-
-// ---- the smaller pager tests: the test itself answers (or ignores) the page requests ----------
-// A pager, its port, and one VMO it serves.
-struct PagerFixture {
-  zx_handle_t pager, port, vmo;
-};
-
-zx_status_t pager_fixture(PagerFixture* f, uint32_t options, uint64_t size) {
-  zx_status_t s = zx_pager_create(0, &f->pager);
-  if (s == ZX_OK) s = zx_port_create(0, &f->port);
-  if (s == ZX_OK) s = zx_pager_create_vmo(f->pager, options, f->port, 5, size, &f->vmo);
-  return s;
-}
-
-// The next packet on the port (waiting up to 10 s).
-zx_status_t next_request(zx_handle_t port, zx_port_packet_t* p) {
-  return zx_port_wait(port, zx_deadline_after(ZX_SEC(10)), p);
-}
-
-// A thread reading one byte at `offset` of a VMO; `status` stays 1 until the read returns.
-// Tests keep these static: the thread may outlive a test that fails early.
-struct PageRead {
-  zx_handle_t vmo;
-  uint64_t offset;
-  zx_status_t status;
-  char byte;
-  Helper thread;
-};
-
-[[noreturn]] void page_read_thread(uintptr_t arg1, uintptr_t) {
-  auto* r = reinterpret_cast<PageRead*>(arg1);
-  r->status = zx_vmo_read(r->vmo, &r->byte, r->offset, 1);
-  zx_thread_exit();
-}
-
-zx_status_t page_read_start(PageRead* r, zx_handle_t vmo, uint64_t offset) {
-  r->vmo = vmo;
-  r->offset = offset;
-  r->status = 1;
-  r->byte = 0;
-  r->thread = Helper{};
-  return helper_start(&r->thread, "reader", page_read_thread, reinterpret_cast<uintptr_t>(r), 0);
-}
-
-// Closing the pager while a thread waits for a page wakes it with ZX_ERR_BAD_STATE.
-void test_pager_close_wakes() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, 0, kPage));
-  static PageRead reader;
-  CHECK_OK(page_read_start(&reader, f.vmo, 0));
-  // The read request arrives; nobody answers it.
-  zx_port_packet_t p;
-  CHECK_OK(next_request(f.port, &p));
-  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
-  CHECK_EQ(p.page_request.length, kPage);
-  CHECK_EQ(reader.status, 1);
-  CHECK_OK(zx_handle_close(f.pager));
-  CHECK_OK(helper_join(&reader.thread));
-  CHECK_EQ(reader.status, ZX_ERR_BAD_STATE);
-  CHECK_OK(zx_port_wait(f.port, 0, &p));
-  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_COMPLETE);
-  zx_handle_t all[2] = {f.port, f.vmo};
-  CHECK_OK(zx_handle_close_many(all, 2));
-}
-
-// Closing the pager's port while a thread waits for a page: nobody can answer, so it is woken
-// with ZX_ERR_BAD_STATE, and later accesses to absent pages fail the same way.
-void test_pager_port_close() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, 0, 2 * kPage));
-  static PageRead reader;
-  CHECK_OK(page_read_start(&reader, f.vmo, 0));
-  zx_port_packet_t p;
-  CHECK_OK(next_request(f.port, &p));
-  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
-  CHECK_OK(zx_handle_close(f.port));
-  CHECK_OK(helper_join(&reader.thread));
-  CHECK_EQ(reader.status, ZX_ERR_BAD_STATE);
-  char c;
-  CHECK_EQ(zx_vmo_read(f.vmo, &c, kPage, 1), ZX_ERR_BAD_STATE);
-  zx_handle_t all[2] = {f.pager, f.vmo};
-  CHECK_OK(zx_handle_close_many(all, 2));
-}
-
-// Shrinking a pager VMO below a page a thread waits for fails that wait with OUT_OF_RANGE.
-void test_pager_shrink_waiter() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, ZX_VMO_RESIZABLE, 2 * kPage));
-  CHECK(rights_of(f.vmo) & ZX_RIGHT_RESIZE);
-  static PageRead reader;
-  CHECK_OK(page_read_start(&reader, f.vmo, kPage));
-  zx_port_packet_t p;
-  CHECK_OK(next_request(f.port, &p));
-  CHECK_EQ(p.page_request.offset, kPage);
-  CHECK_OK(zx_vmo_set_size(f.vmo, kPage));
-  CHECK_OK(helper_join(&reader.thread));
-  CHECK_EQ(reader.status, ZX_ERR_OUT_OF_RANGE);
-  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
-  CHECK_OK(zx_handle_close_many(all, 3));
-}
-
-// Moves `n` pages of the byte `fill` into [offset, offset + n pages) of a pager VMO.
-zx_status_t supply_filled(zx_handle_t pager, zx_handle_t vmo, uint64_t offset, uint64_t n,
-                          char fill) {
-  zx_handle_t aux;
-  zx_status_t s = zx_vmo_create(n * kPage, 0, &aux);
-  if (s != ZX_OK) return s;
-  char page[256];
-  memset(page, fill, sizeof(page));
-  for (uint64_t i = 0; i < n && s == ZX_OK; i++) {
-    s = zx_vmo_op_range(aux, ZX_VMO_OP_COMMIT, i * kPage, kPage, nullptr, 0);
-    if (s == ZX_OK) s = zx_vmo_write(aux, page, i * kPage, sizeof(page));
-  }
-  if (s == ZX_OK) s = zx_pager_supply_pages(pager, vmo, offset, n * kPage, aux, 0);
-  zx_handle_close(aux);
-  return s;
-}
-
-// Four threads wait for the same page: the pager gets one request, and one supply wakes all.
-void test_pager_many_waiters() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, 0, kPage));
-  static PageRead readers[4];
-  for (PageRead& r : readers) CHECK_OK(page_read_start(&r, f.vmo, 0));
-  zx_port_packet_t p;
-  CHECK_OK(next_request(f.port, &p));
-  CHECK_EQ(p.page_request.offset, 0u);
-  CHECK_EQ(p.page_request.length, kPage);
-  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));   // every reader is waiting by now
-  CHECK_EQ(zx_port_wait(f.port, 0, &p), ZX_ERR_TIMED_OUT);  // no second request
-  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 1, 'm'));
-  for (PageRead& r : readers) {
-    CHECK_OK(helper_join(&r.thread));
-    CHECK_OK(r.status);
-  }
-  char c;
-  CHECK_OK(zx_vmo_read(f.vmo, &c, 0, 1));
-  CHECK_EQ(c, 'm');
-  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
-  CHECK_OK(zx_handle_close_many(all, 3));
-}
-
-// ZX_PAGER_OP_FAIL passes each allowed error to the waiter and refuses every other value.
-void test_pager_fail_codes() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, 0, kPage));
-  const zx_status_t allowed[] = {ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE,
-                                 ZX_ERR_NO_SPACE, ZX_ERR_BUFFER_TOO_SMALL};
-  for (zx_status_t code : allowed) {
-    static PageRead reader;
-    CHECK_OK(page_read_start(&reader, f.vmo, 0));
-    zx_port_packet_t p;
-    CHECK_OK(next_request(f.port, &p));
-    CHECK_OK(
-        zx_pager_op_range(f.pager, ZX_PAGER_OP_FAIL, f.vmo, 0, kPage, static_cast<uint64_t>(code)));
-    CHECK_OK(helper_join(&reader.thread));
-    CHECK_EQ(reader.status, code);
-  }
-  const int64_t refused[] = {ZX_OK,
-                             ZX_ERR_NO_MEMORY,
-                             ZX_ERR_INTERNAL,
-                             ZX_ERR_TIMED_OUT,
-                             1,
-                             -1000,
-                             static_cast<int64_t>(1) << 40};
-  for (int64_t code : refused) {
-    CHECK_EQ(
-        zx_pager_op_range(f.pager, ZX_PAGER_OP_FAIL, f.vmo, 0, kPage, static_cast<uint64_t>(code)),
-        ZX_ERR_INVALID_ARGS);
-  }
-  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
-  CHECK_OK(zx_handle_close_many(all, 3));
-}
-
-// A supply may cover more than was asked: the extra pages are simply there, with no request.
-void test_pager_supply_more() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, 0, 8 * kPage));
-  static PageRead reader;
-  CHECK_OK(page_read_start(&reader, f.vmo, 0));
-  zx_port_packet_t p;
-  CHECK_OK(next_request(f.port, &p));
-  CHECK_EQ(p.page_request.length, kPage);
-  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 4, 's'));
-  CHECK_OK(helper_join(&reader.thread));
-  CHECK_OK(reader.status);
-  zx_vaddr_t addr;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, f.vmo, 0, 8 * kPage, &addr));
-  for (int i = 0; i < 4; i++) CHECK_EQ(reinterpret_cast<volatile char*>(addr)[i * kPage], 's');
-  CHECK_EQ(zx_port_wait(f.port, 0, &p), ZX_ERR_TIMED_OUT);
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 8 * kPage));
-  zx_handle_t all[3] = {f.pager, f.port, f.vmo};
-  CHECK_OK(zx_handle_close_many(all, 3));
-}
-
-// A thread killed while it waits for a pager (in a fault) withdraws only itself: another thread
-// waiting for the same page still gets it.
-[[noreturn]] void pager_toucher(uintptr_t arg1, uintptr_t) {
-  (void)*reinterpret_cast<volatile char*>(arg1);  // faults, waits for the pager, is killed
-  zx_thread_exit();
-}
-
-void test_pager_kill_waiter() {
-  PagerFixture f;
-  CHECK_OK(pager_fixture(&f, 0, kPage));
-  zx_vaddr_t addr;
-  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, f.vmo, 0, kPage, &addr));
-  static Helper toucher;
-  toucher = Helper{};
-  CHECK_OK(helper_start(&toucher, "toucher", pager_toucher, addr, 0));
-  zx_port_packet_t p;
-  CHECK_OK(next_request(f.port, &p));
-  CHECK_EQ(p.page_request.command, ZX_PAGER_VMO_READ);
-  CHECK_EQ(p.page_request.offset, 0u);
-  static PageRead reader;
-  CHECK_OK(page_read_start(&reader, f.vmo, 0));
-  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));  // the reader joins the wait
-  CHECK_OK(zx_task_kill(toucher.thread));
-  CHECK_OK(helper_join(&toucher));
-  CHECK_EQ(reader.status, 1);  // still waiting
-  zx_handle_t aux;
-  CHECK_OK(zx_vmo_create(kPage, 0, &aux));
-  CHECK_OK(zx_vmo_write(aux, "Q", 0, 1));
-  CHECK_OK(zx_pager_supply_pages(f.pager, f.vmo, 0, kPage, aux, 0));
-  CHECK_OK(helper_join(&reader.thread));
-  CHECK_OK(reader.status);
-  CHECK_EQ(reader.byte, 'Q');
-  CHECK_EQ(*reinterpret_cast<volatile char*>(addr), 'Q');
-  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kPage));
-  zx_handle_t all[4] = {f.pager, f.port, f.vmo, aux};
-  CHECK_OK(zx_handle_close_many(all, 4));
-}
-
-struct Test {
-  const char* name;
-  void (*fn)();
-};
-
 const Test kTests[] = {
     {"handle_close", test_handle_close},
     {"handle_duplicate", test_handle_duplicate},
@@ -1362,34 +916,11 @@ const Test kTests[] = {
     {"port_queue_wait", test_port_queue_wait},
     {"port_wait_async", test_port_wait_async},
     {"channel_call", test_channel_call},
-    {"pager", test_pager},
-    {"pager_close_wakes", test_pager_close_wakes},
-    {"pager_kill_waiter", test_pager_kill_waiter},
-    {"pager_port_close", test_pager_port_close},
-    {"pager_shrink_waiter", test_pager_shrink_waiter},
-    {"pager_many_waiters", test_pager_many_waiters},
-    {"pager_fail_codes", test_pager_fail_codes},
-    {"pager_supply_more", test_pager_supply_more},
 };
 
 }  // namespace
 
 // usertests [PREFIX]: runs the tests whose names start with PREFIX (all by default).
 int main(int argc, char** argv) {
-  const char* prefix = argc > 1 ? argv[1] : "";
-  int passed = 0, failed = 0;
-  for (const Test& t : kTests) {
-    if (strncmp(t.name, prefix, strlen(prefix)) != 0) continue;
-    g_failed = false;
-    t.fn();
-    if (g_failed) {
-      printf("[utest] %s FAIL: %s\n", t.name, g_why);
-      failed++;
-    } else {
-      printf("[utest] %s PASS\n", t.name);
-      passed++;
-    }
-  }
-  printf("[utest] summary: %d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return testing::run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc > 1 ? argv[1] : "");
 }
