@@ -1753,12 +1753,6 @@ int child_pager() {
   return 1005;
 }
 
-// The thread of child_unmap: its load waits for the pager.
-[[noreturn]] void unmap_victim(uintptr_t addr, uintptr_t) {
-  (void)*reinterpret_cast<volatile char*>(addr);
-  zx_thread_exit();
-}
-
 // `unmap`: PA_USER0 is a pager VMO, PA_USER1 a channel. A thread faults on a mapping of the
 // VMO; on the parent's word the mapping goes, and we say so. The thread must then die of its
 // fault, taking the process: if it survives we return 0, which the parent counts as a failure.
@@ -1768,7 +1762,7 @@ int child_unmap() {
   zx_vaddr_t addr;
   if (map_vmo(vmo, ZX_VM_PERM_READ, kPage, &addr) != ZX_OK) return 1010;
   static Helper victim;
-  if (helper_start(&victim, "victim", unmap_victim, addr, 0) != ZX_OK) return 1011;
+  if (helper_start(&victim, "victim", pager_toucher, addr, 0) != ZX_OK) return 1011;
   uint64_t word = 0;
   if (channel_recv(ch, &word, nullptr) != ZX_OK) return 1012;
   if (zx_vmar_unmap(zx_vmar_root_self(), addr, kPage) != ZX_OK) return 1013;
