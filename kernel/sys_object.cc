@@ -218,8 +218,9 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       info.koid = v->koid();
       v->vmo()->get_name(info.name, sizeof(info.name));
       info.size_bytes = v->vmo()->size();
-      info.flags =
-          1u /* PAGED */ | (1u << 3) /* VIA_HANDLE */ | (v->vmo()->resizable() ? (1u << 1) : 0);
+      info.flags = 1u /* PAGED */ | (1u << 3) /* VIA_HANDLE */ |
+                   (v->vmo()->resizable() ? (1u << 1) : 0) |
+                   (v->vmo()->is_paged() ? (1u << 5) /* PAGER_BACKED */ : 0);
       info.committed_bytes = v->vmo()->committed_pages() * 4096;
       info.populated_bytes = info.committed_bytes;
       info.committed_private_bytes = info.committed_bytes;

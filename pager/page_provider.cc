@@ -53,4 +53,9 @@ void PagerProxy::send_complete() {
   port_->queue_kernel(&complete_packet_);
 }
 
+void PagerProxy::cancel_all() {
+  for (PortPacket& p : request_packets_) port_->withdraw_kernel(&p);
+  port_->withdraw_kernel(&complete_packet_);
+}
+
 void PagerProxy::on_port_closed() { source_->detach(); }

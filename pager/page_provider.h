@@ -22,6 +22,9 @@ class PageProvider {
   virtual void send_request(PageRequestType type, uint64_t offset, uint64_t len) = 0;
   // Source locked. The source is detached: no request will follow this one.
   virtual void send_complete() = 0;
+  // Source locked. Whoever answered requests is gone (the pager closed): no request, and not
+  // even COMPLETE, is to be delivered any more; requests not yet read are taken back.
+  virtual void cancel_all() = 0;
 };
 
 class PagerProxy final : public PageProvider, public PortClient {
@@ -39,6 +42,7 @@ class PagerProxy final : public PageProvider, public PortClient {
 
   void send_request(PageRequestType type, uint64_t offset, uint64_t len) override;
   void send_complete() override;
+  void cancel_all() override;
   // PortClient: nobody can read the requests any more.
   void on_port_closed() override;
 

@@ -24,7 +24,7 @@ TrackedPageSource::~TrackedPageSource() { delete provider_; }
 void TrackedPageSource::attach(VmObject* vmo) {
   MutexGuard g(lock_);
   vmo_ = vmo;
-  if (!provider_->attach(this)) detach_locked();  // the port's last handle went meanwhile
+  if (!provider_->attach(this)) detach_locked(false);  // the port's last handle went meanwhile
 }
 
 void TrackedPageSource::on_complete(PageRequest* r, void*) {
@@ -105,22 +105,29 @@ void TrackedPageSource::on_resize(uint64_t new_size) {
   send_next_locked();
 }
 
-void TrackedPageSource::detach_locked() {
-  if (detached_) return;
-  detached_ = true;
-  for (RequestTracker& t : trackers_) t.detach(ZX_ERR_BAD_STATE);
-  provider_->send_complete();
+void TrackedPageSource::detach_locked(bool complete) {
+  if (!detached_) {
+    detached_ = true;
+    for (RequestTracker& t : trackers_) t.detach(ZX_ERR_BAD_STATE);
+    if (complete) provider_->send_complete();
+  }
+  if (!complete) provider_->cancel_all();
 }
 
 void TrackedPageSource::detach() {
   MutexGuard g(lock_);
-  detach_locked();
+  detach_locked(true);
+}
+
+void TrackedPageSource::close() {
+  MutexGuard g(lock_);
+  detach_locked(false);
 }
 
 void TrackedPageSource::on_object_destroyed() {
   MutexGuard g(lock_);
   vmo_ = nullptr;
-  detach_locked();
+  detach_locked(true);
 }
 
 bool TrackedPageSource::detached() const {

@@ -41,6 +41,8 @@ class TrackedPageSource final : public PageSource {
   void fail(uint64_t offset, uint64_t len, zx_status_t status);
   // Fails every waiter with ZX_ERR_BAD_STATE, stops requests and sends COMPLETE.
   void detach();
+  // As detach, for a pager that is gone: nothing more reaches its port, not even COMPLETE.
+  void close();
   bool detached() const;
   // Whether the VMO is gone (nothing can be asked of this source any more).
   bool vmo_gone() const;
@@ -51,7 +53,7 @@ class TrackedPageSource final : public PageSource {
   static bool is_dirty(uint64_t offset, void* ctx);
   RequestTracker& tracker(PageRequestType t) { return trackers_[static_cast<int>(t)]; }
   void send_next_locked();
-  void detach_locked();
+  void detach_locked(bool complete);
 
   mutable Mutex lock_{"page_source"};
   PagerProxy* provider_;

@@ -23,7 +23,7 @@ void PagerDispatcher::detach_all() {
       p = proxies_.pop_front();
     }
     if (!p) return;
-    p->source()->detach();
+    p->source()->close();
     let_go(p);
   }
 }

@@ -2,7 +2,8 @@
 // VMOs it creates (zx_pager_create_vmo). Each such VMO has a page source (page_source.h) whose
 // provider, a pager proxy (page_provider.h), turns its requests into packets on the port given
 // at creation. Closing the last handle to the pager detaches every VMO it serves: their waiters
-// fail with ZX_ERR_BAD_STATE and their ports get COMPLETE. A detached VMO stays the pager's
+// fail with ZX_ERR_BAD_STATE, and (as Zircon documents) their ports get nothing more, not even
+// COMPLETE. A detached VMO stays the pager's
 // (its dirty pages can still be queried and written back) until the VMO goes away.
 #pragma once
 #include "kernel/lib/list.h"

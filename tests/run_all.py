@@ -5,8 +5,9 @@
   2. the kernel's self tests under QEMU on 1 hart and on 4 harts
   3. deliberate kernel faults: each must produce a symbolized report
      and the console, typed at through the UART: line editing, help, shutdown
-  3b. userspace: usertests (every syscall family from user mode, then a leak check) on 1
-     and 4 harts, the user shell typed at through the UART, and the seeded syscall fuzzer
+  3b. userspace: usertests (every syscall family from user mode, then a leak check) and
+     pagertests (the pager API, then a leak check) on 1 and 4 harts, the user shell typed at
+     through the UART, and the seeded syscall fuzzer
   4. clang-format: the tree is formatted; the syscall table's outputs are current and the
      public Zircon headers compile
   5. make check-labs: every lab grader fails on its handout and passes on the solution
@@ -117,6 +118,8 @@ def main():
         ("console line editor", lambda: selftest.run_console(build)),
         ("user tests, 1 hart", lambda: selftest.run_usertests(build, 1)),
         ("user tests, 4 harts", lambda: selftest.run_usertests(build, 4)),
+        ("pager tests, 1 hart", lambda: selftest.run_pagertests(build, 1)),
+        ("pager tests, 4 harts", lambda: selftest.run_pagertests(build, 4)),
         ("user shell", lambda: selftest.run_shell(build)),
         ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),
         ("formatting", format_check),

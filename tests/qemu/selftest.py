@@ -124,12 +124,15 @@ def run_console(build, cpus=2):
 UTEST = re.compile(r"^\[utest\] (\S+) (PASS|FAIL)(?:: (.*))?$")
 
 
-def run_usertests(build, cpus, timeout=240):
-    """Runs user/bin/usertests as the first process: every syscall family from user mode,
-    then the kernel's leak check once the process is gone."""
-    log = os.path.join(build, "test", "usertests-cpus%d.log" % cpus)
-    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="run=usertests",
+def run_user_program(build, cpus, program, timeout=240):
+    """Runs the boot-image test program `program` (usertests, pagertests) as the first process:
+    one check per "[utest] NAME PASS|FAIL" line it prints, then the kernel's leak check once
+    the process is gone."""
+    log = os.path.join(build, "test", "%s-cpus%d.log" % (program, cpus))
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="run=%s" % program,
                      timeout=timeout, log_path=log)
+    # Results are named after the program, except usertests' (kept as cpusN/user/NAME).
+    tag = "cpus%d/%s" % (cpus, "user" if program == "usertests" else program)
     passed = failed = 0
     for line in res.lines():
         m = UTEST.match(line.strip())
@@ -137,24 +140,34 @@ def run_usertests(build, cpus, timeout=240):
             continue
         if m.group(2) == "PASS":
             passed += 1
-            print("ok   cpus%d/user/%s" % (cpus, m.group(1)))
+            print("ok   %s/%s" % (tag, m.group(1)))
         else:
             failed += 1
-            print("FAIL cpus%d/user/%s: %s" % (cpus, m.group(1), m.group(3)))
-    leak = re.search(r"^userboot: leak check after usertests: .*\(ok\)$", res.output, re.M)
+            print("FAIL %s/%s: %s" % (tag, m.group(1), m.group(3)))
+    leak = re.search(r"^userboot: leak check after %s: .*\(ok\)$" % re.escape(program), res.output, re.M)
     if leak:
         passed += 1
-        print("ok   cpus%d/user/no_leaks_after_exit" % cpus)
+        print("ok   %s/no_leaks_after_exit" % tag)
     else:
         failed += 1
-        print("FAIL cpus%d/user/no_leaks_after_exit: no clean leak check line" % cpus)
+        print("FAIL %s/no_leaks_after_exit: no clean leak check line" % tag)
     if passed == 0 or res.timed_out or (failed == 0 and res.status != 0):
         failed += 1
-        print("FAIL cpus%d/user/suite: status %s%s; console tail:\n%s\n(log: %s)"
-              % (cpus, res.status, " (timed out)" if res.timed_out else "", res.tail(), log))
+        print("FAIL %s/suite: status %s%s; console tail:\n%s\n(log: %s)"
+              % (tag, res.status, " (timed out)" if res.timed_out else "", res.tail(), log))
     elif failed:
         print("     console log: %s" % log)
     return passed, failed
+
+
+def run_usertests(build, cpus, timeout=240):
+    """user/bin/usertests: every syscall family from user mode."""
+    return run_user_program(build, cpus, "usertests", timeout)
+
+
+def run_pagertests(build, cpus, timeout=240):
+    """user/bin/pagertests: the pager API (requests, supply, fail, detach, kills, resizes)."""
+    return run_user_program(build, cpus, "pagertests", timeout)
 
 
 def run_fuzz(build, cpus=2, timeout=240):
@@ -223,6 +236,7 @@ def main():
     ap.add_argument("--crash", action="store_true")
     ap.add_argument("--console", action="store_true")
     ap.add_argument("--usertests", action="store_true")
+    ap.add_argument("--pagertests", action="store_true")
     ap.add_argument("--shell", action="store_true")
     ap.add_argument("--fuzz", action="store_true")
     a = ap.parse_args()
@@ -232,6 +246,8 @@ def main():
         p, f = run_console(a.build)
     elif a.usertests:
         p, f = run_usertests(a.build, a.cpus)
+    elif a.pagertests:
+        p, f = run_pagertests(a.build, a.cpus)
     elif a.shell:
         p, f = run_shell(a.build)
     elif a.fuzz:
