@@ -14,6 +14,8 @@
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/pmm.h"
+#include "mm/reclaim_queue.h"
+#include "pager/pager.h"
 
 namespace {
 // Info topics, Zircon's numbers: (version << 28) | topic.
@@ -26,6 +28,18 @@ constexpr uint32_t kInfoTaskStats = 12;
 constexpr uint32_t kInfoKmemStats = 17;
 constexpr uint32_t kInfoVmo = 23u | (3u << 28);
 constexpr uint32_t kPropName = 3;
+// Extensions of this kernel (user/lib/include/zircon/syscalls/object.h says so too).
+constexpr uint32_t kInfoPagerPages = 0x8001;
+constexpr uint32_t kPropPagerPageBudget = 0x8001;
+
+// ZX_INFO_PAGER_PAGES: zx_info_pager_pages_t.
+struct InfoPagerPages {
+  uint64_t resident_bytes;
+  uint64_t dirty_bytes;
+  uint64_t evictable_bytes;
+  uint64_t evicted_pages;
+  uint64_t budget_pages;
+};
 constexpr size_t kMaxNameLen = 32;
 
 struct InfoHandleBasic {
@@ -180,6 +194,23 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
                          st.scaled_shared_bytes};
       return single_record(info, buffer, buffer_size, actual, avail);
     }
+    case kInfoPagerPages: {
+      // On a pager: its VMOs' pages and its budget. On the root job: every pager's, summed.
+      RefPtr<Dispatcher> d;
+      zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_INSPECT, &d);
+      if (s != ZX_OK) return s;
+      ReclaimCounts c;
+      if (d->type() == ZX_OBJ_TYPE_PAGER) {
+        c = static_cast<PagerDispatcher*>(d.get())->reclaim()->counts();
+      } else if (d->type() == ZX_OBJ_TYPE_JOB) {
+        c = ReclaimQueue::totals();
+      } else {
+        return ZX_ERR_WRONG_TYPE;
+      }
+      InfoPagerPages info{c.resident * 4096, c.dirty * 4096, c.evictable * 4096, c.evicted,
+                          c.budget};
+      return single_record(info, buffer, buffer_size, actual, avail);
+    }
     case kInfoKmemStats: {
       // Zircon wants the root resource; here the root job answers (docs/objects/job.md).
       RefPtr<JobDispatcher> job;
@@ -264,6 +295,18 @@ zx_status_t sys_object_get_property(zx_handle_t handle, uint32_t property, UserO
 zx_status_t sys_object_set_property(zx_handle_t handle, uint32_t property,
                                     UserInPtr<const void> value, size_t value_size) {
   RefPtr<Dispatcher> obj;
+  if (property == kPropPagerPageBudget) {
+    // The pager's owner sets it: the right that lets it supply pages lets it bound them.
+    RefPtr<PagerDispatcher> pager;
+    zx_status_t s = get_object(handle, ZX_RIGHT_MANAGE_VMO, &pager);
+    if (s != ZX_OK) return s;
+    uint64_t pages;
+    if (value_size < sizeof(pages)) return ZX_ERR_BUFFER_TOO_SMALL;
+    s = value.copy_from_user(&pages, sizeof(pages));
+    if (s != ZX_OK) return s;
+    pager->reclaim()->set_budget(pages);
+    return ZX_OK;
+  }
   zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_SET_PROPERTY, &obj);
   if (s != ZX_OK) return s;
   if (property != kPropName) return ZX_ERR_NOT_SUPPORTED;

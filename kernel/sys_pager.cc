@@ -102,6 +102,10 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
   if (from->is_slice()) return ZX_ERR_NOT_SUPPORTED;
   if (!from->range_committed(aux_offset, length)) return ZX_ERR_BAD_STATE;
 
+  // Within its pager's page budget: evict the oldest clean pages first (before, not after, so
+  // that the pages the waiters asked for are there when they wake).
+  pager->reclaim()->make_room(length / PAGE_SIZE);
+
   // Page by page: a page the VMO already has (supplied twice) stays, and ours is freed.
   uint64_t moved = 0;
   for (; moved < length; moved += PAGE_SIZE) {

@@ -96,10 +96,13 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
     case kOpDontNeed:
     case kOpAlwaysNeed:
     case kOpPrefetch:
-      // Hints; meaningful once pages can be evicted (pager-backed objects).
+      // Eviction hints: they matter for pager-backed objects, whose clean pages the kernel
+      // may evict (mm/reclaim_queue.h); for other objects they only check their arguments.
       if (!(rights & (ZX_RIGHT_READ | ZX_RIGHT_WRITE))) return ZX_ERR_ACCESS_DENIED;
       if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
-      return ZX_OK;
+      if (!vmo->is_paged()) return ZX_OK;
+      if (op == kOpPrefetch) return vmo->commit(offset, size);
+      return vmo->hint_range(offset, size, op == kOpAlwaysNeed);
     case kOpLock:
     case kOpUnlock:
     case kOpTryLock:

@@ -11,6 +11,7 @@
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/pmm.h"
+#include "mm/reclaim_queue.h"
 #include "mm/vm_mapping.h"
 
 namespace {
@@ -19,9 +20,7 @@ bool range_ok(uint64_t offset, uint64_t len, uint64_t size) {
   return offset <= size && len <= size - offset;
 }
 void* kva(const vm_page* p) { return phys_to_virt(p->paddr); }
-// A pager-backed object's page states, in vm_page::flags (clean is neither bit).
-constexpr uint16_t kPageDirty = 1;
-constexpr uint16_t kPageAwaitingClean = 2;
+constexpr uint16_t kPageUnclean = kPageDirty | kPageAwaitingClean;
 // One sharer lets go of a page; the last one frees it.
 void release_page(vm_page* p) {
   if (__atomic_sub_fetch(&p->ref_count, 1, __ATOMIC_ACQ_REL) == 0) {
@@ -41,10 +40,12 @@ zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* 
 }
 
 zx_status_t VmObject::create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
-                                   RefPtr<VmObject>* out) {
+                                   RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out) {
   zx_status_t s = create(size, options, out);
-  if (s == ZX_OK) (*out)->source_ = static_cast<RefPtr<PageSource>&&>(source);
-  return s;
+  if (s != ZX_OK) return s;
+  (*out)->source_ = static_cast<RefPtr<PageSource>&&>(source);
+  (*out)->reclaim_ = static_cast<RefPtr<ReclaimQueue>&&>(reclaim);
+  return ZX_OK;
 }
 
 bool VmObject::range_committed(uint64_t offset, uint64_t len) const {
@@ -62,8 +63,11 @@ bool VmObject::supply_page(uint64_t offset, vm_page* page) {
   MutexGuard g(lock_);
   if (offset >= size_ || pages_.lookup(offset)) return false;  // never overwrite
   page->object_data = offset;
-  page->flags = 0;  // clean
-  return pages_.insert(offset, page) == ZX_OK;
+  page->flags = kPageReferenced;  // clean, and just asked for: its first chance
+  page->owner = this;
+  if (pages_.insert(offset, page) != ZX_OK) return false;
+  if (reclaim_) reclaim_->page_added(page, false);
+  return true;
 }
 
 vm_page* VmObject::take_page(uint64_t offset) {
@@ -187,7 +191,10 @@ VmObject::~VmObject() {
     slice_parent_->slices_.remove(this);
     return;
   }
-  pages_.remove_range(0, kMaxSize, [](uint64_t, vm_page* p) { release_page(p); });
+  pages_.remove_range(0, kMaxSize, [&](uint64_t, vm_page* p) {
+    page_leaving_locked(p);
+    release_page(p);
+  });
 }
 
 uint64_t VmObject::size() const {
@@ -198,10 +205,12 @@ uint64_t VmObject::size() const {
 
 zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool write, uint64_t* paddr,
                                           bool* exclusive) {
+  page_set_flags(p, kPageReferenced, 0);  // for the reclaim queue's second chance
   if (write) {
-    if (!(p->flags & kPageDirty)) {
+    uint16_t f = page_flags(p);
+    if (!(f & kPageDirty)) {
       if (options_ & kTrapDirty) return ZX_ERR_SHOULD_WAIT;  // the pager must agree first
-      p->flags = kPageDirty;
+      mark_dirty_locked(p);
     }
     modified_ = true;
     if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) > 1) {
@@ -210,16 +219,80 @@ zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool writ
       if (!copy) return ZX_ERR_NO_MEMORY;
       memcpy(kva(copy), kva(p), PAGE_SIZE);
       copy->object_data = offset;
-      copy->flags = kPageDirty;
+      copy->flags = page_flags(p) & (kPageDirty | kPageAlwaysNeed);
+      copy->owner = this;
       unmap_range_locked(offset, offset + PAGE_SIZE);
       pages_.replace(offset, copy);
+      if (reclaim_) {
+        reclaim_->page_removed(p, true);
+        reclaim_->page_added(copy, true);
+      }
       release_page(p);
       p = copy;
     }
   }
   *paddr = p->paddr;
   // Only a dirty page may be mapped writable: the first store to a clean one must fault.
-  *exclusive = (p->flags & kPageDirty) && __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) == 1;
+  *exclusive =
+      (page_flags(p) & kPageDirty) && __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) == 1;
+  return ZX_OK;
+}
+
+void VmObject::mark_dirty_locked(vm_page* p) {
+  uint16_t f = page_flags(p);
+  if (f & kPageDirty) return;
+  page_set_flags(p, kPageDirty, kPageAwaitingClean);
+  if (!(f & kPageAwaitingClean) && reclaim_) reclaim_->became_dirty(p);
+}
+
+void VmObject::page_leaving_locked(vm_page* p) {
+  if (reclaim_) reclaim_->page_removed(p, page_flags(p) & kPageUnclean);
+}
+
+EvictResult VmObject::evict_page(vm_page* p, uint64_t offset) {
+  MutexGuard g(lock_);
+  if (pages_.lookup(offset) != p) return EvictResult::kSkipped;  // no longer ours
+  uint16_t f = page_flags(p);
+  if (f & (kPageUnclean | kPageAlwaysNeed)) return EvictResult::kSkipped;
+  if (f & kPageReferenced) {
+    page_set_flags(p, 0, kPageReferenced);
+    reclaim_->second_chance(p);
+    return EvictResult::kSecondChance;
+  }
+  // Nobody may reach the page once it is gone: take it out of every address space first.
+  unmap_range_locked(offset, offset + PAGE_SIZE);
+  pages_.remove(offset);
+  reclaim_->page_removed(p, false);
+  reclaim_->note_evicted();
+  release_page(p);
+  return EvictResult::kEvicted;
+}
+
+zx_status_t VmObject::hint_range(uint64_t offset, uint64_t len, bool always_need) {
+  if (!source_) return ZX_OK;  // only pager-backed pages are ever evicted
+  if (always_need) {
+    // As Zircon: the pages are brought in now, and then kept.
+    zx_status_t s = commit(offset, len);
+    if (s != ZX_OK) return s;
+  }
+  MutexGuard g(lock_);
+  uint64_t start = offset & ~(PAGE_SIZE - 1);
+  uint64_t end = len > ~0ull - offset ? ~0ull : page_round_up(offset + len);
+  if (end > size_ || start > end) return ZX_ERR_OUT_OF_RANGE;
+  pages_.for_each(start, end, [&](uint64_t, vm_page* p) {
+    bool clean = !(page_flags(p) & kPageUnclean);
+    if (always_need) {
+      page_set_flags(p, kPageAlwaysNeed, 0);
+      if (clean) reclaim_->pin(p);
+    } else {
+      page_set_flags(p, 0, kPageAlwaysNeed | kPageReferenced);
+      if (clean) {
+        reclaim_->unpin(p);
+        reclaim_->age_out(p);
+      }
+    }
+    return true;
+  });
   return ZX_OK;
 }
 
@@ -230,7 +303,7 @@ zx_status_t VmObject::begin_wait_locked(uint64_t offset, PageWaitSlot* slot) {
 
 bool VmObject::dirty_locked(uint64_t offset) const {
   vm_page* p = pages_.lookup(offset);
-  return p && (p->flags & kPageDirty);
+  return p && (page_flags(p) & kPageDirty);
 }
 
 zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
@@ -243,7 +316,7 @@ zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
   });
   if (n != len / PAGE_SIZE) return ZX_ERR_NOT_FOUND;
   pages_.for_each(offset, offset + len, [&](uint64_t, vm_page* p) {
-    p->flags = kPageDirty;
+    mark_dirty_locked(p);
     return true;
   });
   modified_ = true;
@@ -254,8 +327,8 @@ void VmObject::writeback_begin(uint64_t offset, uint64_t len) {
   MutexGuard g(lock_);
   bool any = false;
   pages_.for_each(offset, offset + len, [&](uint64_t, vm_page* p) {
-    if (p->flags & kPageDirty) {
-      p->flags = kPageAwaitingClean;
+    if (page_flags(p) & kPageDirty) {
+      page_set_flags(p, kPageAwaitingClean, kPageDirty);
       any = true;
     }
     return true;
@@ -267,7 +340,10 @@ void VmObject::writeback_begin(uint64_t offset, uint64_t len) {
 void VmObject::writeback_end(uint64_t offset, uint64_t len) {
   MutexGuard g(lock_);
   pages_.for_each(offset, offset + len, [&](uint64_t, vm_page* p) {
-    if (p->flags & kPageAwaitingClean) p->flags = 0;
+    uint16_t f = page_flags(p);
+    if (!(f & kPageAwaitingClean)) return true;
+    page_set_flags(p, 0, kPageAwaitingClean);
+    if (reclaim_) reclaim_->became_clean(p, !(f & kPageAlwaysNeed));
     return true;
   });
 }
@@ -287,7 +363,7 @@ uint64_t VmObject::dirty_runs(uint64_t offset, uint64_t len, uint64_t (*out)[2],
     runs++;
   };
   pages_.for_each(offset, offset + len, [&](uint64_t off, vm_page* p) {
-    if (!(p->flags & (kPageDirty | kPageAwaitingClean))) return true;
+    if (!(page_flags(p) & kPageUnclean)) return true;
     if (off != end) {
       flush();
       start = off;
@@ -496,7 +572,10 @@ void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
 
 void VmObject::free_range_locked(uint64_t start, uint64_t end) {
   unmap_range_locked(start, end);
-  pages_.remove_range(start, end, [](uint64_t, vm_page* p) { release_page(p); });
+  pages_.remove_range(start, end, [&](uint64_t, vm_page* p) {
+    page_leaving_locked(p);
+    release_page(p);
+  });
 }
 
 zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {

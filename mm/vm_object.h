@@ -22,6 +22,7 @@
 #include "kernel/status.h"
 #include "kernel/user_copy.h"
 #include "mm/page_source.h"
+#include "mm/reclaim_queue.h"
 #include "mm/vm_page_list.h"
 
 class VmMapping;
@@ -42,8 +43,9 @@ class VmObject : public RefCounted<VmObject> {
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
   // A pager-backed object: absent pages come from `source` instead of being zero.
+  // `reclaim` is the queue its clean pages go on (nullptr: never evicted).
   static zx_status_t create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
-                                  RefPtr<VmObject>* out);
+                                  RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
   PageSource* source() const { return source_.get(); }
   // Object locked (the page source asks from begin_wait): is the page at offset here, and is
@@ -68,6 +70,13 @@ class VmObject : public RefCounted<VmObject> {
                       uint64_t* written) const;
   // Whether the object was written or resized since the last reset (zx_pager_query_vmo_stats).
   bool modified(bool reset);
+
+  // Eviction (mm/reclaim_queue.h). Takes the clean page p at offset away (unmapping it
+  // everywhere) if it is still this object's, clean, not pinned and not referenced since the
+  // queue last looked; a referenced page loses its mark and goes to the queue's tail instead.
+  EvictResult evict_page(vm_page* p, uint64_t offset);
+  // ZX_VMO_OP_ALWAYS_NEED (commit now, never evict) and DONT_NEED (evict these first).
+  zx_status_t hint_range(uint64_t offset, uint64_t len, bool always_need);
   // Whether every page of [offset, offset+len) is committed (a supply's source range).
   bool range_committed(uint64_t offset, uint64_t len) const;
   // For the pager: puts `page` (which the caller owns, ref_count 1) at `offset` unless a page is
@@ -180,6 +189,9 @@ class VmObject : public RefCounted<VmObject> {
   // With lock_ held, after lookup_locked said ZX_ERR_SHOULD_WAIT: asks the source for what the
   // page at `offset` lacks (its content, or leave to dirty it).
   zx_status_t begin_wait_locked(uint64_t offset, PageWaitSlot* slot);
+  // A pager-backed page turns dirty (telling the reclaim queue), or leaves the object.
+  void mark_dirty_locked(vm_page* p);
+  void page_leaving_locked(vm_page* p);
   // Unlocked: shares our pager-backed parent's page for `offset` into this object (asking the
   // pager, with `wait`, if the parent lacks it). ZX_ERR_SHOULD_WAIT when a wait was armed.
   zx_status_t take_from_parent(uint64_t offset, PageWait* wait);
@@ -198,8 +210,9 @@ class VmObject : public RefCounted<VmObject> {
   ListNode slice_node_;
   List<VmObject, &VmObject::slice_node_> slices_;
   char name_[32] = {};
-  RefPtr<PageSource> source_;  // set for pager-backed objects
-  bool modified_ = false;      // for zx_pager_query_vmo_stats
+  RefPtr<PageSource> source_;     // set for pager-backed objects
+  bool modified_ = false;         // for zx_pager_query_vmo_stats
+  RefPtr<ReclaimQueue> reclaim_;  // where its clean pages wait to be evicted
   // A child of a pager-backed object: pages it lacks below cow_limit_ are the parent's at
   // cow_offset_ + offset; above, they are zero (as are the parent's beyond its own size).
   RefPtr<VmObject> cow_parent_;

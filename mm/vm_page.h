@@ -23,6 +23,15 @@ enum class PageState : uint8_t {
 };
 constexpr size_t kNumPageStates = 7;
 
+class VmObject;
+
+// vm_page::flags of a page owned by a pager-backed VM object (mm/vm_object.cc,
+// mm/reclaim_queue.h). Clean is neither of the first two.
+constexpr uint16_t kPageDirty = 1;          // written since supplied
+constexpr uint16_t kPageAwaitingClean = 2;  // being written back (ZX_PAGER_OP_WRITEBACK_BEGIN)
+constexpr uint16_t kPageAlwaysNeed = 4;     // ZX_VMO_OP_ALWAYS_NEED: never evicted
+constexpr uint16_t kPageReferenced = 8;     // touched since the reclaim queue last looked
+
 struct vm_page {
   // Links the page into exactly one list at a time: a buddy free list while Free, later a page
   // queue or a VM object's page list.
@@ -36,5 +45,14 @@ struct vm_page {
   uint32_t ref_count;
   // Room for the owner of the page (for example a VM object's offset) without growing the record.
   uint64_t object_data;
+  // The VM object holding the page, for pages on a reclaim queue (eviction starts from the page).
+  VmObject* owner;
 };
+// An object page's flags change only under its object's lock (the reclaim queue asks the
+// object to clear the referenced bit, VmObject::evict_page), so plain accesses suffice.
+inline uint16_t page_flags(const vm_page* p) { return p->flags; }
+inline void page_set_flags(vm_page* p, uint16_t set, uint16_t clear) {
+  p->flags = static_cast<uint16_t>((p->flags & ~clear) | set);
+}
+
 static_assert(sizeof(vm_page) <= 48, "vm_page is per frame: keep it small");

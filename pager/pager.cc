@@ -64,7 +64,8 @@ zx_status_t PagerDispatcher::create_vmo(uint64_t size, uint32_t options,
   }
   RefPtr<PageSource> ref(src);
   RefPtr<VmObject> vmo;
-  zx_status_t s = VmObject::create_paged(size, options, ref, &vmo);
+  if (!reclaim_) return ZX_ERR_NO_MEMORY;
+  zx_status_t s = VmObject::create_paged(size, options, ref, reclaim_, &vmo);
   if (s != ZX_OK) return s;
   src->attach(vmo.get());
   {

@@ -9,6 +9,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
+#include "mm/reclaim_queue.h"
 #include "pager/page_source.h"
 
 class VmObject;
@@ -25,6 +26,8 @@ class PagerDispatcher : public Dispatcher {
   TrackedPageSource* source_of(const VmObject* vmo) const;
   // zx_pager_detach_vmo: the VMO's waiters fail, its port gets COMPLETE.
   void detach(TrackedPageSource* src);
+  // The reclaim queue of all this pager's VMOs (its page budget and counts).
+  ReclaimQueue* reclaim() const { return reclaim_.get(); }
 
  protected:
   void on_zero_handles() override;
@@ -35,6 +38,7 @@ class PagerDispatcher : public Dispatcher {
   // pager's list stays as long as its live VMOs).
   void sweep_gone();
   mutable Mutex lock_{"pager"};
+  RefPtr<ReclaimQueue> reclaim_ = adopt(new ReclaimQueue());
   // Each proxy's source holds a reference taken here.
   List<PagerProxy, &PagerProxy::pager_node> proxies_;
 };

@@ -1,4 +1,5 @@
-// mem: physical memory in use and free, then each process's committed memory.
+// mem: physical memory in use and free, pager-backed pages (resident, dirty, evictable,
+// evicted), then each process's committed memory.
 #include <stdio.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
@@ -18,6 +19,14 @@ int main() {
          (unsigned long)(k.vmo_bytes / 1024), (unsigned long)(k.total_heap_bytes / 1024),
          (unsigned long)(k.free_heap_bytes / 1024), (unsigned long)(k.mmu_overhead_bytes / 1024),
          (unsigned long)(k.wired_bytes / 1024), (unsigned long)(k.other_bytes / 1024));
+  // Pager-backed memory (an extension of this kernel: docs/pager.md, "Eviction").
+  zx_info_pager_pages_t pg = {};
+  if (zx_object_get_info(zx_job_default(), ZX_INFO_PAGER_PAGES, &pg, sizeof(pg), nullptr,
+                         nullptr) == ZX_OK) {
+    printf("  pager-backed: %lu pages resident (%lu dirty, %lu evictable), %lu evicted so far\n",
+           (unsigned long)(pg.resident_bytes / 4096), (unsigned long)(pg.dirty_bytes / 4096),
+           (unsigned long)(pg.evictable_bytes / 4096), (unsigned long)pg.evicted_pages);
+  }
   zx_koid_t koids[128];
   size_t actual = 0;
   if (zx_object_get_info(zx_job_default(), ZX_INFO_JOB_PROCESSES, koids, sizeof(koids), &actual,

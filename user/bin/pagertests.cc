@@ -1992,6 +1992,225 @@ void test_pager_query_args() {
   CHECK_OK(zx_handle_close_many(all, 5));
 }
 
+// ---- eviction -----------------------------------------------------------------------------------
+// A pager thread: answers every READ of the fixture's VMO, page k holding the byte '0' + k,
+// counting requests per page, until a user packet on the port tells it to stop.
+struct PatternServer {
+  const PagerFixture* f;
+  int requests[64];
+  int total;
+  zx_status_t status;
+  Helper thread;
+};
+
+[[noreturn]] void pattern_server_thread(uintptr_t arg1, uintptr_t) {
+  auto* srv = reinterpret_cast<PatternServer*>(arg1);
+  for (;;) {
+    zx_port_packet_t p;
+    zx_status_t s = zx_port_wait(srv->f->port, zx_deadline_after(ZX_SEC(20)), &p);
+    if (s != ZX_OK) {
+      srv->status = s;
+      break;
+    }
+    if (p.type == ZX_PKT_TYPE_USER) break;
+    if (p.page_request.command != ZX_PAGER_VMO_READ) continue;
+    uint64_t first = p.page_request.offset / kPage, n = p.page_request.length / kPage;
+    for (uint64_t k = first; k < first + n; k++) srv->requests[k < 64 ? k : 63]++;
+    srv->total++;
+    s = supply_filled(srv->f->pager, srv->f->vmo, p.page_request.offset, n,
+                      static_cast<char>('0' + first), 1);
+    if (s != ZX_OK) {
+      srv->status = s;
+      break;
+    }
+  }
+  zx_thread_exit();
+}
+
+zx_status_t pattern_server_start(PatternServer* srv, const PagerFixture* f) {
+  *srv = PatternServer{};
+  srv->f = f;
+  return helper_start(&srv->thread, "server", pattern_server_thread,
+                      reinterpret_cast<uintptr_t>(srv), 0);
+}
+
+// Stops the server; its status says whether every supply worked.
+zx_status_t pattern_server_stop(PatternServer* srv) {
+  zx_port_packet_t stop{};
+  stop.type = ZX_PKT_TYPE_USER;
+  zx_status_t s = zx_port_queue(srv->f->port, &stop);
+  if (s == ZX_OK) s = helper_join(&srv->thread);
+  return s == ZX_OK ? srv->status : s;
+}
+
+zx_info_pager_pages_t pager_pages(zx_handle_t h) {
+  zx_info_pager_pages_t info{};
+  if (zx_object_get_info(h, ZX_INFO_PAGER_PAGES, &info, sizeof(info), nullptr, nullptr) != ZX_OK)
+    info.budget_pages = ~0ull;  // no CHECK on budgets will pass
+  return info;
+}
+
+zx_status_t set_budget(zx_handle_t pager, uint64_t pages) {
+  return zx_object_set_property(pager, ZX_PROP_PAGER_PAGE_BUDGET, &pages, sizeof(pages));
+}
+
+// Under a page budget, the pager's oldest clean pages are evicted (and unmapped) to make room
+// for each supply; touching them again asks the pager again, and the content is what it
+// supplied.
+void test_pager_evict_budget() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 32 * kPage));
+  uint64_t budget = 8;
+  CHECK_EQ(zx_object_set_property(f.pager, ZX_PROP_PAGER_PAGE_BUDGET, &budget, 4),
+           ZX_ERR_BUFFER_TOO_SMALL);
+  CHECK_EQ(zx_object_set_property(f.port, ZX_PROP_PAGER_PAGE_BUDGET, &budget, 8),
+           ZX_ERR_WRONG_TYPE);
+  // Setting a budget takes ZX_RIGHT_MANAGE_VMO; reading it, ZX_RIGHT_INSPECT.
+  zx_handle_t other, weak;
+  CHECK_OK(zx_pager_create(0, &other));
+  CHECK_OK(zx_handle_replace(other, ZX_RIGHT_INSPECT, &weak));
+  CHECK_EQ(set_budget(weak, 8), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(pager_pages(weak).budget_pages, 0u);
+  CHECK_OK(set_budget(f.pager, 8));
+  CHECK_EQ(pager_pages(f.pager).budget_pages, 8u);
+  static PatternServer srv;
+  CHECK_OK(pattern_server_start(&srv, &f));
+  zx_vaddr_t addr;
+  CHECK_OK(map_vmo(f.vmo, ZX_VM_PERM_READ, 32 * kPage, &addr));
+  volatile char* m = reinterpret_cast<volatile char*>(addr);
+  for (int pass = 1; pass <= 2; pass++) {
+    for (int k = 0; k < 32; k++) {
+      CHECK_EQ(m[k * kPage + 100], '0' + k);
+      zx_info_pager_pages_t info = pager_pages(f.pager);
+      CHECK(info.resident_bytes <= 8 * kPage);
+    }
+  }
+  // The queue is oldest first: the second pass found every page evicted again.
+  for (int k = 0; k < 32; k++) CHECK_EQ(srv.requests[k], 2);
+  zx_info_pager_pages_t info = pager_pages(f.pager);
+  CHECK_EQ(info.resident_bytes, 8 * kPage);
+  CHECK_EQ(info.evictable_bytes, 8 * kPage);
+  CHECK_EQ(info.dirty_bytes, 0u);
+  CHECK_EQ(info.evicted_pages, 56u);
+  // The root job sums every pager's pages.
+  zx_info_pager_pages_t all = pager_pages(zx_job_default());
+  CHECK(all.evicted_pages >= 56u && all.resident_bytes >= 8 * kPage);
+  CHECK_EQ(pager_pages(f.port).budget_pages, ~0ull);  // WRONG_TYPE
+  // Lowering the budget evicts at once.
+  CHECK_OK(set_budget(f.pager, 3));
+  CHECK_EQ(pager_pages(f.pager).resident_bytes, 3 * kPage);
+  CHECK_OK(pattern_server_stop(&srv));
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 32 * kPage));
+  CHECK_OK(zx_handle_close(weak));
+  CHECK_OK(fixture_close(&f));
+}
+
+// Dirty pages are never evicted: only once written back (clean again) may they go.
+void test_pager_evict_dirty_kept() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 8 * kPage));
+  CHECK_OK(set_budget(f.pager, 2));
+  CHECK_OK(supply_filled(f.pager, f.vmo, 0, 2, 'c'));
+  CHECK_OK(zx_vmo_write(f.vmo, "W", 0, 1));
+  CHECK_OK(zx_vmo_write(f.vmo, "W", kPage, 1));
+  CHECK_OK(supply_filled(f.pager, f.vmo, 2 * kPage, 2, 'c'));  // nothing evictable: over budget
+  zx_info_pager_pages_t info = pager_pages(f.pager);
+  CHECK_EQ(info.resident_bytes, 4 * kPage);
+  CHECK_EQ(info.dirty_bytes, 2 * kPage);
+  CHECK_EQ(info.evictable_bytes, 2 * kPage);
+  CHECK_EQ(info.evicted_pages, 0u);
+  CHECK_OK(supply_filled(f.pager, f.vmo, 4 * kPage, 1, 'c'));  // evicts clean pages 2 and 3
+  info = pager_pages(f.pager);
+  CHECK_EQ(info.evicted_pages, 2u);
+  CHECK_EQ(info.resident_bytes, 3 * kPage);
+  char c;
+  CHECK_OK(zx_vmo_read(f.vmo, &c, kPage, 1));  // still here: no request
+  CHECK_EQ(c, 'W');
+  CHECK_NO_PACKET(f.port);
+  // Written back, they are clean and evictable like any other.
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_BEGIN, f.vmo, 0, 2 * kPage, 0));
+  CHECK_EQ(pager_pages(f.pager).dirty_bytes, 2 * kPage);  // being written back: still kept
+  CHECK_OK(zx_pager_op_range(f.pager, ZX_PAGER_OP_WRITEBACK_END, f.vmo, 0, 2 * kPage, 0));
+  info = pager_pages(f.pager);
+  CHECK_EQ(info.dirty_bytes, 0u);
+  CHECK_EQ(info.evictable_bytes, 3 * kPage);
+  CHECK_OK(supply_filled(f.pager, f.vmo, 5 * kPage, 1, 'c'));
+  CHECK_EQ(pager_pages(f.pager).resident_bytes, 2 * kPage);
+  CHECK_OK(fixture_close(&f));
+}
+
+// ZX_VMO_OP_ALWAYS_NEED brings pages in and keeps them; DONT_NEED makes them the first to go.
+// PREFETCH brings pages in without keeping them.
+void test_pager_evict_hints() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 16 * kPage));
+  CHECK_OK(set_budget(f.pager, 4));
+  static PatternServer srv;
+  CHECK_OK(pattern_server_start(&srv, &f));
+  CHECK_OK(zx_vmo_op_range(f.vmo, ZX_VMO_OP_ALWAYS_NEED, 0, 2 * kPage, nullptr, 0));
+  CHECK_EQ(srv.requests[0], 1);
+  CHECK_EQ(pager_pages(f.pager).evictable_bytes, 0u);
+  char c;
+  for (int round = 0; round < 2; round++) {
+    for (int k = 2; k < 16; k++) {
+      CHECK_OK(zx_vmo_read(f.vmo, &c, k * kPage, 1));
+      CHECK_EQ(c, '0' + k);
+    }
+  }
+  CHECK_EQ(srv.requests[0], 1);  // pinned: never evicted
+  CHECK_EQ(srv.requests[1], 1);
+  CHECK_EQ(srv.requests[2], 2);  // the others went and came back
+  CHECK_OK(zx_vmo_op_range(f.vmo, ZX_VMO_OP_DONT_NEED, 0, 2 * kPage, nullptr, 0));
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 2 * kPage, 1));  // two supplies evict pages 0 and 1 first
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 3 * kPage, 1));
+  CHECK_OK(zx_vmo_read(f.vmo, &c, 0, 1));
+  CHECK_EQ(c, '0');
+  CHECK_EQ(srv.requests[0], 2);
+  CHECK_OK(zx_vmo_op_range(f.vmo, ZX_VMO_OP_PREFETCH, 8 * kPage, 2 * kPage, nullptr, 0));
+  CHECK_EQ(srv.requests[8], 3);
+  CHECK_EQ(zx_vmo_op_range(f.vmo, ZX_VMO_OP_ALWAYS_NEED, 0, 17 * kPage, nullptr, 0),
+           ZX_ERR_OUT_OF_RANGE);
+  CHECK_OK(pattern_server_stop(&srv));
+  CHECK_OK(fixture_close(&f));
+}
+
+// Eviction under memory pressure, no budget: when free memory falls below the kernel's low
+// watermark the reclaimer evicts clean pager pages; afterwards they read back intact.
+void test_pager_evict_low_memory() {
+  PagerFixture f;
+  CHECK_OK(pager_fixture(&f, 0, 64 * kPage));
+  static PatternServer srv;
+  CHECK_OK(pattern_server_start(&srv, &f));
+  CHECK_OK(zx_vmo_op_range(f.vmo, ZX_VMO_OP_COMMIT, 0, 64 * kPage, nullptr, 0));
+  CHECK_EQ(pager_pages(f.pager).resident_bytes, 64 * kPage);
+  zx_info_kmem_stats_t k{};
+  CHECK_OK(
+      zx_object_get_info(zx_job_default(), ZX_INFO_KMEM_STATS, &k, sizeof(k), nullptr, nullptr));
+  // The reclaimer wakes below total/64 free pages: leave half of that free.
+  uint64_t total = k.total_bytes / kPage, free = k.free_bytes / kPage, low = total / 64;
+  CHECK(free > low);
+  uint64_t take = free - low / 2;
+  zx_handle_t hog;
+  CHECK_OK(zx_vmo_create(take * kPage, 0, &hog));
+  CHECK_OK(zx_vmo_op_range(hog, ZX_VMO_OP_COMMIT, 0, take * kPage, nullptr, 0));
+  uint64_t evicted = 0;
+  for (int i = 0; i < 200 && evicted == 0; i++) {
+    CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(10))));
+    evicted = pager_pages(f.pager).evicted_pages;
+  }
+  CHECK_OK(zx_handle_close(hog));
+  CHECK(evicted > 0);
+  // Everything reads back as supplied, evicted pages through the pager again.
+  for (int p = 0; p < 64; p++) {
+    char c;
+    CHECK_OK(zx_vmo_read(f.vmo, &c, p * kPage + 7, 1));
+    CHECK_EQ(c, '0' + p);
+  }
+  CHECK(srv.total > 1);
+  CHECK_OK(pattern_server_stop(&srv));
+  CHECK_OK(fixture_close(&f));
+}
+
 const Test kTests[] = {
     {"pager", test_pager},
     {"pager_read_one_page", test_pager_read_one_page},
@@ -2049,6 +2268,10 @@ const Test kTests[] = {
     {"pager_trap_dirty", test_pager_trap_dirty},
     {"pager_writeback_redirty", test_pager_writeback_redirty},
     {"pager_query_args", test_pager_query_args},
+    {"pager_evict_budget", test_pager_evict_budget},
+    {"pager_evict_dirty_kept", test_pager_evict_dirty_kept},
+    {"pager_evict_hints", test_pager_evict_hints},
+    {"pager_evict_low_memory", test_pager_evict_low_memory},
 };
 
 // ---- the child processes' side

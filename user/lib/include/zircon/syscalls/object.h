@@ -165,6 +165,20 @@ typedef struct zx_info_maps {
 #define ZX_PROP_PROCESS_VDSO_BASE_ADDRESS ((uint32_t)6u)
 #define ZX_PROP_VMO_CONTENT_SIZE 17u
 
+// ---- Extensions of this kernel (not in Fuchsia) -----------------------------------------------
+// Page budget of a pager (uint64_t pages, 0 for none; set with ZX_RIGHT_MANAGE_VMO): before a
+// supply adds pages past it, the pager's least recently used clean pages are evicted.
+#define ZX_PROP_PAGER_PAGE_BUDGET ((uint32_t)0x8001u)
+// On a pager handle, its VMOs' pages; on the root job, every pager's (docs/pager.md).
+#define ZX_INFO_PAGER_PAGES ((zx_object_info_topic_t)0x8001u)  // zx_info_pager_pages_t[1]
+typedef struct zx_info_pager_pages {
+  uint64_t resident_bytes;   // pages pager-backed VMOs hold now
+  uint64_t dirty_bytes;      // of those, dirty or being written back (never evicted)
+  uint64_t evictable_bytes;  // of those, clean and on the reclaim queue
+  uint64_t evicted_pages;    // evicted so far
+  uint64_t budget_pages;     // ZX_PROP_PAGER_PAGE_BUDGET (0 on the root job)
+} zx_info_pager_pages_t;
+
 __END_CDECLS
 
 #endif  // ZIRCON_SYSCALLS_OBJECT_H_
