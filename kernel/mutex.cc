@@ -5,35 +5,69 @@
 #include "kernel/sched.h"
 
 void Mutex::lock() {
-  SchedGuard g;
   Thread* me = thread_current();
-  if (owner_ == me) {
-    lock_misuse("mutex locked twice by the same thread (would deadlock)", name_);
+  uintptr_t expected = 0;
+  if (__atomic_compare_exchange_n(&state_, &expected, reinterpret_cast<uintptr_t>(me), false,
+                                  __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     return;
-  }
-  if (owner_ == nullptr) {
-    owner_ = me;
-    return;
-  }
-  // unlock() makes us the owner before waking us.
-  while (owner_ != me) {
-    if (waiters_.block(kInfiniteTime) == ZX_ERR_NOT_SUPPORTED) break;
+  lock_slow(me);
+}
+
+void Mutex::lock_slow(Thread* me) {
+  auto mine = reinterpret_cast<uintptr_t>(me);
+  SchedGuard g;
+  for (;;) {
+    uintptr_t s = __atomic_load_n(&state_, __ATOMIC_RELAXED);
+    if (s == 0) {
+      // Freed meanwhile (its owner took the fast path out): take it.
+      if (__atomic_compare_exchange_n(&state_, &s, mine, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+      continue;
+    }
+    if ((s & ~kContended) == mine) {
+      lock_misuse("mutex locked twice by the same thread (would deadlock)", name_);
+      return;
+    }
+    // Say that someone waits, so that the owner's unlock comes here to wake us; both happen
+    // under g_sched_lock, so the wake cannot be missed.
+    if (!(s & kContended) && !__atomic_compare_exchange_n(&state_, &s, s | kContended, false,
+                                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+      continue;
+    // unlock() makes us the owner before waking us.
+    zx_status_t r = waiters_.block(kInfiniteTime);
+    if ((__atomic_load_n(&state_, __ATOMIC_ACQUIRE) & ~kContended) == mine) return;
+    if (r == ZX_ERR_NOT_SUPPORTED) return;
   }
 }
 
 void Mutex::unlock() {
-  SchedGuard g;
-  if (owner_ != thread_current()) {
-    lock_misuse(owner_ ? "mutex unlocked by a thread that does not own it"
-                       : "mutex unlocked while not locked",
-                name_);
+  Thread* me = thread_current();
+  auto expected = reinterpret_cast<uintptr_t>(me);
+  if (__atomic_compare_exchange_n(&state_, &expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
     return;
-  }
-  Thread* next = waiters_.wake_one(ZX_OK);
-  owner_ = next;
+  unlock_slow(me);
 }
 
-bool Mutex::held_by_me() const { return owner_ == thread_current(); }
+void Mutex::unlock_slow(Thread* me) {
+  SchedGuard g;
+  uintptr_t s = __atomic_load_n(&state_, __ATOMIC_RELAXED);
+  if ((s & ~kContended) != reinterpret_cast<uintptr_t>(me)) {
+    lock_misuse(
+        s ? "mutex unlocked by a thread that does not own it" : "mutex unlocked while not locked",
+        name_);
+    return;
+  }
+  // Hand it straight to the longest waiter (which keeps the contended mark if others wait).
+  Thread* next = waiters_.wake_one(ZX_OK);
+  uintptr_t owner = reinterpret_cast<uintptr_t>(next);
+  if (next && !waiters_.empty()) owner |= kContended;
+  __atomic_store_n(&state_, owner, __ATOMIC_RELEASE);
+}
+
+bool Mutex::held_by_me() const {
+  return (__atomic_load_n(&state_, __ATOMIC_RELAXED) & ~kContended) ==
+         reinterpret_cast<uintptr_t>(thread_current());
+}
 
 zx_status_t Event::wait(uint64_t deadline, bool interruptible) {
   SchedGuard g;

@@ -1,7 +1,14 @@
 // A blocking mutex for longer critical sections (may sleep while held, may not be taken in an
 // interrupt handler). Unlock hands ownership straight to the longest waiter, so waiters are
 // served in order and cannot be starved by a thread that re-locks in a loop.
+//
+// Uncontended locking and unlocking is one compare-and-swap on the owner word: VM objects, page
+// sources and channels take a mutex on every fault and message, so the common case must not
+// touch g_sched_lock. Only a thread that has to wait (and the unlock that must wake it) goes
+// through the wait queue under g_sched_lock; the owner word's low bit says someone waits.
 #pragma once
+#include <stdint.h>
+
 #include "kernel/wait_queue.h"
 
 class Mutex {
@@ -15,9 +22,13 @@ class Mutex {
   const char* name() const { return name_; }
 
  private:
+  static constexpr uintptr_t kContended = 1;  // a thread waits (or is about to): unlock wakes
+  void lock_slow(Thread* me);
+  void unlock_slow(Thread* me);
+
   const char* name_;
-  Thread* owner_ = nullptr;  // g_sched_lock
-  WaitQueue waiters_;
+  uintptr_t state_ = 0;  // the owner (Thread*) | kContended; 0 when free
+  WaitQueue waiters_;    // g_sched_lock
 };
 
 class MutexGuard {

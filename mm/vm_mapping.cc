@@ -79,14 +79,18 @@ uint32_t VmMapping::prefault_access() const {
 }
 
 void VmMapping::fault_around(uint64_t va) {
-  if (destroyed_ || !vmo_->is_paged()) return;
-  uint64_t page = va & ~(PAGE_SIZE - 1);
-  for (uint64_t i = 1; i <= kFaultAround; i++) {
-    uint64_t next = page + i * PAGE_SIZE;
-    if (next - base() >= size()) return;
-    // Stops at the first page the object lacks: a supplied run has ended.
-    if (page_fault(next, prefault_access(), nullptr) != ZX_OK) return;
-  }
+  if (destroyed_ || !vmo_->is_paged() || !(flags_ & kVmRead)) return;
+  uint64_t first = (va & ~(PAGE_SIZE - 1)) + PAGE_SIZE;
+  if (first - base() >= size()) return;
+  uint64_t n = (size() - (first - base())) / PAGE_SIZE;
+  if (n > kFaultAround) n = kFaultAround;
+  uint32_t ro = vm_flags_to_mmu(flags_ & ~kVmWrite), rw = vm_flags_to_mmu(flags_);
+  // One pass under the object's lock; it stops at the first page the object lacks (a supplied
+  // run has ended). Nothing is marked referenced: these pages were not touched yet.
+  vmo_->map_present_run(
+      object_offset_ + (first - base()), n, [&](uint64_t i, uint64_t pa, bool writable) {
+        return aspace_->pt_map(first + i * PAGE_SIZE, pa, PAGE_SIZE, writable ? rw : ro, true);
+      });
 }
 
 void VmMapping::unmap_object_range(uint64_t offset, uint64_t len) {

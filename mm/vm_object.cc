@@ -232,10 +232,14 @@ zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool writ
     }
   }
   *paddr = p->paddr;
-  // Only a dirty page may be mapped writable: the first store to a clean one must fault.
-  *exclusive =
-      (page_flags(p) & kPageDirty) && __atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) == 1;
+  *exclusive = writable_locked(p);
   return ZX_OK;
+}
+
+bool VmObject::writable_locked(const vm_page* p) const {
+  if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) != 1) return false;
+  // Only a dirty page may be mapped writable: the first store to a clean one must fault.
+  return !source_ || (page_flags(p) & kPageDirty);
 }
 
 void VmObject::mark_dirty_locked(vm_page* p) {

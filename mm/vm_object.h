@@ -162,6 +162,20 @@ class VmObject : public RefCounted<VmObject> {
     }
   }
 
+  // Fault-around for a pager-backed object: calls fn(i, paddr, writable) for the pages at
+  // offset + i pages, i = 0, 1, ... while they are present (at most `max`), all under the
+  // object's lock, so none can go away before fn has mapped it. Never asks the pager.
+  template <typename F>
+  void map_present_run(uint64_t offset, uint64_t max, F fn) {
+    MutexGuard g(lock_);
+    for (uint64_t i = 0; i < max; i++) {
+      uint64_t off = offset + i * PAGE_SIZE;
+      if (off >= size_) return;
+      vm_page* p = pages_.lookup(off);
+      if (!p || fn(i, p->paddr, writable_locked(p)) != ZX_OK) return;
+    }
+  }
+
   // Mappings register themselves so that decommit, shrink and copy-on-write can remove stale
   // translations.
   Mutex& lock() const { return lock_; }
@@ -189,6 +203,8 @@ class VmObject : public RefCounted<VmObject> {
   // With lock_ held, after lookup_locked said ZX_ERR_SHOULD_WAIT: asks the source for what the
   // page at `offset` lacks (its content, or leave to dirty it).
   zx_status_t begin_wait_locked(uint64_t offset, PageWaitSlot* slot);
+  // Whether a page may be mapped writable: not shared, and (if a pager supplied it) dirty.
+  bool writable_locked(const vm_page* p) const;
   // A pager-backed page turns dirty (telling the reclaim queue), or leaves the object.
   void mark_dirty_locked(vm_page* p);
   void page_leaving_locked(vm_page* p);
