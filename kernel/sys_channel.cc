@@ -34,7 +34,7 @@ zx_status_t take_message(zx_handle_t self, uint64_t bytes, uint32_t num_bytes, u
   }
   MessagePacket* m = nullptr;
   if (s == ZX_OK) {
-    m = MessagePacket::create(num_bytes);
+    m = MessagePacket::create(num_bytes, num_handles);
     if (!m) s = ZX_ERR_NO_MEMORY;
   }
   if (s == ZX_OK && num_bytes) s = copy_from_user_raw(m->bytes, bytes, num_bytes);

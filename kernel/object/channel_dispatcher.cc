@@ -1,32 +1,34 @@
-// Channels (see channel_dispatcher.h). Both endpoints share one mutex, so a write and the
+// Channels (see channel_dispatcher.h). Both endpoints share one spinlock, so a write and the
 // peer's close cannot interleave: a message is either queued before the close (and dropped
 // with the queue) or refused with ZX_ERR_PEER_CLOSED.
 #include "kernel/object/channel_dispatcher.h"
 
 #include "kernel/lab.h"
+#include "kernel/lib/placement_new.h"
 #include "mm/heap.h"
 
-MessagePacket* MessagePacket::create(uint32_t num_bytes) {
-  auto* m = new MessagePacket();
-  if (!m) return nullptr;
-  if (num_bytes) {
-    m->bytes = static_cast<uint8_t*>(kmalloc(num_bytes));
-    if (!m->bytes) {
-      delete m;
-      return nullptr;
-    }
-  }
+MessagePacket* MessagePacket::create(uint32_t num_bytes, uint32_t max_handles) {
+  // Header, then the handle slots (pointer-aligned, as the header's size is), then the bytes.
+  static_assert(sizeof(MessagePacket) % alignof(MessageHandle) == 0);
+  size_t size = sizeof(MessagePacket) + size_t{max_handles} * sizeof(MessageHandle) + num_bytes;
+  void* block = kmalloc(size);
+  if (!block) return nullptr;
+  auto* m = new (block) MessagePacket();
+  m->handles = reinterpret_cast<MessageHandle*>(m + 1);
+  for (uint32_t i = 0; i < max_handles; i++) new (&m->handles[i]) MessageHandle();
+  m->bytes = reinterpret_cast<uint8_t*>(m->handles + max_handles);
   m->num_bytes = num_bytes;
+  m->max_handles = max_handles;
   return m;
 }
 
 void MessagePacket::destroy(MessagePacket* m) {
-  for (uint32_t i = 0; i < m->num_handles; i++) {
+  for (uint32_t i = 0; i < m->max_handles; i++) {
     if (m->handles[i].obj) m->handles[i].obj->decrement_handle_count();
-    m->handles[i].obj = nullptr;
+    m->handles[i].~MessageHandle();  // drops the reference, perhaps the object's last
   }
-  kfree(m->bytes);
-  delete m;
+  m->~MessagePacket();
+  kfree(m);
 }
 
 zx_status_t ChannelDispatcher::create(RefPtr<ChannelDispatcher>* a, RefPtr<ChannelDispatcher>* b) {
@@ -61,7 +63,7 @@ void ChannelDispatcher::disconnect() {
   List<MessagePacket, &MessagePacket::node> dropped;
   ChannelDispatcher* peer;
   {
-    MutexGuard g(shared_->lock);
+    SpinLockGuard g(shared_->lock);
     peer = peer_;
     // Our callers will get no reply now; nor will the peer's, whose replies we would write.
     while (ChannelCallWaiter* w = callers_.pop_front()) {
@@ -96,7 +98,7 @@ uint32_t txid_of(const MessagePacket* m) {
 }  // namespace
 
 zx_status_t ChannelDispatcher::write(MessagePacket* m) {
-  MutexGuard g(shared_->lock);
+  SpinLockGuard g(shared_->lock);
   // LAB 6 SOLUTION BEGIN
   if (!peer_) return ZX_ERR_PEER_CLOSED;
   // A reply a caller on the other side is waiting for goes straight to it.
@@ -129,7 +131,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
   w.txid = txid_of(m);
   zx_status_t early;
   {
-    MutexGuard g(shared_->lock);
+    SpinLockGuard g(shared_->lock);
     early = !peer_                                      ? ZX_ERR_PEER_CLOSED
             : peer_->queue_.size() >= kChannelMaxQueued ? ZX_ERR_SHOULD_WAIT
                                                         : ZX_OK;
@@ -144,7 +146,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
     return early;
   }
   zx_status_t s = w.done.wait(deadline, /*interruptible=*/true);
-  MutexGuard g(shared_->lock);
+  SpinLockGuard g(shared_->lock);
   if (w.node.in_list()) callers_.remove(&w);
   if (w.reply) {  // arrived, perhaps just as the wait ended
     *reply = w.reply;
@@ -155,7 +157,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
 
 zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, MessagePacket** out,
                                     uint32_t* need_bytes, uint32_t* need_handles) {
-  MutexGuard g(shared_->lock);
+  SpinLockGuard g(shared_->lock);
   // LAB 6 SOLUTION BEGIN
   MessagePacket* m = queue_.front();
   if (!m) return peer_ ? ZX_ERR_SHOULD_WAIT : ZX_ERR_PEER_CLOSED;

@@ -6,6 +6,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
+#include "kernel/spinlock.h"
 
 constexpr uint32_t kChannelMaxBytes = 65536;
 constexpr uint32_t kChannelMaxHandles = 64;
@@ -16,14 +17,20 @@ struct MessageHandle {
   zx_rights_t rights = 0;
 };
 
+// A message in flight. The header, the handle slots and the bytes are one heap block, sized for
+// this message: a small message costs one small allocation and one free, not a header with room
+// for 64 handles plus a separate byte buffer.
 struct MessagePacket {
   ListNode node;
-  uint8_t* bytes = nullptr;
+  uint8_t* bytes = nullptr;          // num_bytes bytes, inside this block
+  MessageHandle* handles = nullptr;  // max_handles slots, inside this block
   uint32_t num_bytes = 0;
-  uint32_t num_handles = 0;
-  MessageHandle handles[kChannelMaxHandles];
+  uint32_t num_handles = 0;  // slots in use (a handle closed while being sent is left out)
+  uint32_t max_handles = 0;
 
-  static MessagePacket* create(uint32_t num_bytes);
+  // A message of num_bytes (uninitialized) with room for max_handles handles, or null when
+  // memory runs out. Callers check the limits (kChannelMaxBytes, kChannelMaxHandles) first.
+  static MessagePacket* create(uint32_t num_bytes, uint32_t max_handles = 0);
   // Drops the message: its handles are closed.
   static void destroy(MessagePacket* m);
 };
@@ -60,7 +67,10 @@ class ChannelDispatcher : public Dispatcher {
 
  private:
   struct Shared : RefCounted<Shared> {
-    Mutex lock{"channel"};
+    // A spinlock, not a mutex: every critical section is a few list operations and signal
+    // updates (nothing under it blocks, allocates or touches user memory), and a mutex costs
+    // a trip through g_sched_lock on both lock and unlock.
+    SpinLock lock{"channel"};
   };
   ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
   void disconnect();

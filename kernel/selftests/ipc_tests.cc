@@ -119,7 +119,7 @@ namespace {
 MessagePacket* message(const char* text, RefPtr<Dispatcher> handle = nullptr) {
   uint32_t n = 0;
   while (text[n]) n++;
-  MessagePacket* m = MessagePacket::create(n);
+  MessagePacket* m = MessagePacket::create(n, handle ? 1 : 0);
   if (!m) return nullptr;
   for (uint32_t i = 0; i < n; i++) m->bytes[i] = static_cast<uint8_t>(text[i]);
   if (Dispatcher* h = handle.get()) {
