@@ -17,9 +17,12 @@ struct MessageHandle {
   zx_rights_t rights = 0;
 };
 
-// A message in flight. The header, the handle slots and the bytes are one heap block, sized for
-// this message: a small message costs one small allocation and one free, not a header with room
-// for 64 handles plus a separate byte buffer.
+// A message in flight. The header, the handle slots and the bytes are one heap block: a message
+// costs one allocation, not a header with room for 64 handles plus a separate byte buffer.
+// Small messages all get a block of kMessageSmallBlock bytes, so any small block can carry any
+// small message and a channel can reuse one (ChannelDispatcher::alloc_message).
+constexpr size_t kMessageSmallBlock = 128;
+
 struct MessagePacket {
   ListNode node;
   uint8_t* bytes = nullptr;          // num_bytes bytes, inside this block
@@ -27,12 +30,22 @@ struct MessagePacket {
   uint32_t num_bytes = 0;
   uint32_t num_handles = 0;  // slots in use (a handle closed while being sent is left out)
   uint32_t max_handles = 0;
+  uint32_t capacity = 0;  // bytes in the block after this header (handle slots, then bytes)
 
   // A message of num_bytes (uninitialized) with room for max_handles handles, or null when
   // memory runs out. Callers check the limits (kChannelMaxBytes, kChannelMaxHandles) first.
   static MessagePacket* create(uint32_t num_bytes, uint32_t max_handles = 0);
-  // Drops the message: its handles are closed.
+  // Drops the message: its handles are closed and its block freed.
   static void destroy(MessagePacket* m);
+
+  // Whether a message of this shape fits a small block.
+  static bool fits_small(uint32_t num_bytes, uint32_t max_handles);
+  bool is_small() const;
+  // Lays a message out in a block of `capacity` bytes after the header (it must fit).
+  static MessagePacket* init(void* block, uint32_t capacity, uint32_t num_bytes,
+                             uint32_t max_handles);
+  // Closes the message's handles, leaving the block to be freed or reused.
+  void close_handles();
 };
 
 // A thread in zx_channel_call waiting for the reply with its transaction id.
@@ -51,6 +64,14 @@ class ChannelDispatcher : public Dispatcher {
   ~ChannelDispatcher() override;
   zx_obj_type_t type() const override { return kType; }
   zx_koid_t related_koid() const override { return peer_koid_; }
+
+  // Message blocks for this endpoint pair. alloc_message is MessagePacket::create, except that
+  // a small message reuses the block the pair last freed, if any; free_message is
+  // MessagePacket::destroy, except that it keeps a small block for that reuse (one per pair).
+  // Request/reply traffic of small messages then never reaches the heap: each reply's block
+  // was freed by the read of the request. Both are lock-free (one atomic exchange).
+  MessagePacket* alloc_message(uint32_t num_bytes, uint32_t max_handles);
+  void free_message(MessagePacket* m);
 
   // Queues m at the peer (taking it), or ZX_ERR_PEER_CLOSED (m untouched).
   zx_status_t write(MessagePacket* m);
@@ -71,6 +92,8 @@ class ChannelDispatcher : public Dispatcher {
     // updates (nothing under it blocks, allocates or touches user memory), and a mutex costs
     // a trip through g_sched_lock on both lock and unlock.
     SpinLock lock{"channel"};
+    MessagePacket* spare = nullptr;  // a free small block; atomic exchange only, never locked
+    ~Shared();
   };
   ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
   void disconnect();
