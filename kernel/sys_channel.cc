@@ -14,6 +14,20 @@ zx_status_t take_message(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes
                          uint32_t num_bytes, uint64_t handles, uint32_t num_handles,
                          MessagePacket** out) {
   *out = nullptr;
+  if (num_handles == 0) {
+    // Bytes only (most messages): what the general path below does with no handles, without
+    // its handle-value array and loops.
+    if (num_bytes > kChannelMaxBytes) return ZX_ERR_OUT_OF_RANGE;
+    MessagePacket* m = ch ? ch->alloc_message(num_bytes, 0) : MessagePacket::create(num_bytes);
+    if (!m) return ZX_ERR_NO_MEMORY;
+    zx_status_t s = num_bytes ? copy_from_user_raw(m->bytes, bytes, num_bytes) : ZX_OK;
+    if (s != ZX_OK) {
+      MessagePacket::destroy(m);
+      return s;
+    }
+    *out = m;
+    return ZX_OK;
+  }
   HandleTable& ht = up()->handles();
   zx_handle_t values[kChannelMaxHandles];
   bool have_values = false;
@@ -74,6 +88,12 @@ void drop_message(ChannelDispatcher* ch, MessagePacket* m) {
 // bytes and handle values to user memory; the message is consumed either way.
 zx_status_t deliver_message(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
                             uint64_t handles) {
+  if (m->num_handles == 0) {
+    // Bytes only: the general path below with no handles, without its array and loops.
+    zx_status_t s = m->num_bytes ? copy_to_user_raw(bytes, m->bytes, m->num_bytes) : ZX_OK;
+    ch->free_message(m);
+    return s == ZX_OK ? ZX_OK : ZX_ERR_INVALID_ARGS;
+  }
   zx_handle_t values[kChannelMaxHandles];
   HandleTable& ht = up()->handles();
   uint32_t n = m->num_handles;
