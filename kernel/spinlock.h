@@ -46,8 +46,9 @@ class SpinLock {
   // handful of locks each); anything else, including every misuse report, is out of line.
   void acquire() {
     Cpu* c = this_cpu();
-    if (riscv::irqs_enabled() || (locked_ && owner_ == c->num) ||
-        __atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE)) {
+    if (__builtin_expect(riscv::irqs_enabled() || (locked_ && owner_ == c->num) ||
+                             __atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE),
+                         0)) {
       acquire_slow();
       return;
     }
@@ -56,7 +57,7 @@ class SpinLock {
   }
   void release() {
     Cpu* c = this_cpu();
-    if (!locked_ || owner_ != c->num) {
+    if (__builtin_expect(!locked_ || owner_ != c->num, 0)) {
       release_misuse();
       return;
     }

@@ -76,7 +76,9 @@ class Dispatcher : public RefCounted<Dispatcher> {
 
   // Signals. Objects without signals of their own still carry the user signals.
   zx_signals_t signals() const;
-  zx_signals_t signals_locked() const { return signals_; }  // g_sched_lock held
+  // With g_sched_lock held, no signal is raised meanwhile (clears may still happen: see
+  // update_signals).
+  zx_signals_t signals_locked() const { return __atomic_load_n(&signals_, __ATOMIC_RELAXED); }
   void update_signals(zx_signals_t clear, zx_signals_t set);
   // Which signals zx_object_signal may change on this object.
   virtual zx_signals_t user_settable_signals() const { return ZX_USER_SIGNAL_ALL; }
@@ -99,7 +101,7 @@ class Dispatcher : public RefCounted<Dispatcher> {
  private:
   zx_koid_t koid_;
   uint32_t handle_count_ = 0;
-  zx_signals_t signals_ = 0;                               // g_sched_lock
+  zx_signals_t signals_ = 0;  // atomic; raised only under g_sched_lock (see update_signals)
   List<SignalObserver, &SignalObserver::node> observers_;  // g_sched_lock
 };
 
