@@ -108,7 +108,11 @@ void sched_make_ready(Thread* t) {
   rq_push(cpu, t);
   Cpu* target = &g_cpus[cpu];
   if (target == this_cpu()) {
-    if (!target->current || target->current->idle || t->priority > target->current->priority)
+    // A thread woken on this hart with the waker's priority runs as soon as the waker leaves
+    // the kernel (the waker goes to the back of its level, as at a preemption): the wakee was
+    // waiting for what the waker just did, and a request/reply pair then takes one switch
+    // each way instead of the waker running on until it blocks.
+    if (!target->current || target->current->idle || t->priority >= target->current->priority)
       target->need_resched = true;
   } else if (!target->current || target->current->idle || t->priority > target->current->priority) {
     ipi_send(cpu, kIpiResched);
