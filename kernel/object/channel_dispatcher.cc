@@ -4,52 +4,15 @@
 #include "kernel/object/channel_dispatcher.h"
 
 #include "kernel/lab.h"
-#include "kernel/lib/placement_new.h"
 #include "mm/heap.h"
 
-// Header, then the handle slots (pointer-aligned, as the header's size is), then the bytes.
-static_assert(sizeof(MessagePacket) % alignof(MessageHandle) == 0);
-static_assert(sizeof(MessagePacket) < kMessageSmallBlock);
-namespace {
-constexpr uint32_t kSmallCapacity = kMessageSmallBlock - sizeof(MessagePacket);
-
-size_t payload_size(uint32_t num_bytes, uint32_t max_handles) {
-  return size_t{max_handles} * sizeof(MessageHandle) + num_bytes;
-}
-}  // namespace
-
-bool MessagePacket::fits_small(uint32_t num_bytes, uint32_t max_handles) {
-  return payload_size(num_bytes, max_handles) <= kSmallCapacity;
-}
-
-bool MessagePacket::is_small() const { return capacity == kSmallCapacity; }
-
-MessagePacket* MessagePacket::init(void* block, uint32_t capacity, uint32_t num_bytes,
-                                   uint32_t max_handles) {
-  auto* m = new (block) MessagePacket();
-  m->handles = reinterpret_cast<MessageHandle*>(m + 1);
-  for (uint32_t i = 0; i < max_handles; i++) new (&m->handles[i]) MessageHandle();
-  m->bytes = reinterpret_cast<uint8_t*>(m->handles + max_handles);
-  m->num_bytes = num_bytes;
-  m->max_handles = max_handles;
-  m->capacity = capacity;
-  return m;
-}
-
 MessagePacket* MessagePacket::create(uint32_t num_bytes, uint32_t max_handles) {
-  size_t payload = payload_size(num_bytes, max_handles);
-  size_t capacity = payload <= kSmallCapacity ? kSmallCapacity : payload;
+  // Header, then the handle slots, then the bytes; small messages all get a small block.
+  size_t payload = size_t{max_handles} * sizeof(MessageHandle) + num_bytes;
+  size_t capacity = payload <= kMessageSmallCapacity ? kMessageSmallCapacity : payload;
   void* block = kmalloc(sizeof(MessagePacket) + capacity);
   if (!block) return nullptr;
   return init(block, static_cast<uint32_t>(capacity), num_bytes, max_handles);
-}
-
-void MessagePacket::close_handles() {
-  for (uint32_t i = 0; i < max_handles; i++) {
-    if (handles[i].obj) handles[i].obj->decrement_handle_count();
-    handles[i].~MessageHandle();  // drops the reference, perhaps the object's last
-  }
-  num_handles = max_handles = 0;
 }
 
 void MessagePacket::destroy(MessagePacket* m) {
@@ -60,7 +23,7 @@ void MessagePacket::destroy(MessagePacket* m) {
 MessagePacket* ChannelDispatcher::alloc_message(uint32_t num_bytes, uint32_t max_handles) {
   if (MessagePacket::fits_small(num_bytes, max_handles)) {
     if (MessagePacket* block = __atomic_exchange_n(&shared_->spare, nullptr, __ATOMIC_ACQUIRE))
-      return MessagePacket::init(block, kSmallCapacity, num_bytes, max_handles);
+      return MessagePacket::init(block, kMessageSmallCapacity, num_bytes, max_handles);
   }
   return MessagePacket::create(num_bytes, max_handles);
 }

@@ -4,6 +4,7 @@
 // closes, its peer sees ZX_CHANNEL_PEER_CLOSED and the endpoint's unread messages are dropped.
 #pragma once
 #include "kernel/lib/list.h"
+#include "kernel/lib/placement_new.h"
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
 #include "kernel/spinlock.h"
@@ -43,10 +44,34 @@ struct MessagePacket {
   bool is_small() const;
   // Lays a message out in a block of `capacity` bytes after the header (it must fit).
   static MessagePacket* init(void* block, uint32_t capacity, uint32_t num_bytes,
-                             uint32_t max_handles);
+                             uint32_t max_handles) {
+    auto* m = new (block) MessagePacket();
+    m->handles = reinterpret_cast<MessageHandle*>(m + 1);
+    for (uint32_t i = 0; i < max_handles; i++) new (&m->handles[i]) MessageHandle();
+    m->bytes = reinterpret_cast<uint8_t*>(m->handles + max_handles);
+    m->num_bytes = num_bytes;
+    m->max_handles = max_handles;
+    m->capacity = capacity;
+    return m;
+  }
   // Closes the message's handles, leaving the block to be freed or reused.
-  void close_handles();
+  void close_handles() {
+    for (uint32_t i = 0; i < max_handles; i++) {
+      if (handles[i].obj) handles[i].obj->decrement_handle_count();
+      handles[i].~MessageHandle();  // drops the reference, perhaps the object's last
+    }
+    num_handles = max_handles = 0;
+  }
 };
+// The header is pointer-aligned for the handle slots that follow it.
+static_assert(sizeof(MessagePacket) % alignof(MessageHandle) == 0);
+// Bytes after the header in a small block.
+constexpr uint32_t kMessageSmallCapacity = kMessageSmallBlock - sizeof(MessagePacket);
+
+inline bool MessagePacket::fits_small(uint32_t num_bytes, uint32_t max_handles) {
+  return size_t{max_handles} * sizeof(MessageHandle) + num_bytes <= kMessageSmallCapacity;
+}
+inline bool MessagePacket::is_small() const { return capacity == kMessageSmallCapacity; }
 
 // A thread in zx_channel_call waiting for the reply with its transaction id.
 struct ChannelCallWaiter {

@@ -9,14 +9,7 @@
 
 zx_signals_t Dispatcher::signals() const { return __atomic_load_n(&signals_, __ATOMIC_ACQUIRE); }
 
-void Dispatcher::update_signals(zx_signals_t clear, zx_signals_t set) {
-  if (set == 0) {
-    // Clearing alone wakes nobody, so it needs no g_sched_lock: an atomic AND orders it with
-    // every other update (they are atomic too). A waiter that looked just before still saw
-    // the signal, which is the same as having looked before the clear.
-    __atomic_fetch_and(&signals_, ~clear, __ATOMIC_RELEASE);
-    return;
-  }
+void Dispatcher::raise_signals(zx_signals_t clear, zx_signals_t set) {
   SchedGuard g;
   __atomic_fetch_and(&signals_, ~clear, __ATOMIC_RELAXED);
   zx_signals_t before = __atomic_fetch_or(&signals_, set, __ATOMIC_RELEASE);
