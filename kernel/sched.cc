@@ -38,7 +38,16 @@ void rq_remove(int cpu, Thread* t) {
 
 int highest_priority(int cpu) {
   uint32_t b = g_rq[cpu].bitmap;
-  return b ? 31 - __builtin_clz(b) : -1;
+  if (!b) return -1;
+  // The highest set bit by halving, inline: rv64imac has no clz instruction, and this runs at
+  // every switch.
+  int p = 0;
+  if (b >> 16) p += 16, b >>= 16;
+  if (b >> 8) p += 8, b >>= 8;
+  if (b >> 4) p += 4, b >>= 4;
+  if (b >> 2) p += 2, b >>= 2;
+  if (b >> 1) p += 1;
+  return p;
 }
 
 Thread* rq_pop_highest(int cpu) {

@@ -7,27 +7,11 @@
 #include "kernel/syscall_helpers.h"
 
 namespace {
-// Builds a message from user memory, taking the handles out of the caller's table. On failure
-// every handle named is closed (except `self`, the channel written to) and *out is null. `ch`
-// is the channel `self` names (null if it is not one), whose message blocks are used.
-zx_status_t take_message(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes,
-                         uint32_t num_bytes, uint64_t handles, uint32_t num_handles,
-                         MessagePacket** out) {
+// take_message with handles (see below).
+zx_status_t take_message_with_handles(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes,
+                                      uint32_t num_bytes, uint64_t handles, uint32_t num_handles,
+                                      MessagePacket** out) {
   *out = nullptr;
-  if (num_handles == 0) {
-    // Bytes only (most messages): what the general path below does with no handles, without
-    // its handle-value array and loops.
-    if (num_bytes > kChannelMaxBytes) return ZX_ERR_OUT_OF_RANGE;
-    MessagePacket* m = ch ? ch->alloc_message(num_bytes, 0) : MessagePacket::create(num_bytes);
-    if (!m) return ZX_ERR_NO_MEMORY;
-    zx_status_t s = num_bytes ? copy_from_user_raw(m->bytes, bytes, num_bytes) : ZX_OK;
-    if (s != ZX_OK) {
-      MessagePacket::destroy(m);
-      return s;
-    }
-    *out = m;
-    return ZX_OK;
-  }
   HandleTable& ht = up()->handles();
   zx_handle_t values[kChannelMaxHandles];
   bool have_values = false;
@@ -75,6 +59,29 @@ zx_status_t take_message(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes
   return ZX_OK;
 }
 
+// Builds a message from user memory, taking the handles out of the caller's table. On failure
+// every handle named is closed (except `self`, the channel written to) and *out is null. `ch`
+// is the channel `self` names (null if it is not one), whose message blocks are used. Messages
+// of bytes alone (most of them) take the inline path: the same checks and results as the
+// general one with no handles, without its handle-value array and loops.
+inline zx_status_t take_message(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes,
+                                uint32_t num_bytes, uint64_t handles, uint32_t num_handles,
+                                MessagePacket** out) {
+  if (num_handles != 0)
+    return take_message_with_handles(ch, self, bytes, num_bytes, handles, num_handles, out);
+  *out = nullptr;
+  if (num_bytes > kChannelMaxBytes) return ZX_ERR_OUT_OF_RANGE;
+  MessagePacket* m = ch ? ch->alloc_message(num_bytes, 0) : MessagePacket::create(num_bytes);
+  if (!m) return ZX_ERR_NO_MEMORY;
+  zx_status_t s = num_bytes ? copy_from_user_raw(m->bytes, bytes, num_bytes) : ZX_OK;
+  if (s != ZX_OK) {
+    MessagePacket::destroy(m);
+    return s;
+  }
+  *out = m;
+  return ZX_OK;
+}
+
 // Drops a message (closing its handles) made by take_message for `ch`, which may be null.
 void drop_message(ChannelDispatcher* ch, MessagePacket* m) {
   if (!m) return;
@@ -84,16 +91,9 @@ void drop_message(ChannelDispatcher* ch, MessagePacket* m) {
     MessagePacket::destroy(m);
 }
 
-// Hands a message received on `ch` to the caller: its handles go into the caller's table, its
-// bytes and handle values to user memory; the message is consumed either way.
-zx_status_t deliver_message(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
-                            uint64_t handles) {
-  if (m->num_handles == 0) {
-    // Bytes only: the general path below with no handles, without its array and loops.
-    zx_status_t s = m->num_bytes ? copy_to_user_raw(bytes, m->bytes, m->num_bytes) : ZX_OK;
-    ch->free_message(m);
-    return s == ZX_OK ? ZX_OK : ZX_ERR_INVALID_ARGS;
-  }
+// deliver_message with handles (see below).
+zx_status_t deliver_message_with_handles(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
+                                         uint64_t handles) {
   zx_handle_t values[kChannelMaxHandles];
   HandleTable& ht = up()->handles();
   uint32_t n = m->num_handles;
@@ -115,6 +115,17 @@ zx_status_t deliver_message(ChannelDispatcher* ch, MessagePacket* m, uint64_t by
     return ZX_ERR_INVALID_ARGS;
   }
   return ZX_OK;
+}
+
+// Hands a message received on `ch` to the caller: its handles go into the caller's table, its
+// bytes and handle values to user memory; the message is consumed either way. Messages of bytes
+// alone take the inline path (the general one's results, without its array and loops).
+inline zx_status_t deliver_message(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
+                                   uint64_t handles) {
+  if (m->num_handles != 0) return deliver_message_with_handles(ch, m, bytes, handles);
+  zx_status_t s = m->num_bytes ? copy_to_user_raw(bytes, m->bytes, m->num_bytes) : ZX_OK;
+  ch->free_message(m);
+  return s == ZX_OK ? ZX_OK : ZX_ERR_INVALID_ARGS;
 }
 }  // namespace
 
