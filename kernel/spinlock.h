@@ -71,8 +71,10 @@ class SpinLock {
 
  private:
   // The checks and the spinning of acquire(), for when the inline attempt did not simply succeed.
-  void acquire_slow();
-  void release_misuse();
+  // Cold: the compiler then keeps the fast path's values in scratch registers instead of
+  // saving callee-saved ones in every function that takes a lock.
+  [[gnu::cold]] void acquire_slow();
+  [[gnu::cold]] void release_misuse();
 
   const char* name_;
   volatile uint32_t locked_ = 0;
