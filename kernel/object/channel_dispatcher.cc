@@ -20,24 +20,6 @@ void MessagePacket::destroy(MessagePacket* m) {
   kfree(m);  // the header holds nothing to destroy
 }
 
-MessagePacket* ChannelDispatcher::alloc_message(uint32_t num_bytes, uint32_t max_handles) {
-  if (MessagePacket::fits_small(num_bytes, max_handles)) {
-    if (MessagePacket* block = __atomic_exchange_n(&shared_->spare, nullptr, __ATOMIC_ACQUIRE))
-      return MessagePacket::init(block, kMessageSmallCapacity, num_bytes, max_handles);
-  }
-  return MessagePacket::create(num_bytes, max_handles);
-}
-
-void ChannelDispatcher::free_message(MessagePacket* m) {
-  // Handles first, with no lock held: closing one may close channels, this pair's among them.
-  m->close_handles();
-  if (m->is_small()) {
-    // Keep this block; free the one it displaces (if another thread put one back meanwhile).
-    m = __atomic_exchange_n(&shared_->spare, m, __ATOMIC_ACQ_REL);
-  }
-  kfree(m);  // kfree(nullptr) does nothing
-}
-
 ChannelDispatcher::Shared::~Shared() { kfree(spare); }
 
 zx_status_t ChannelDispatcher::create(RefPtr<ChannelDispatcher>* a, RefPtr<ChannelDispatcher>* b) {

@@ -8,6 +8,7 @@
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
 #include "kernel/spinlock.h"
+#include "mm/heap.h"
 
 constexpr uint32_t kChannelMaxBytes = 65536;
 constexpr uint32_t kChannelMaxHandles = 64;
@@ -95,8 +96,21 @@ class ChannelDispatcher : public Dispatcher {
   // MessagePacket::destroy, except that it keeps a small block for that reuse (one per pair).
   // Request/reply traffic of small messages then never reaches the heap: each reply's block
   // was freed by the read of the request. Both are lock-free (one atomic exchange).
-  MessagePacket* alloc_message(uint32_t num_bytes, uint32_t max_handles);
-  void free_message(MessagePacket* m);
+  // Inline: they are a few instructions on every write and read.
+  MessagePacket* alloc_message(uint32_t num_bytes, uint32_t max_handles) {
+    if (MessagePacket::fits_small(num_bytes, max_handles)) {
+      if (MessagePacket* block = __atomic_exchange_n(&shared_->spare, nullptr, __ATOMIC_ACQUIRE))
+        return MessagePacket::init(block, kMessageSmallCapacity, num_bytes, max_handles);
+    }
+    return MessagePacket::create(num_bytes, max_handles);
+  }
+  void free_message(MessagePacket* m) {
+    // Handles first, with no lock held: closing one may close channels, this pair's among them.
+    m->close_handles();
+    // Keep a small block; free the one it displaces (if another thread put one back meanwhile).
+    if (m->is_small()) m = __atomic_exchange_n(&shared_->spare, m, __ATOMIC_ACQ_REL);
+    kfree(m);  // kfree(nullptr) does nothing
+  }
 
   // Queues m at the peer (taking it), or ZX_ERR_PEER_CLOSED (m untouched).
   zx_status_t write(MessagePacket* m);
