@@ -68,6 +68,7 @@ struct MessagePacket {
 static_assert(sizeof(MessagePacket) % alignof(MessageHandle) == 0);
 // Bytes after the header in a small block.
 constexpr uint32_t kMessageSmallCapacity = kMessageSmallBlock - sizeof(MessagePacket);
+static_assert(kMessageSmallCapacity == 80, "docs/objects/channel.md gives this figure");
 
 inline bool MessagePacket::fits_small(uint32_t num_bytes, uint32_t max_handles) {
   return size_t{max_handles} * sizeof(MessageHandle) + num_bytes <= kMessageSmallCapacity;
