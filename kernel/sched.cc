@@ -38,7 +38,16 @@ void rq_remove(int cpu, Thread* t) {
 
 int highest_priority(int cpu) {
   uint32_t b = g_rq[cpu].bitmap;
-  return b ? 31 - __builtin_clz(b) : -1;
+  if (!b) return -1;
+  // The highest set bit by halving, inline: rv64imac has no clz instruction, and this runs at
+  // every switch.
+  int p = 0;
+  if (b >> 16) p += 16, b >>= 16;
+  if (b >> 8) p += 8, b >>= 8;
+  if (b >> 4) p += 4, b >>= 4;
+  if (b >> 2) p += 2, b >>= 2;
+  if (b >> 1) p += 1;
+  return p;
 }
 
 Thread* rq_pop_highest(int cpu) {
@@ -108,7 +117,11 @@ void sched_make_ready(Thread* t) {
   rq_push(cpu, t);
   Cpu* target = &g_cpus[cpu];
   if (target == this_cpu()) {
-    if (!target->current || target->current->idle || t->priority > target->current->priority)
+    // A thread woken on this hart with the waker's priority runs as soon as the waker leaves
+    // the kernel (the waker goes to the back of its level, as at a preemption): the wakee was
+    // waiting for what the waker just did, and a request/reply pair then takes one switch
+    // each way instead of the waker running on until it blocks.
+    if (!target->current || target->current->idle || t->priority >= target->current->priority)
       target->need_resched = true;
   } else if (!target->current || target->current->idle || t->priority > target->current->priority) {
     ipi_send(cpu, kIpiResched);

@@ -1,6 +1,8 @@
 // The scheduler. Each hart has a run queue with 32 priority levels; the highest-priority ready
 // thread runs, round robin within a level, for a 10 ms slice. An idle hart takes work from the
-// busiest other hart; a wakeup goes to the hart the thread last ran on unless another is idle.
+// busiest other hart; a wakeup goes to the hart the thread last ran on unless another is idle,
+// and on the waker's own hart a woken thread of at least the waker's priority runs as soon as
+// the waker leaves the kernel.
 //
 // One spinlock, g_sched_lock, protects every run queue, every wait queue and every thread's
 // scheduling state, in the manner of Zircon's thread_lock: simple to reason about, and held

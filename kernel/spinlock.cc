@@ -4,7 +4,7 @@
 
 #include "kernel/lock_debug.h"
 
-void SpinLock::acquire() {
+void SpinLock::acquire_slow() {
   Cpu* c = this_cpu();
   if (riscv::irqs_enabled()) lock_misuse("spinlock taken with interrupts enabled", name_);
   if (locked_ && owner_ == c->num) {
@@ -25,15 +25,8 @@ bool SpinLock::try_acquire() {
   return true;
 }
 
-void SpinLock::release() {
-  Cpu* c = this_cpu();
-  if (!locked_ || owner_ != c->num) {
-    lock_misuse("spinlock released by a hart that does not hold it", name_);
-    return;
-  }
-  owner_ = -1;
-  c->spinlocks_held--;
-  __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE);
+void SpinLock::release_misuse() {
+  lock_misuse("spinlock released by a hart that does not hold it", name_);
 }
 
 bool SpinLock::held_by_me() const { return locked_ && owner_ == this_cpu_num(); }

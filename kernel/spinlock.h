@@ -42,13 +42,40 @@ class SpinLock {
   SpinLock& operator=(const SpinLock&) = delete;
 
   // Interrupts must already be disabled (use SpinLockGuard unless you know they are).
-  void acquire();
-  void release();
+  // The uncontended, correctly used case is inline (a few instructions: system calls take a
+  // handful of locks each); anything else, including every misuse report, is out of line.
+  void acquire() {
+    Cpu* c = this_cpu();
+    if (__builtin_expect(riscv::irqs_enabled() || (locked_ && owner_ == c->num) ||
+                             __atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE),
+                         0)) {
+      acquire_slow();
+      return;
+    }
+    owner_ = c->num;
+    c->spinlocks_held++;
+  }
+  void release() {
+    Cpu* c = this_cpu();
+    if (__builtin_expect(!locked_ || owner_ != c->num, 0)) {
+      release_misuse();
+      return;
+    }
+    owner_ = -1;
+    c->spinlocks_held--;
+    __atomic_store_n(&locked_, 0, __ATOMIC_RELEASE);
+  }
   bool try_acquire();
   bool held_by_me() const;
   const char* name() const { return name_; }
 
  private:
+  // The checks and the spinning of acquire(), for when the inline attempt did not simply succeed.
+  // Cold: the compiler then keeps the fast path's values in scratch registers instead of
+  // saving callee-saved ones in every function that takes a lock.
+  [[gnu::cold]] void acquire_slow();
+  [[gnu::cold]] void release_misuse();
+
   const char* name_;
   volatile uint32_t locked_ = 0;
   volatile int owner_ = -1;  // logical cpu number, for the debug checks

@@ -7,10 +7,10 @@
 #include "kernel/syscall_helpers.h"
 
 namespace {
-// Builds a message from user memory, taking the handles out of the caller's table. On failure
-// every handle named is closed (except `self`, the channel written to) and *out is null.
-zx_status_t take_message(zx_handle_t self, uint64_t bytes, uint32_t num_bytes, uint64_t handles,
-                         uint32_t num_handles, MessagePacket** out) {
+// take_message with handles (see below).
+zx_status_t take_message_with_handles(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes,
+                                      uint32_t num_bytes, uint64_t handles, uint32_t num_handles,
+                                      MessagePacket** out) {
   *out = nullptr;
   HandleTable& ht = up()->handles();
   zx_handle_t values[kChannelMaxHandles];
@@ -34,12 +34,13 @@ zx_status_t take_message(zx_handle_t self, uint64_t bytes, uint32_t num_bytes, u
   }
   MessagePacket* m = nullptr;
   if (s == ZX_OK) {
-    m = MessagePacket::create(num_bytes);
+    m = ch ? ch->alloc_message(num_bytes, num_handles)
+           : MessagePacket::create(num_bytes, num_handles);
     if (!m) s = ZX_ERR_NO_MEMORY;
   }
   if (s == ZX_OK && num_bytes) s = copy_from_user_raw(m->bytes, bytes, num_bytes);
   if (s != ZX_OK) {
-    if (m) MessagePacket::destroy(m);
+    if (m) MessagePacket::destroy(m);  // it carries no handles yet
     for (uint32_t i = 0; have_values && i < num_handles; i++)
       if (values[i] != self) ht.remove(values[i]);
     return s;
@@ -58,9 +59,41 @@ zx_status_t take_message(zx_handle_t self, uint64_t bytes, uint32_t num_bytes, u
   return ZX_OK;
 }
 
-// Hands a received message to the caller: its handles go into the caller's table, its bytes
-// and handle values to user memory; the message is consumed either way.
-zx_status_t deliver_message(MessagePacket* m, uint64_t bytes, uint64_t handles) {
+// Builds a message from user memory, taking the handles out of the caller's table. On failure
+// every handle named is closed (except `self`, the channel written to) and *out is null. `ch`
+// is the channel `self` names (null if it is not one), whose message blocks are used. Messages
+// of bytes alone (most of them) take the inline path: the same checks and results as the
+// general one with no handles, without its handle-value array and loops.
+inline zx_status_t take_message(ChannelDispatcher* ch, zx_handle_t self, uint64_t bytes,
+                                uint32_t num_bytes, uint64_t handles, uint32_t num_handles,
+                                MessagePacket** out) {
+  if (num_handles != 0)
+    return take_message_with_handles(ch, self, bytes, num_bytes, handles, num_handles, out);
+  *out = nullptr;
+  if (num_bytes > kChannelMaxBytes) return ZX_ERR_OUT_OF_RANGE;
+  MessagePacket* m = ch ? ch->alloc_message(num_bytes, 0) : MessagePacket::create(num_bytes);
+  if (!m) return ZX_ERR_NO_MEMORY;
+  zx_status_t s = num_bytes ? copy_from_user_raw(m->bytes, bytes, num_bytes) : ZX_OK;
+  if (s != ZX_OK) {
+    MessagePacket::destroy(m);
+    return s;
+  }
+  *out = m;
+  return ZX_OK;
+}
+
+// Drops a message (closing its handles) made by take_message for `ch`, which may be null.
+void drop_message(ChannelDispatcher* ch, MessagePacket* m) {
+  if (!m) return;
+  if (ch)
+    ch->free_message(m);
+  else
+    MessagePacket::destroy(m);
+}
+
+// deliver_message with handles (see below).
+zx_status_t deliver_message_with_handles(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
+                                         uint64_t handles) {
   zx_handle_t values[kChannelMaxHandles];
   HandleTable& ht = up()->handles();
   uint32_t n = m->num_handles;
@@ -75,13 +108,24 @@ zx_status_t deliver_message(MessagePacket* m, uint64_t bytes, uint64_t handles) 
   zx_status_t s = ZX_OK;
   if (m->num_bytes) s = copy_to_user_raw(bytes, m->bytes, m->num_bytes);
   if (s == ZX_OK && n) s = copy_to_user_raw(handles, values, n * sizeof(zx_handle_t));
-  MessagePacket::destroy(m);
+  ch->free_message(m);
   if (s != ZX_OK) {
     for (uint32_t i = 0; i < n; i++)
       if (values[i] != ZX_HANDLE_INVALID) ht.remove(values[i]);
     return ZX_ERR_INVALID_ARGS;
   }
   return ZX_OK;
+}
+
+// Hands a message received on `ch` to the caller: its handles go into the caller's table, its
+// bytes and handle values to user memory; the message is consumed either way. Messages of bytes
+// alone take the inline path (the general one's results, without its array and loops).
+inline zx_status_t deliver_message(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
+                                   uint64_t handles) {
+  if (m->num_handles != 0) return deliver_message_with_handles(ch, m, bytes, handles);
+  zx_status_t s = m->num_bytes ? copy_to_user_raw(bytes, m->bytes, m->num_bytes) : ZX_OK;
+  ch->free_message(m);
+  return s == ZX_OK ? ZX_OK : ZX_ERR_INVALID_ARGS;
 }
 }  // namespace
 
@@ -115,14 +159,15 @@ zx_status_t sys_channel_write(zx_handle_t handle, uint32_t options, UserInPtr<co
   zx_status_t s = options != 0 ? ZX_ERR_INVALID_ARGS : get_object(handle, ZX_RIGHT_WRITE, &ch);
   MessagePacket* m = nullptr;
   // The handles are consumed even when the channel handle is bad (so check it alongside).
-  zx_status_t ms = take_message(handle, bytes.addr(), num_bytes, handles.addr(), num_handles, &m);
+  zx_status_t ms =
+      take_message(ch.get(), handle, bytes.addr(), num_bytes, handles.addr(), num_handles, &m);
   if (s == ZX_OK) s = ms;
   if (s != ZX_OK) {
-    if (m) MessagePacket::destroy(m);
+    drop_message(ch.get(), m);
     return s;
   }
   s = ch->write(m);
-  if (s != ZX_OK) MessagePacket::destroy(m);
+  if (s != ZX_OK) ch->free_message(m);
   return s;
 }
 
@@ -148,7 +193,7 @@ zx_status_t sys_channel_read(zx_handle_t handle, uint32_t options, UserOutPtr<vo
       s = s == ZX_OK ? ZX_ERR_INVALID_ARGS : s;
   }
   if (!m) return s;
-  zx_status_t ds = deliver_message(m, bytes.addr(), handles.addr());
+  zx_status_t ds = deliver_message(ch.get(), m, bytes.addr(), handles.addr());
   return ds != ZX_OK ? ds : s;
 }
 
@@ -167,11 +212,11 @@ zx_status_t sys_channel_call(zx_handle_t handle, uint32_t options, zx_time_t dea
        !user_range_ok(a.rd_handles, uint64_t{a.rd_num_handles} * sizeof(zx_handle_t))))
     s = ZX_ERR_INVALID_ARGS;
   MessagePacket* m = nullptr;
-  zx_status_t ms =
-      take_message(handle, a.wr_bytes, a.wr_num_bytes, a.wr_handles, a.wr_num_handles, &m);
+  zx_status_t ms = take_message(ch.get(), handle, a.wr_bytes, a.wr_num_bytes, a.wr_handles,
+                                a.wr_num_handles, &m);
   if (s == ZX_OK) s = ms;
   if (s != ZX_OK) {
-    if (m) MessagePacket::destroy(m);
+    drop_message(ch.get(), m);
     return s;
   }
   // Kernel-made transaction ids have the top bit set (as Zircon's), never 0.
@@ -187,8 +232,8 @@ zx_status_t sys_channel_call(zx_handle_t handle, uint32_t options, zx_time_t dea
     s = ZX_ERR_INVALID_ARGS;
   if (s == ZX_OK && (nb > a.rd_num_bytes || nh > a.rd_num_handles)) s = ZX_ERR_BUFFER_TOO_SMALL;
   if (s != ZX_OK) {
-    MessagePacket::destroy(reply);  // the reply is discarded (its handles closed)
+    ch->free_message(reply);  // the reply is discarded (its handles closed)
     return s;
   }
-  return deliver_message(reply, a.rd_bytes, a.rd_handles);
+  return deliver_message(ch.get(), reply, a.rd_bytes, a.rd_handles);
 }

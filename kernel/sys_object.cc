@@ -372,19 +372,53 @@ zx_status_t wait_objects(RefPtr<Dispatcher>* objs, SignalObserver* obs, size_t n
   for (size_t i = 0; i < n; i++) objs[i]->remove_observer_locked(&obs[i]);
   return result;
 }
+
+// wait_objects for one object (zx_object_wait_one, the common case): the same steps without the
+// loops over items, and without registering the observer at all when a signal is already there.
+zx_status_t wait_object(Dispatcher* obj, SignalObserver* ob, uint64_t deadline,
+                        zx_signals_t* pending) {
+  WaitQueue wq;
+  ob->wq = &wq;
+  SchedGuard g;
+  zx_signals_t now = obj->signals_locked();
+  if (now & ob->mask) {
+    *pending = now;
+    return ZX_OK;
+  }
+  zx_status_t result = ZX_OK;
+  obj->add_observer_locked(ob);
+  for (;;) {
+    // The same order of outcomes as wait_objects: the wait's own end, then a closed handle.
+    zx_status_t s = wq.block(deadline, /*interruptible=*/true);
+    now = obj->signals_locked();
+    if (s == ZX_ERR_TIMED_OUT || s == ZX_ERR_CANCELED) {
+      result = s;
+      break;
+    }
+    if (ob->canceled) {
+      result = ZX_ERR_CANCELED;
+      break;
+    }
+    if (now & ob->mask) break;
+  }
+  obj->remove_observer_locked(ob);
+  *pending = now;
+  return result;
+}
 }  // namespace
 
 zx_status_t sys_object_wait_one(zx_handle_t handle, zx_signals_t signals, zx_time_t deadline,
                                 UserOutPtr<zx_signals_t> observed) {
+  HandleTable& ht = up()->handles();
   RefPtr<Dispatcher> obj;
-  zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_WAIT, &obj);
+  zx_status_t s = ht.get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_WAIT, &obj);
   if (s != ZX_OK) return s;
   SignalObserver ob;
   ob.mask = signals;
-  ob.owner = &up()->handles();
+  ob.owner = &ht;
   ob.handle = handle;
   zx_signals_t pending = 0;
-  s = wait_objects(&obj, &ob, 1, to_deadline(deadline), &pending);
+  s = wait_object(obj.get(), &ob, to_deadline(deadline), &pending);
   if (!observed.is_null() && observed.copy_to_user(pending) != ZX_OK) return ZX_ERR_INVALID_ARGS;
   return s;
 }

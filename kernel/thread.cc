@@ -118,8 +118,6 @@ void thread_reap_zombies() {
   }
 }
 
-Thread* thread_current() { return this_cpu()->current; }
-
 void thread_yield() {
   SchedGuard g;
   sched_reschedule();

@@ -5,6 +5,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "kernel/arch/riscv/cpu.h"
 #include "kernel/lib/list.h"
 #include "kernel/status.h"
 #include "kernel/timer.h"
@@ -68,7 +69,8 @@ void thread_start(Thread* t);
 zx_status_t thread_join(Thread* t, int* exit_code, uint64_t deadline = kInfiniteTime);
 void thread_detach(Thread* t);
 [[noreturn]] void thread_exit(int code);
-Thread* thread_current();
+// Inline: system calls ask for it several times each.
+inline Thread* thread_current() { return this_cpu()->current; }
 void thread_yield();
 // Sleeps until the deadline (ns since boot).
 void thread_sleep_until(uint64_t deadline);

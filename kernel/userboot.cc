@@ -14,6 +14,7 @@
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
+#include "kernel/panic.h"
 #include "kernel/user_copy.h"
 
 extern "C" const uint8_t bootfs_image_start[], bootfs_image_end[];
@@ -77,6 +78,7 @@ zx_status_t map_segments(ProcessDispatcher* p, const uint8_t* file, const ElfIma
 
 // A message handle: counted as a handle of its object while it is in flight.
 void put_handle(MessagePacket* m, RefPtr<Dispatcher> obj, zx_rights_t rights) {
+  if (m->num_handles >= m->max_handles) panic("userboot: bootstrap message has too many handles");
   obj->increment_handle_count();
   m->handles[m->num_handles].obj = static_cast<RefPtr<Dispatcher>&&>(obj);
   m->handles[m->num_handles].rights = rights;
@@ -125,7 +127,7 @@ zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
     // Header, five handle-info words, then argv {name}.
     size_t name_len = strlen(name) + 1;
     uint32_t bytes = sizeof(ProcArgs) + 5 * sizeof(uint32_t) + static_cast<uint32_t>(name_len);
-    m = MessagePacket::create(bytes);
+    m = MessagePacket::create(bytes, 5);
     if (!m) s = ZX_ERR_NO_MEMORY;
     if (s == ZX_OK) {
       ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 20, 1, 0, 0};

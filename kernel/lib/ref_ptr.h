@@ -72,6 +72,13 @@ class RefPtr {
     return r;
   }
 
+  // Gives up the reference without dropping it; the caller owns it (see take_existing).
+  [[nodiscard]] T* leak() {
+    T* p = p_;
+    p_ = nullptr;
+    return p;
+  }
+
   void reset() {
     T* p = p_;
     p_ = nullptr;

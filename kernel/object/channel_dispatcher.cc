@@ -1,4 +1,4 @@
-// Channels (see channel_dispatcher.h). Both endpoints share one mutex, so a write and the
+// Channels (see channel_dispatcher.h). Both endpoints share one spinlock, so a write and the
 // peer's close cannot interleave: a message is either queued before the close (and dropped
 // with the queue) or refused with ZX_ERR_PEER_CLOSED.
 #include "kernel/object/channel_dispatcher.h"
@@ -6,28 +6,21 @@
 #include "kernel/lab.h"
 #include "mm/heap.h"
 
-MessagePacket* MessagePacket::create(uint32_t num_bytes) {
-  auto* m = new MessagePacket();
-  if (!m) return nullptr;
-  if (num_bytes) {
-    m->bytes = static_cast<uint8_t*>(kmalloc(num_bytes));
-    if (!m->bytes) {
-      delete m;
-      return nullptr;
-    }
-  }
-  m->num_bytes = num_bytes;
-  return m;
+MessagePacket* MessagePacket::create(uint32_t num_bytes, uint32_t max_handles) {
+  // Header, then the handle slots, then the bytes; small messages all get a small block.
+  size_t payload = size_t{max_handles} * sizeof(MessageHandle) + num_bytes;
+  size_t capacity = payload <= kMessageSmallCapacity ? kMessageSmallCapacity : payload;
+  void* block = kmalloc(sizeof(MessagePacket) + capacity);
+  if (!block) return nullptr;
+  return init(block, static_cast<uint32_t>(capacity), num_bytes, max_handles);
 }
 
 void MessagePacket::destroy(MessagePacket* m) {
-  for (uint32_t i = 0; i < m->num_handles; i++) {
-    if (m->handles[i].obj) m->handles[i].obj->decrement_handle_count();
-    m->handles[i].obj = nullptr;
-  }
-  kfree(m->bytes);
-  delete m;
+  m->close_handles();
+  kfree(m);  // the header holds nothing to destroy
 }
+
+ChannelDispatcher::Shared::~Shared() { kfree(spare); }
 
 zx_status_t ChannelDispatcher::create(RefPtr<ChannelDispatcher>* a, RefPtr<ChannelDispatcher>* b) {
   auto* shared = new Shared();
@@ -61,7 +54,7 @@ void ChannelDispatcher::disconnect() {
   List<MessagePacket, &MessagePacket::node> dropped;
   ChannelDispatcher* peer;
   {
-    MutexGuard g(shared_->lock);
+    SpinLockGuard g(shared_->lock);
     peer = peer_;
     // Our callers will get no reply now; nor will the peer's, whose replies we would write.
     while (ChannelCallWaiter* w = callers_.pop_front()) {
@@ -96,7 +89,7 @@ uint32_t txid_of(const MessagePacket* m) {
 }  // namespace
 
 zx_status_t ChannelDispatcher::write(MessagePacket* m) {
-  MutexGuard g(shared_->lock);
+  SpinLockGuard g(shared_->lock);
   // LAB 6 SOLUTION BEGIN
   if (!peer_) return ZX_ERR_PEER_CLOSED;
   // A reply a caller on the other side is waiting for goes straight to it.
@@ -129,7 +122,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
   w.txid = txid_of(m);
   zx_status_t early;
   {
-    MutexGuard g(shared_->lock);
+    SpinLockGuard g(shared_->lock);
     early = !peer_                                      ? ZX_ERR_PEER_CLOSED
             : peer_->queue_.size() >= kChannelMaxQueued ? ZX_ERR_SHOULD_WAIT
                                                         : ZX_OK;
@@ -144,7 +137,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
     return early;
   }
   zx_status_t s = w.done.wait(deadline, /*interruptible=*/true);
-  MutexGuard g(shared_->lock);
+  SpinLockGuard g(shared_->lock);
   if (w.node.in_list()) callers_.remove(&w);
   if (w.reply) {  // arrived, perhaps just as the wait ended
     *reply = w.reply;
@@ -155,7 +148,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
 
 zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, MessagePacket** out,
                                     uint32_t* need_bytes, uint32_t* need_handles) {
-  MutexGuard g(shared_->lock);
+  SpinLockGuard g(shared_->lock);
   // LAB 6 SOLUTION BEGIN
   MessagePacket* m = queue_.front();
   if (!m) return peer_ ? ZX_ERR_SHOULD_WAIT : ZX_ERR_PEER_CLOSED;

@@ -4,8 +4,11 @@
 // closes, its peer sees ZX_CHANNEL_PEER_CLOSED and the endpoint's unread messages are dropped.
 #pragma once
 #include "kernel/lib/list.h"
+#include "kernel/lib/placement_new.h"
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
+#include "kernel/spinlock.h"
+#include "mm/heap.h"
 
 constexpr uint32_t kChannelMaxBytes = 65536;
 constexpr uint32_t kChannelMaxHandles = 64;
@@ -16,17 +19,61 @@ struct MessageHandle {
   zx_rights_t rights = 0;
 };
 
+// A message in flight. The header, the handle slots and the bytes are one heap block: a message
+// costs one allocation, not a header with room for 64 handles plus a separate byte buffer.
+// Small messages all get a block of kMessageSmallBlock bytes, so any small block can carry any
+// small message and a channel can reuse one (ChannelDispatcher::alloc_message).
+constexpr size_t kMessageSmallBlock = 128;
+
 struct MessagePacket {
   ListNode node;
-  uint8_t* bytes = nullptr;
+  uint8_t* bytes = nullptr;          // num_bytes bytes, inside this block
+  MessageHandle* handles = nullptr;  // max_handles slots, inside this block
   uint32_t num_bytes = 0;
-  uint32_t num_handles = 0;
-  MessageHandle handles[kChannelMaxHandles];
+  uint32_t num_handles = 0;  // slots in use (a handle closed while being sent is left out)
+  uint32_t max_handles = 0;
+  uint32_t capacity = 0;  // bytes in the block after this header (handle slots, then bytes)
 
-  static MessagePacket* create(uint32_t num_bytes);
-  // Drops the message: its handles are closed.
+  // A message of num_bytes (uninitialized) with room for max_handles handles, or null when
+  // memory runs out. Callers check the limits (kChannelMaxBytes, kChannelMaxHandles) first.
+  static MessagePacket* create(uint32_t num_bytes, uint32_t max_handles = 0);
+  // Drops the message: its handles are closed and its block freed.
   static void destroy(MessagePacket* m);
+
+  // Whether a message of this shape fits a small block.
+  static bool fits_small(uint32_t num_bytes, uint32_t max_handles);
+  bool is_small() const;
+  // Lays a message out in a block of `capacity` bytes after the header (it must fit).
+  static MessagePacket* init(void* block, uint32_t capacity, uint32_t num_bytes,
+                             uint32_t max_handles) {
+    auto* m = new (block) MessagePacket();
+    m->handles = reinterpret_cast<MessageHandle*>(m + 1);
+    for (uint32_t i = 0; i < max_handles; i++) new (&m->handles[i]) MessageHandle();
+    m->bytes = reinterpret_cast<uint8_t*>(m->handles + max_handles);
+    m->num_bytes = num_bytes;
+    m->max_handles = max_handles;
+    m->capacity = capacity;
+    return m;
+  }
+  // Closes the message's handles, leaving the block to be freed or reused.
+  void close_handles() {
+    for (uint32_t i = 0; i < max_handles; i++) {
+      if (handles[i].obj) handles[i].obj->decrement_handle_count();
+      handles[i].~MessageHandle();  // drops the reference, perhaps the object's last
+    }
+    num_handles = max_handles = 0;
+  }
 };
+// The header is pointer-aligned for the handle slots that follow it.
+static_assert(sizeof(MessagePacket) % alignof(MessageHandle) == 0);
+// Bytes after the header in a small block.
+constexpr uint32_t kMessageSmallCapacity = kMessageSmallBlock - sizeof(MessagePacket);
+static_assert(kMessageSmallCapacity == 80, "docs/objects/channel.md gives this figure");
+
+inline bool MessagePacket::fits_small(uint32_t num_bytes, uint32_t max_handles) {
+  return size_t{max_handles} * sizeof(MessageHandle) + num_bytes <= kMessageSmallCapacity;
+}
+inline bool MessagePacket::is_small() const { return capacity == kMessageSmallCapacity; }
 
 // A thread in zx_channel_call waiting for the reply with its transaction id.
 struct ChannelCallWaiter {
@@ -45,6 +92,27 @@ class ChannelDispatcher : public Dispatcher {
   zx_obj_type_t type() const override { return kType; }
   zx_koid_t related_koid() const override { return peer_koid_; }
 
+  // Message blocks for this endpoint pair. alloc_message is MessagePacket::create, except that
+  // a small message reuses the block the pair last freed, if any; free_message is
+  // MessagePacket::destroy, except that it keeps a small block for that reuse (one per pair).
+  // Request/reply traffic of small messages then never reaches the heap: each reply's block
+  // was freed by the read of the request. Both are lock-free (one atomic exchange).
+  // Inline: they are a few instructions on every write and read.
+  MessagePacket* alloc_message(uint32_t num_bytes, uint32_t max_handles) {
+    if (MessagePacket::fits_small(num_bytes, max_handles)) {
+      if (MessagePacket* block = __atomic_exchange_n(&shared_->spare, nullptr, __ATOMIC_ACQUIRE))
+        return MessagePacket::init(block, kMessageSmallCapacity, num_bytes, max_handles);
+    }
+    return MessagePacket::create(num_bytes, max_handles);
+  }
+  void free_message(MessagePacket* m) {
+    // Handles first, with no lock held: closing one may close channels, this pair's among them.
+    m->close_handles();
+    // Keep a small block; free the one it displaces (if another thread put one back meanwhile).
+    if (m->is_small()) m = __atomic_exchange_n(&shared_->spare, m, __ATOMIC_ACQ_REL);
+    kfree(m);  // kfree(nullptr) does nothing
+  }
+
   // Queues m at the peer (taking it), or ZX_ERR_PEER_CLOSED (m untouched).
   zx_status_t write(MessagePacket* m);
   // zx_channel_call: writes m and waits for the reply with m's transaction id (its first four
@@ -60,7 +128,12 @@ class ChannelDispatcher : public Dispatcher {
 
  private:
   struct Shared : RefCounted<Shared> {
-    Mutex lock{"channel"};
+    // A spinlock, not a mutex: every critical section is a few list operations and signal
+    // updates (nothing under it blocks, allocates or touches user memory), and a mutex costs
+    // a trip through g_sched_lock on both lock and unlock.
+    SpinLock lock{"channel"};
+    MessagePacket* spare = nullptr;  // a free small block; atomic exchange only, never locked
+    ~Shared();
   };
   ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
   void disconnect();

@@ -76,8 +76,19 @@ class Dispatcher : public RefCounted<Dispatcher> {
 
   // Signals. Objects without signals of their own still carry the user signals.
   zx_signals_t signals() const;
-  zx_signals_t signals_locked() const { return signals_; }  // g_sched_lock held
-  void update_signals(zx_signals_t clear, zx_signals_t set);
+  // With g_sched_lock held, no signal is raised meanwhile (clears may still happen: see
+  // update_signals).
+  zx_signals_t signals_locked() const { return __atomic_load_n(&signals_, __ATOMIC_RELAXED); }
+  void update_signals(zx_signals_t clear, zx_signals_t set) {
+    if (set == 0) {
+      // Clearing alone wakes nobody, so it needs no g_sched_lock: an atomic AND orders it with
+      // every other update (they are atomic too). A waiter that looked just before still saw
+      // the signal, which is the same as having looked before the clear.
+      __atomic_fetch_and(&signals_, ~clear, __ATOMIC_RELEASE);
+      return;
+    }
+    raise_signals(clear, set);
+  }
   // Which signals zx_object_signal may change on this object.
   virtual zx_signals_t user_settable_signals() const { return ZX_USER_SIGNAL_ALL; }
 
@@ -97,9 +108,12 @@ class Dispatcher : public RefCounted<Dispatcher> {
   virtual void on_zero_handles() {}
 
  private:
+  // update_signals with signals to set: under g_sched_lock, waking the observers of raised ones.
+  void raise_signals(zx_signals_t clear, zx_signals_t set);
+
   zx_koid_t koid_;
   uint32_t handle_count_ = 0;
-  zx_signals_t signals_ = 0;                               // g_sched_lock
+  zx_signals_t signals_ = 0;  // atomic; raised only under g_sched_lock (see update_signals)
   List<SignalObserver, &SignalObserver::node> observers_;  // g_sched_lock
 };
 

@@ -91,6 +91,9 @@ class HandleTable {
     zx_rights_t rights = 0;
     uint32_t next_free = 0;  // free-list link, meaningful only while free
     uint16_t gen = 0;
+    // obj->type(), cached when the handle is made (an object's type never changes), so that
+    // get() checks it without a virtual call. Fits in the padding: the slot stays 24 bytes.
+    zx_obj_type_t type = ZX_OBJ_TYPE_NONE;
   };
 
   static constexpr uint32_t kIndexBits = 16;

@@ -1,26 +1,26 @@
-// Object signals and the observers that wait on them (see dispatcher.h). All of it lives under
-// g_sched_lock, the lock that also guards wait queues, so a signal change and the wakeup of
-// its waiters are one atomic step: a waiter can never check, miss a change, and then sleep.
+// Object signals and the observers that wait on them (see dispatcher.h). Raising a signal and
+// everything about observers happen under g_sched_lock, the lock that also guards wait queues,
+// so a raise and the wakeup of its waiters are one atomic step: a waiter can never check, miss
+// a raise, and then sleep. Clearing wakes nobody, so it is a lock-free atomic AND; for that,
+// every write of the signal word is atomic.
 #include "kernel/object/dispatcher.h"
 #include "kernel/sched.h"
 #include "kernel/wait_queue.h"
 
-zx_signals_t Dispatcher::signals() const {
-  SchedGuard g;
-  return signals_;
-}
+zx_signals_t Dispatcher::signals() const { return __atomic_load_n(&signals_, __ATOMIC_ACQUIRE); }
 
-void Dispatcher::update_signals(zx_signals_t clear, zx_signals_t set) {
+void Dispatcher::raise_signals(zx_signals_t clear, zx_signals_t set) {
   SchedGuard g;
-  zx_signals_t before = signals_;
-  signals_ = (signals_ & ~clear) | set;
-  zx_signals_t raised = signals_ & ~before;
+  __atomic_fetch_and(&signals_, ~clear, __ATOMIC_RELAXED);
+  zx_signals_t before = __atomic_fetch_or(&signals_, set, __ATOMIC_RELEASE);
+  zx_signals_t raised = set & ~before;
   if (!raised) return;
+  zx_signals_t now = signals_locked();
   for (SignalObserver* o = observers_.front(); o;) {
     SignalObserver* next = observers_.next(o);  // on_signal may unlink o
     if (o->mask & raised) {
       if (o->on_signal)
-        o->on_signal(o, signals_);
+        o->on_signal(o, now);
       else
         o->wq->wake_all(ZX_OK);
     }
@@ -68,11 +68,12 @@ zx_status_t Dispatcher::wait(zx_signals_t mask, uint64_t deadline, zx_signals_t*
   SchedGuard g;
   add_observer_locked(&o);
   zx_status_t s = ZX_OK;
-  while (!(signals_ & mask)) {
+  while (!(signals_locked() & mask)) {
     s = wq.block(deadline);
     if (s != ZX_OK) break;
   }
-  if (observed) *observed = signals_;
+  zx_signals_t now = signals_locked();
+  if (observed) *observed = now;
   remove_observer_locked(&o);
-  return (signals_ & mask) ? ZX_OK : s;
+  return (now & mask) ? ZX_OK : s;
 }

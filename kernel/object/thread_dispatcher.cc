@@ -102,11 +102,6 @@ void ThreadDispatcher::kill() {
   if (finished) process_->finish();
 }
 
-ThreadDispatcher* ThreadDispatcher::current() {
-  Thread* t = thread_current();
-  return t ? static_cast<ThreadDispatcher*>(t->user_thread) : nullptr;
-}
-
 void ThreadDispatcher::exit_current() {
   Thread* t = thread_current();
   auto* td = static_cast<ThreadDispatcher*>(t->user_thread);

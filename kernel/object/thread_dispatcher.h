@@ -28,7 +28,10 @@ class ThreadDispatcher : public Dispatcher {
   const char* name() const { return name_; }
 
   // The user thread running on this hart (null for kernel threads).
-  static ThreadDispatcher* current();
+  static ThreadDispatcher* current() {
+    Thread* t = thread_current();
+    return t ? static_cast<ThreadDispatcher*>(t->user_thread) : nullptr;
+  }
   // Called by the running user thread itself: end it (never returns).
   [[noreturn]] static void exit_current();
 

@@ -12,8 +12,12 @@ arch_user_copy:
   csrs sstatus, t1
   or t0, a0, a1
   or t0, t0, a2
-  andi t0, t0, 7
-  bnez t0, 2f
+  andi t2, t0, 7
+  beqz t2, 5f
+  andi t2, t0, 3
+  beqz t2, 6f                    // 4-byte aligned (the 32-bit counts syscalls return)
+  j 2f
+5:
   li t2, 32
 4:                               // all aligned: 32 bytes a turn while they last
   bltu a2, t2, 1f
@@ -37,6 +41,14 @@ arch_user_copy:
   addi a1, a1, 8
   addi a2, a2, -8
   j 1b
+6:                               // 4 bytes at a time
+  beqz a2, 3f
+  lw t0, 0(a1)
+  sw t0, 0(a0)
+  addi a0, a0, 4
+  addi a1, a1, 4
+  addi a2, a2, -4
+  j 6b
 2:
   beqz a2, 3f
   lbu t0, 0(a1)
