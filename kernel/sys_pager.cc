@@ -100,21 +100,28 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
     return ZX_ERR_OUT_OF_RANGE;
   if (from == dst || from->is_paged()) return ZX_ERR_BAD_STATE;
   if (from->is_slice()) return ZX_ERR_NOT_SUPPORTED;
-  if (!from->range_committed(aux_offset, length)) return ZX_ERR_BAD_STATE;
+  // take_pages checks each batch as it takes it; a longer supply checks the whole source range
+  // first, so that an uncommitted page anywhere moves nothing.
+  if (length > VmObject::kSupplyBatch * PAGE_SIZE && !from->range_committed(aux_offset, length))
+    return ZX_ERR_BAD_STATE;
 
   // Within its pager's page budget: evict the oldest clean pages first (before, not after, so
   // that the pages the waiters asked for are there when they wake).
   pager->reclaim()->make_room(length / PAGE_SIZE);
 
-  // Page by page: a page the VMO already has (supplied twice) stays, and ours is freed.
+  // A batch at a time (one lock hold on each side per batch): a page the VMO already has
+  // (supplied twice) stays, and ours is freed.
   uint64_t moved = 0;
-  for (; moved < length; moved += PAGE_SIZE) {
-    vm_page* p = from->take_page(aux_offset + moved);
-    if (!p) {
-      s = ZX_ERR_BAD_STATE;  // decommitted under us, or no memory to unshare it
+  while (moved < length) {
+    vm_page* batch[VmObject::kSupplyBatch];
+    uint64_t n = (length - moved) / PAGE_SIZE;
+    if (n > VmObject::kSupplyBatch) n = VmObject::kSupplyBatch;
+    if (!from->take_pages(aux_offset + moved, n, batch)) {
+      s = ZX_ERR_BAD_STATE;  // decommitted under us, or no memory to unshare one
       break;
     }
-    if (!dst->supply_page(offset + moved, p)) page_free(p);
+    dst->supply_pages(offset + moved, batch, n);
+    moved += n * PAGE_SIZE;
   }
   if (moved) src->supplied(offset, moved);
   return s;

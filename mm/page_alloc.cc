@@ -104,10 +104,27 @@ void page_alloc_init(const MemRange* ram, int nram, const MemRange* reserved, in
 
 bool page_alloc_using_boot_allocator() { return g_boot_alloc_mode; }
 
+namespace {
+// Zeroing every page handed out is the allocator's main cost (a demand-zero fault, a commit, a
+// pager's aux pages): 32 doubleword stores a turn keep the loop overhead to a few percent.
+// The attribute stops GCC from turning the loop back into a call to memset.
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) void zero_pages(void* va,
+                                                                              uint64_t bytes) {
+  auto* w = static_cast<uint64_t*>(va);
+  for (uint64_t* end = w + bytes / sizeof(uint64_t); w < end; w += 32) {
+    w[0] = w[1] = w[2] = w[3] = w[4] = w[5] = w[6] = w[7] = 0;
+    w[8] = w[9] = w[10] = w[11] = w[12] = w[13] = w[14] = w[15] = 0;
+    w[16] = w[17] = w[18] = w[19] = w[20] = w[21] = w[22] = w[23] = 0;
+    w[24] = w[25] = w[26] = w[27] = w[28] = w[29] = w[30] = w[31] = 0;
+  }
+}
+static_assert(PAGE_SIZE % (32 * sizeof(uint64_t)) == 0, "zero_pages works in 256-byte turns");
+}  // namespace
+
 vm_page* page_alloc_contig(unsigned order, PageState state) {
   if (g_boot_alloc_mode) return boot_alloc(order, state);
   vm_page* p = g_pmm.alloc_pages(order, state);
-  if (p) memset(phys_to_virt(p->paddr), 0, PAGE_SIZE << order);
+  if (p) zero_pages(phys_to_virt(p->paddr), PAGE_SIZE << order);
   return p;
 }
 

@@ -36,6 +36,16 @@ void ReclaimQueue::page_added(vm_page* p, bool dirty) {
   }
 }
 
+void ReclaimQueue::clean_pages_added(vm_page** pages, uint64_t n) {
+  MutexGuard g(lock_);
+  counts_.resident += n;
+  for (uint64_t i = 0; i < n; i++) {
+    if (page_flags(pages[i]) & kPageAlwaysNeed) continue;
+    pages_.push_back(pages[i]);
+    counts_.evictable++;
+  }
+}
+
 void ReclaimQueue::page_removed(vm_page* p, bool dirty) {
   MutexGuard g(lock_);
   counts_.resident--;

@@ -45,14 +45,15 @@ class ReclaimQueue : public RefCounted<ReclaimQueue> {
   ~ReclaimQueue();
 
   // Called by VM objects with their own lock held.
-  void page_added(vm_page* p, bool dirty);    // a page joins an object (clean ones are queued)
-  void page_removed(vm_page* p, bool dirty);  // a page leaves its object
-  void became_dirty(vm_page* p);              // clean -> dirty: off the queue
-  void became_clean(vm_page* p, bool queue);  // dirty -> clean: queued unless pinned
-  void pin(vm_page* p);                       // ALWAYS_NEED: off the queue
-  void unpin(vm_page* p);                     // back on the queue, at its tail
-  void age_out(vm_page* p);                   // DONT_NEED: to the head (caller unreferences it)
-  void second_chance(vm_page* p);             // referenced at the head: to the tail
+  void page_added(vm_page* p, bool dirty);  // a page joins an object (clean ones are queued)
+  void clean_pages_added(vm_page** pages, uint64_t n);  // a supply: n clean pages, in order
+  void page_removed(vm_page* p, bool dirty);            // a page leaves its object
+  void became_dirty(vm_page* p);                        // clean -> dirty: off the queue
+  void became_clean(vm_page* p, bool queue);            // dirty -> clean: queued unless pinned
+  void pin(vm_page* p);                                 // ALWAYS_NEED: off the queue
+  void unpin(vm_page* p);                               // back on the queue, at its tail
+  void age_out(vm_page* p);        // DONT_NEED: to the head (caller unreferences it)
+  void second_chance(vm_page* p);  // referenced at the head: to the tail
   void note_evicted();
 
   // No locks held. Evicts up to n pages; returns how many it evicted.

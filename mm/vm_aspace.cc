@@ -102,6 +102,16 @@ zx_status_t VmAspace::pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mm
   return s;
 }
 
+uint64_t VmAspace::pt_map_pages(uint64_t va, const uint64_t* pas, const uint32_t* flags,
+                                uint64_t n) {
+  SpinLockGuard g(pt_lock_);
+  for (uint64_t i = 0; i < n; i++) {
+    zx_status_t s = pt_.map(va + i * PAGE_SIZE, pas[i], PAGE_SIZE, flags[i]);
+    if (s != ZX_OK && s != ZX_ERR_ALREADY_EXISTS) return i;
+  }
+  return n;
+}
+
 void VmAspace::pt_unmap(uint64_t va, uint64_t len) {
   uint64_t n = 0;
   {

@@ -34,6 +34,11 @@ class VmAspace : public RefCounted<VmAspace> {
   // Page-table access for mappings (the spinlock is taken inside).
   zx_status_t pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mmu_flags, bool replace);
   void pt_unmap(uint64_t va, uint64_t len);  // and flushes TLBs
+  // Maps single pages at va + i pages to pas[i] with flags[i] (i < n) in one hold of the
+  // page-table lock, leaving any page already mapped as it is: for fault-around, where nothing
+  // was mapped there and a translation that appeared meanwhile is the same page. Returns how
+  // many it mapped before running out of memory for page tables (or n).
+  uint64_t pt_map_pages(uint64_t va, const uint64_t* pas, const uint32_t* flags, uint64_t n);
   void pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags);
   // ZX_INFO_TASK_STATS: bytes mapped, and committed bytes private / shared / shared-scaled.
   struct Stats {

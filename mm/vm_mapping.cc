@@ -85,12 +85,15 @@ void VmMapping::fault_around(uint64_t va) {
   uint64_t n = (size() - (first - base())) / PAGE_SIZE;
   if (n > kFaultAround) n = kFaultAround;
   uint32_t ro = vm_flags_to_mmu(flags_ & ~kVmWrite), rw = vm_flags_to_mmu(flags_);
-  // One pass under the object's lock; it stops at the first page the object lacks (a supplied
-  // run has ended). Nothing is marked referenced: these pages were not touched yet.
-  vmo_->map_present_run(
-      object_offset_ + (first - base()), n, [&](uint64_t i, uint64_t pa, bool writable) {
-        return aspace_->pt_map(first + i * PAGE_SIZE, pa, PAGE_SIZE, writable ? rw : ro, true);
-      });
+  // One pass under the object's lock, which stops at the first page the object lacks (a
+  // supplied run has ended), and one hold of the page-table lock. Nothing is marked
+  // referenced: these pages were not touched yet.
+  vmo_->map_present_run(object_offset_ + (first - base()), n,
+                        [&](const uint64_t* pas, const bool* writable, uint64_t count) {
+                          uint32_t flags[VmObject::kMaxRun];
+                          for (uint64_t i = 0; i < count; i++) flags[i] = writable[i] ? rw : ro;
+                          aspace_->pt_map_pages(first, pas, flags, count);
+                        });
 }
 
 void VmMapping::unmap_object_range(uint64_t offset, uint64_t len) {

@@ -59,35 +59,60 @@ bool VmObject::range_committed(uint64_t offset, uint64_t len) const {
   return n == len / PAGE_SIZE;
 }
 
-bool VmObject::supply_page(uint64_t offset, vm_page* page) {
-  MutexGuard g(lock_);
-  if (offset >= size_ || pages_.lookup(offset)) return false;  // never overwrite
-  page->object_data = offset;
-  page->flags = kPageReferenced;  // clean, and just asked for: its first chance
-  page->owner = this;
-  if (pages_.insert(offset, page) != ZX_OK) return false;
-  if (reclaim_) reclaim_->page_added(page, false);
-  return true;
+uint64_t VmObject::supply_pages(uint64_t offset, vm_page** pages, uint64_t n) {
+  if (n > kSupplyBatch) n = kSupplyBatch;
+  vm_page* added[kSupplyBatch];
+  uint64_t kept = 0, nadded = 0;
+  {
+    MutexGuard g(lock_);
+    for (uint64_t i = 0; i < n; i++) {
+      uint64_t off = offset + i * PAGE_SIZE;
+      vm_page* page = pages[i];
+      // Never overwrite: a page the object already has stays (insert refuses to replace it),
+      // and the new one is freed below.
+      if (off >= size_ || pages_.insert(off, page) != ZX_OK) {
+        pages[kept++] = page;
+        continue;
+      }
+      page->object_data = off;
+      page->flags = kPageReferenced;  // clean, and just asked for: its first chance
+      page->owner = this;
+      added[nadded++] = page;
+    }
+    if (reclaim_ && nadded) reclaim_->clean_pages_added(added, nadded);
+  }
+  for (uint64_t i = 0; i < kept; i++) page_free(pages[i]);  // the refused ones, gathered
+  return nadded;
 }
 
-vm_page* VmObject::take_page(uint64_t offset) {
+bool VmObject::take_pages(uint64_t offset, uint64_t n, vm_page** out) {
   MutexGuard g(lock_);
-  vm_page* p = pages_.lookup(offset);
-  if (!p) return nullptr;
-  unmap_range_locked(offset, offset + PAGE_SIZE);
-  pages_.remove(offset);
-  if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) > 1) {
-    // Shared with a snapshot: the snapshot keeps it, the pager gets a copy.
-    vm_page* copy = page_alloc(PageState::Object);
-    if (!copy) {
-      pages_.insert(offset, p);
-      return nullptr;
-    }
-    memcpy(kva(copy), kva(p), PAGE_SIZE);
-    release_page(p);
-    p = copy;
+  for (uint64_t i = 0; i < n; i++) {
+    out[i] = pages_.lookup(offset + i * PAGE_SIZE);
+    if (!out[i]) return false;  // all or nothing
   }
-  return p;
+  unmap_range_locked(offset, offset + n * PAGE_SIZE);
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t off = offset + i * PAGE_SIZE;
+    vm_page* p = out[i];
+    if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) > 1) {
+      // Shared with a snapshot: the snapshot keeps it, the pager gets a copy.
+      vm_page* copy = page_alloc(PageState::Object);
+      if (!copy) {
+        // Put back what we took: the caller sees nothing moved.
+        for (uint64_t j = 0; j < i; j++) pages_.insert(offset + j * PAGE_SIZE, out[j]);
+        return false;
+      }
+      memcpy(kva(copy), kva(p), PAGE_SIZE);
+      pages_.remove(off);
+      release_page(p);
+      p = copy;
+    } else {
+      pages_.remove(off);
+    }
+    out[i] = p;
+  }
+  return true;
 }
 
 zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,

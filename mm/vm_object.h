@@ -79,12 +79,15 @@ class VmObject : public RefCounted<VmObject> {
   zx_status_t hint_range(uint64_t offset, uint64_t len, bool always_need);
   // Whether every page of [offset, offset+len) is committed (a supply's source range).
   bool range_committed(uint64_t offset, uint64_t len) const;
-  // For the pager: puts `page` (which the caller owns, ref_count 1) at `offset` unless a page is
-  // already there; returns true if it was taken, false if the caller keeps (and frees) it.
-  bool supply_page(uint64_t offset, vm_page* page);
-  // Takes the page at offset out of this (anonymous) object for a supply, copying it if it is
-  // shared; nullptr if absent.
-  vm_page* take_page(uint64_t offset);
+  // For the pager, a supply in one lock hold per side. supply_pages puts pages[i] (owned by the
+  // caller, ref_count 1) at offset + i pages wherever no page is there yet, frees the others
+  // (a page is never overwritten), and returns how many it kept; n is at most kSupplyBatch.
+  // take_pages moves the n pages
+  // at offset out of this (anonymous) object into out[], copying any shared with a snapshot;
+  // if one is absent (or a copy fails) it takes nothing and returns false.
+  static constexpr uint64_t kSupplyBatch = 16;  // most pages one supply_pages call takes
+  uint64_t supply_pages(uint64_t offset, vm_page** pages, uint64_t n);
+  bool take_pages(uint64_t offset, uint64_t n, vm_page** out);
   // A snapshot of [offset, offset+size) of this object (pages past our end read as zero).
   // A pager-backed object (or a child of one) only has at-least-on-write snapshots.
   zx_status_t create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
@@ -162,18 +165,26 @@ class VmObject : public RefCounted<VmObject> {
     }
   }
 
-  // Fault-around for a pager-backed object: calls fn(i, paddr, writable) for the pages at
-  // offset + i pages, i = 0, 1, ... while they are present (at most `max`), all under the
-  // object's lock, so none can go away before fn has mapped it. Never asks the pager.
+  // Fault-around for a pager-backed object: finds the run of pages present at offset,
+  // offset + 1 page, ... (at most `max`, at most kMaxRun) and calls fn(paddrs, writable, count)
+  // with the object still locked, so none can go away before fn has mapped them. Never asks
+  // the pager.
+  static constexpr uint64_t kMaxRun = 16;
   template <typename F>
   void map_present_run(uint64_t offset, uint64_t max, F fn) {
+    uint64_t pas[kMaxRun];
+    bool writable[kMaxRun];
+    if (max > kMaxRun) max = kMaxRun;
     MutexGuard g(lock_);
-    for (uint64_t i = 0; i < max; i++) {
-      uint64_t off = offset + i * PAGE_SIZE;
-      if (off >= size_) return;
-      vm_page* p = pages_.lookup(off);
-      if (!p || fn(i, p->paddr, writable_locked(p)) != ZX_OK) return;
+    uint64_t n = 0;
+    for (; n < max; n++) {
+      uint64_t off = offset + n * PAGE_SIZE;
+      vm_page* p = off < size_ ? pages_.lookup(off) : nullptr;
+      if (!p) break;
+      pas[n] = p->paddr;
+      writable[n] = writable_locked(p);
     }
+    if (n) fn(pas, writable, n);
   }
 
   // Mappings register themselves so that decommit, shrink and copy-on-write can remove stale
