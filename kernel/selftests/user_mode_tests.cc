@@ -41,11 +41,13 @@ int64_t run_program(TestContext& t, const uint32_t* code, size_t n) {
   EXPECT_OK(ThreadDispatcher::create(p, "main", &th));
   if (!th) return 1000002;
   EXPECT_OK(th->start(mt->base(), ms->base() + 16384, 0, 0));
+  // Wait for the signal, not the state: a process is dead just before its TERMINATED signal is
+  // raised (ProcessDispatcher::finish), possibly on another hart.
   uint64_t deadline = deadline_after(5 * kSecond);
-  while (p->state() != ProcessDispatcher::State::kDead && current_time() < deadline)
+  while (!(p->signals() & ZX_PROCESS_TERMINATED) && current_time() < deadline)
     thread_sleep(1'000'000);
-  EXPECT(p->state() == ProcessDispatcher::State::kDead);
   EXPECT(p->signals() & ZX_PROCESS_TERMINATED);
+  EXPECT(p->state() == ProcessDispatcher::State::kDead);
   EXPECT(th->signals() & ZX_THREAD_TERMINATED);
   return p->return_code();
 }
