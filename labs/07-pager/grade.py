@@ -118,7 +118,7 @@ UTEST = re.compile(r"^\[utest\] (\S+) (PASS|FAIL)(?::\s*(.*))?$")
 def pagertests_results(cpus):
     """{test name: None if passed, else why} from this hart count's session."""
     res = {}
-    for ln in shell_output(session(cpus)):
+    for ln in shell_output(session(cpus), partial=True):
         m = UTEST.match(ln.strip())
         if m and m.group(1) != "summary":
             res[m.group(1)] = None if m.group(2) == "PASS" else (m.group(3) or "failed")
@@ -143,10 +143,13 @@ def assert_pagertests(cpus, names):
     res = pagertests_results(cpus)
     for n in names:
         if n not in res:
-            out = shell_output(session(cpus))
+            r = session(cpus)
+            out = shell_output(r, partial=True)
             # Why pagertests stopped early: its exit status and the kernel's report, if any.
             why = [ln.strip() for ln in out if ln.startswith("pagertests: exit") or
                    ln.startswith("user exception:")]
+            if r.timed_out:
+                why.append("the session was stopped after %d s" % SESSION_TIMEOUT)
             raise GradeFailure("expected: [utest] %s PASS\nsaw:      no result for %s "
                                "(pagertests printed %d results%s)%s"
                                % (n, n, len(res), "; then: " + "; ".join(why[-2:]) if why else "",
@@ -157,7 +160,7 @@ def assert_pagertests(cpus, names):
 
 
 def assert_patternpager(cpus):
-    out = shell_output(session(cpus))
+    out = shell_output(session(cpus), partial=True)
     pages = PAGES[cpus]
     want = pattern_checksum(SEED, pages)
     for c in range(2):

@@ -177,10 +177,11 @@ def shell(commands, cpus=1, timeout=90, name="shell"):
     return res
 
 
-def shell_output(result):
+def shell_output(result, partial=False):
     """The console lines between this run's `<token> begin` and `<token> end` echoes: what the
     commands typed at shell() printed (with the shell's echo of each command line). Raises
-    GradeFailure if the commands did not all finish."""
+    GradeFailure if the commands did not all finish, unless `partial`: then it returns what they
+    printed before the run was stopped."""
     lines = result.lines()
     begin = "%s begin" % _token
     end = "%s end" % _token
@@ -190,6 +191,8 @@ def shell_output(result):
                            "did not start?)\nconsole tail:\n%s"
                            % (begin, _indent(result.tail(15), "  ")))
     ends = [i for i, ln in enumerate(lines) if ln.strip() == end and i > starts[0]]
+    if not ends and partial:
+        return lines[starts[0] + 1:]
     if not ends:
         raise GradeFailure("expected: the commands to finish and the shell to echo '%s'\n"
                            "saw:      no such line within the time limit (a program hung?)\n"
