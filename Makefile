@@ -133,6 +133,14 @@ $(BUILD)/host-tests: $(HOBJS)
 	@echo "  LINK    $@"
 	$(Q)$(HOSTCXX) -o $@ $(HOBJS)
 
+# The request tracker's tests alone, from the same objects: lab 7's grader builds this in
+# seconds instead of the whole host suite.
+TRACKER_TEST_OBJS := $(patsubst %,$(BUILD)/host/%.o,tests/host/main.cc tests/host/host_support.cc \
+	tests/host/test_request_tracker.cc pager/request_tracker.cc)
+$(BUILD)/tracker-tests: $(TRACKER_TEST_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(HOSTCXX) -o $@ $(TRACKER_TEST_OBJS)
+
 $(BUILD)/virt.dtb: | $(DEPS_STAMP)
 	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -cpu rv64 -smp 4 -m 256M -nographic -bios none >/dev/null 2>&1 || true
 	$(Q)test -s $@

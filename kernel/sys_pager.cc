@@ -2,6 +2,7 @@
 // (pager/pager.h). The request side (faults becoming packets) is pager/page_source.h; dirty
 // tracking and writeback live with the pages, in mm/vm_object.h.
 #include "kernel/gen/syscall_decls.h"
+#include "kernel/lab.h"
 #include "kernel/object/port_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/syscall_helpers.h"
@@ -109,6 +110,7 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
   // that the pages the waiters asked for are there when they wake).
   pager->reclaim()->make_room(length / PAGE_SIZE);
 
+  // LAB 7 SOLUTION BEGIN
   // A batch at a time (one lock hold on each side per batch): a page the VMO already has
   // (supplied twice) stays, and ours is freed.
   uint64_t moved = 0;
@@ -125,6 +127,14 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
   }
   if (moved) src->supplied(offset, moved);
   return s;
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // (void)dst;
+  // (void)from;
+  // (void)src;
+  // lab_todo(7, "zx_pager_supply_pages (moving the pages and waking the waiters)");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 7 STUB END
 }
 
 zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo_h, uint64_t offset,

@@ -5,6 +5,7 @@
 // always sees a consistent tracker.
 #include "pager/request_tracker.h"
 
+#include "kernel/lab.h"
 #include "mm/vm_page.h"
 
 namespace {
@@ -75,6 +76,7 @@ bool RequestTracker::any_outstanding(uint64_t a, uint64_t b) const {
 // Queues [a, b), which holds no outstanding page, merging it with queued neighbours that touch
 // it. False if a new range was needed and could not be allocated.
 bool RequestTracker::queue_pages(uint64_t a, uint64_t b) {
+  // LAB 7 SOLUTION BEGIN
   Range* left = ranges_.floor(a);
   if (left && (left->end != a || left->sent)) left = nullptr;
   Range* right = ranges_.lower_bound(b);
@@ -105,6 +107,13 @@ bool RequestTracker::queue_pages(uint64_t a, uint64_t b) {
   ranges_.insert(n);
   queue_.push_back(n);
   return true;
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // (void)a;
+  // (void)b;
+  // lab_todo(7, "RequestTracker::queue_pages (queueing and coalescing)");
+  // return false;
+  // LAB 7 STUB END
 }
 
 // Removes [a, b) from range r. False (r unchanged) if that cuts r in two and the second half
@@ -273,6 +282,7 @@ void RequestTracker::add(PageRequest* r) {
     finish(&done);
     return;
   }
+  // LAB 7 SOLUTION BEGIN
   // Walk [offset, e): outstanding ranges are joined, and in the gaps between them each run of
   // missing pages is queued.
   bool ok = true;
@@ -310,9 +320,16 @@ void RequestTracker::add(PageRequest* r) {
     complete(r, ZX_OK, &done);
   }
   finish(&done);
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // lab_todo(7, "RequestTracker::add (joining and queueing requests)");
+  // complete(r, ZX_ERR_NOT_SUPPORTED, &done);
+  // finish(&done);
+  // LAB 7 STUB END
 }
 
 bool RequestTracker::next_to_send(uint64_t* offset, uint64_t* length) {
+  // LAB 7 SOLUTION BEGIN
   if (sent_ranges_ != 0 || queue_.empty()) return false;
   Range* r = queue_.pop_front();
   r->sent = true;
@@ -320,10 +337,18 @@ bool RequestTracker::next_to_send(uint64_t* offset, uint64_t* length) {
   *offset = r->start;
   *length = r->end - r->start;
   return true;
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // (void)offset;
+  // (void)length;
+  // lab_todo(7, "RequestTracker::next_to_send (one packet in flight)");
+  // return false;
+  // LAB 7 STUB END
 }
 
 void RequestTracker::supply(uint64_t offset, uint64_t length) {
   if (detached_) return;
+  // LAB 7 SOLUTION BEGIN
   // Only whole pages are present: round inwards.
   const uint64_t a = (offset + kPageMask) & ~kPageMask;
   const uint64_t b = end_of(offset, length) & ~kPageMask;
@@ -333,6 +358,12 @@ void RequestTracker::supply(uint64_t offset, uint64_t length) {
   remove_outstanding(a, b, &lo, &hi);
   wake_satisfied(lo, hi, &done);
   finish(&done);
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // (void)offset;
+  // (void)length;
+  // lab_todo(7, "RequestTracker::supply (completing requests, early wake)");
+  // LAB 7 STUB END
 }
 
 void RequestTracker::fail(uint64_t offset, uint64_t length, zx_status_t status) {

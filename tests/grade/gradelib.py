@@ -25,7 +25,9 @@ import json
 import os
 import re
 import secrets
+import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -34,8 +36,9 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 from tests.qemu import qemu  # noqa: E402
 
-__all__ = ["test", "run_tests", "selftest_grader", "token", "boot", "build_dir", "assert_test_passed",
-           "assert_line", "assert_no_line", "assert_status", "GradeFailure"]
+__all__ = ["test", "run_tests", "selftest_grader", "token", "boot", "shell", "shell_output",
+           "build_dir", "assert_test_passed", "assert_line", "assert_no_line", "assert_status",
+           "GradeFailure"]
 
 _tests = []           # [(title, points, function)]
 _token = secrets.token_hex(8)
@@ -101,6 +104,100 @@ def boot(cpus=1, bootargs="", timeout=60, name="boot", icount=False, input_text=
     _boot_cache[key] = res
     _current_logs.append(log)
     return res
+
+
+def _run_until(cmd, input_text, prompt, until, timeout, log):
+    """Runs QEMU, types input_text once `prompt` shows, and stops QEMU as soon as a console line
+    equals `until` (or at the timeout). Returns qemu.Result; its status is 0 when `until` was
+    seen (QEMU was then stopped on purpose), None when the timeout ended the run."""
+    start = time.time()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    chunks = []
+    reader = threading.Thread(
+        target=lambda: [chunks.append(b) for b in iter(lambda: proc.stdout.read1(4096), b"")])
+    reader.daemon = True
+    reader.start()
+
+    def text():
+        return b"".join(chunks).decode("utf-8", errors="replace").replace("\r\n", "\n")
+
+    typed = seen = False
+    while time.time() - start < timeout and proc.poll() is None:
+        out = text()
+        if not typed and prompt in out:
+            time.sleep(0.2)  # let the shell settle at its prompt, as a person would
+            try:
+                proc.stdin.write(input_text.encode())
+                proc.stdin.flush()
+            except BrokenPipeError:
+                break
+            typed = True
+        if typed and any(ln.strip() == until for ln in out.splitlines()):
+            seen = True
+            break
+        time.sleep(0.05)
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    reader.join(timeout=5)
+    out = text()
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, "w") as f:
+        f.write("$ " + " ".join(cmd) + "\n" + out)
+        if not seen:
+            f.write("\n[grader] stopped after %ds without seeing %r\n" % (timeout, until))
+    return qemu.Result(0 if seen else proc.returncode, out, not seen, log)
+
+
+def shell(commands, cpus=1, timeout=90, name="shell"):
+    """Boots to the user shell (init -> sh) and types `commands` (a list of command lines),
+    framed by `echo <token> begin` and `echo <token> end`, then stops QEMU once the closing echo
+    appears: user programs cannot power the machine off, and waiting for a timeout would make
+    every grader slow. shell_output() returns what the commands printed. Runs are cached like
+    boot()'s and their consoles saved to <build>/grade/<name>.log."""
+    key = ("shell", cpus, tuple(commands))
+    if key in _boot_cache:
+        res = _boot_cache[key]
+        if res.log_path not in _current_logs:
+            _current_logs.append(res.log_path)
+        return res
+    kernel = os.path.join(build_dir(), "kernel.elf")
+    if not os.path.exists(kernel):
+        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
+    if not qemu.have_qemu():
+        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+    lines = ["echo %s begin" % _token] + list(commands) + ["echo %s end" % _token]
+    log = os.path.join(build_dir(), "grade", _log_name(name) + ".log")
+    cmd = qemu.qemu_command(kernel, cpus=cpus, bootargs="token=%s" % _token)
+    res = _run_until(cmd, "".join(ln + "\n" for ln in lines), "$ ", "%s end" % _token, timeout,
+                     log)
+    _boot_cache[key] = res
+    _current_logs.append(log)
+    return res
+
+
+def shell_output(result, partial=False):
+    """The console lines between this run's `<token> begin` and `<token> end` echoes: what the
+    commands typed at shell() printed (with the shell's echo of each command line). Raises
+    GradeFailure if the commands did not all finish, unless `partial`: then it returns what they
+    printed before the run was stopped."""
+    lines = result.lines()
+    begin = "%s begin" % _token
+    end = "%s end" % _token
+    starts = [i for i, ln in enumerate(lines) if ln.strip() == begin]
+    if not starts:
+        raise GradeFailure("expected: the shell to echo '%s'\nsaw:      no such line (the shell "
+                           "did not start?)\nconsole tail:\n%s"
+                           % (begin, _indent(result.tail(15), "  ")))
+    ends = [i for i, ln in enumerate(lines) if ln.strip() == end and i > starts[0]]
+    if not ends and partial:
+        return lines[starts[0] + 1:]
+    if not ends:
+        raise GradeFailure("expected: the commands to finish and the shell to echo '%s'\n"
+                           "saw:      no such line within the time limit (a program hung?)\n"
+                           "console tail:\n%s" % (end, _indent(result.tail(15), "  ")))
+    return lines[starts[0] + 1:ends[0]]
 
 
 def _describe_end(result):
