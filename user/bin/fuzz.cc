@@ -467,6 +467,12 @@ enum Sys {
   kPagerDetachVmo,
   kPagerSupplyPages,
   kPagerOpRange,
+  kPagerQueryDirtyRanges,
+  kPagerQueryVmoStats,
+  kPortCancel,
+  kWaitAsync,
+  kChannelCall,
+  kGetChild,
   kNumSys
 };
 
@@ -498,7 +504,11 @@ uint32_t pick_topic() {
                                      ZX_INFO_PROCESS_VMOS,
                                      ZX_INFO_HANDLE_COUNT,
                                      ZX_INFO_VMO,
-                                     ZX_INFO_VMAR_MAPS};
+                                     ZX_INFO_VMAR_MAPS,
+                                     ZX_INFO_KMEM_STATS,
+                                     ZX_INFO_JOB_PROCESSES,
+                                     ZX_INFO_TASK_STATS,
+                                     ZX_INFO_PAGER_PAGES};
   if (chance(10)) return pick_options32();
   return kTopics[below(sizeof(kTopics) / sizeof(kTopics[0]))];
 }
@@ -543,7 +553,10 @@ void one_call() {
                                  pick_out_ptr(), chance(70) ? ZX_MAX_NAME_LEN : pick_size());
       break;
     case kSetProperty:
-      s = zx_object_set_property(pick_handle(true), chance(70) ? ZX_PROP_NAME : pick_options32(),
+      s = zx_object_set_property(pick_handle(true),
+                                 chance(60)   ? ZX_PROP_NAME
+                                 : chance(50) ? ZX_PROP_PAGER_PAGE_BUDGET
+                                              : pick_options32(),
                                  pick_in_ptr(), chance(70) ? below(40) : pick_size());
       break;
     case kSignal:
@@ -816,11 +829,62 @@ void one_call() {
                                 chance(50) ? below(16) * kPage : pick_size());
       break;
     case kPagerOpRange:
-      s = zx_pager_op_range(pick_handle(false), chance(70) ? ZX_PAGER_OP_FAIL : pick_options32(),
-                            pick_handle(false), chance(50) ? below(16) * kPage : pick_size(),
-                            chance(50) ? below(4) * kPage : pick_size(),
-                            chance(50) ? static_cast<uint64_t>(ZX_ERR_IO) : rnd());
+      s = zx_pager_op_range(
+          pick_handle(false),
+          chance(80) ? ZX_PAGER_OP_FAIL + static_cast<uint32_t>(below(4)) : pick_options32(),
+          pick_handle(false), chance(50) ? below(16) * kPage : pick_size(),
+          chance(50) ? below(4) * kPage : pick_size(),
+          chance(50) ? static_cast<uint64_t>(ZX_ERR_IO) : rnd());
       break;
+    case kPagerQueryDirtyRanges:
+      s = zx_pager_query_dirty_ranges(
+          pick_handle(false), pick_handle(false), chance(50) ? below(16) * kPage : pick_size(),
+          chance(50) ? below(16) * kPage : pick_size(), pick_out_ptr(),
+          chance(70) ? below(8) * sizeof(zx_vmo_dirty_range_t) : pick_size(),
+          static_cast<size_t*>(pick_out_ptr()), static_cast<size_t*>(pick_out_ptr()));
+      break;
+    case kPagerQueryVmoStats:
+      s = zx_pager_query_vmo_stats(pick_handle(false), pick_handle(false),
+                                   chance(70) ? static_cast<uint32_t>(below(2)) : pick_options32(),
+                                   pick_out_ptr(), chance(70) ? 4 : pick_size());
+      break;
+    case kPortCancel:
+      s = zx_port_cancel(pick_handle(false), pick_handle(false), chance(50) ? below(4) : rnd());
+      break;
+    case kWaitAsync:
+      s = zx_object_wait_async(
+          pick_handle(false), pick_handle(false), below(4),
+          chance(70) ? static_cast<zx_signals_t>(1u << below(26)) : pick_options32(),
+          chance(70) ? static_cast<uint32_t>(below(4)) : pick_options32());
+      break;
+    case kChannelCall: {
+      // Nobody answers: the call times out (its deadline is at most 1 ms away) or fails.
+      auto* args = reinterpret_cast<zx_channel_call_args_t*>(g_scratch + 0x6000);
+      args->wr_bytes = chance(80) ? g_scratch : pick_in_ptr();
+      args->wr_handles = chance(80) ? nullptr : static_cast<const zx_handle_t*>(pick_in_ptr());
+      args->rd_bytes = chance(80) ? g_scratch + 0x7000 : pick_out_ptr();
+      args->rd_handles = chance(80) ? nullptr : reinterpret_cast<zx_handle_t*>(pick_out_ptr());
+      args->wr_num_bytes = static_cast<uint32_t>(chance(80) ? 4 + below(60) : pick_size());
+      args->wr_num_handles = static_cast<uint32_t>(chance(90) ? 0 : below(3));
+      args->rd_num_bytes = static_cast<uint32_t>(chance(80) ? 64 : pick_size());
+      args->rd_num_handles = static_cast<uint32_t>(chance(90) ? 0 : below(3));
+      const void* a = chance(90) ? static_cast<const void*>(args) : pick_in_ptr();
+      s = zx_channel_call(pick_handle(false), chance(80) ? 0 : pick_options32(), pick_deadline(),
+                          static_cast<const zx_channel_call_args_t*>(a),
+                          static_cast<uint32_t*>(pick_out_ptr()),
+                          static_cast<uint32_t*>(pick_out_ptr()));
+      pool_revalidate();
+      break;
+    }
+    case kGetChild: {
+      // Whatever comes back (perhaps our own thread) is closed at once, never used.
+      zx_handle_t child = ZX_HANDLE_INVALID;
+      s = zx_object_get_child(pick_handle(false), chance(50) ? below(64) : rnd(),
+                              chance(70) ? ZX_RIGHT_SAME_RIGHTS : pick_options32(),
+                              chance(90) ? &child : static_cast<zx_handle_t*>(pick_out_ptr()));
+      if (s == ZX_OK) zx_handle_close(child);
+      break;
+    }
     case kNumSys:
       break;
   }
