@@ -16,6 +16,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/object/job_dispatcher.h"
 #include "kernel/object/process_dispatcher.h"
+#include "kernel/object/resource_dispatcher.h"
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/sched.h"
@@ -231,6 +232,7 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
   kprintf("harts online: %d\n", online);
 
   JobDispatcher::root();  // lives for the life of the kernel: made before anyone counts objects
+  ResourceDispatcher::root();       // likewise
   ReclaimQueue::start_reclaimer();  // likewise: evicts pager pages when free memory runs low
 
   char args[sizeof(g_boot.bootargs)];

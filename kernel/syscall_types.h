@@ -41,6 +41,12 @@ struct zx_packet_page_request_t {
   uint64_t length;
   uint64_t reserved1;
 };
+struct zx_packet_interrupt_t {
+  int64_t timestamp;
+  uint64_t reserved0;
+  uint64_t reserved1;
+  uint64_t reserved2;
+};
 struct zx_port_packet_t {
   uint64_t key;
   uint32_t type;
@@ -49,11 +55,13 @@ struct zx_port_packet_t {
     uint64_t user[4];
     zx_packet_signal_t signal;
     zx_packet_page_request_t page_request;
+    zx_packet_interrupt_t interrupt;
   };
 };
 static_assert(sizeof(zx_port_packet_t) == 48, "Fuchsia's packet is 48 bytes");
 
 constexpr uint32_t ZX_PKT_TYPE_USER = 0x00;
+constexpr uint32_t ZX_PKT_TYPE_INTERRUPT = 0x07;
 constexpr uint32_t ZX_PKT_TYPE_SIGNAL_ONE = 0x01;
 constexpr uint32_t ZX_PKT_TYPE_PAGE_REQUEST = 0x09;
 

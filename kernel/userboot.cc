@@ -10,6 +10,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/object/channel_dispatcher.h"
 #include "kernel/object/job_dispatcher.h"
+#include "kernel/object/resource_dispatcher.h"
 #include "kernel/object/rights.h"
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
@@ -24,7 +25,7 @@ constexpr uint64_t kStackSize = 64 * 1024;
 // processargs (docs/userspace.md): the startup message header and handle kinds.
 constexpr uint32_t kProcArgsProtocol = 0x4150585a;
 constexpr uint32_t kPaProcSelf = 0x01, kPaThreadSelf = 0x02, kPaJobDefault = 0x03,
-                   kPaVmarRoot = 0x04, kPaVmoBootfs = 0x1B;
+                   kPaVmarRoot = 0x04, kPaVmoBootfs = 0x1B, kPaResource = 0x3F;
 struct ProcArgs {
   uint32_t protocol, version, handle_info_off, args_off, args_num, environ_off, environ_num;
 };
@@ -124,14 +125,17 @@ zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
   if (s == ZX_OK) s = ChannelDispatcher::create(&mine, &theirs);
   MessagePacket* m = nullptr;
   if (s == ZX_OK) {
-    // Header, five handle-info words, then argv {name}.
+    // Header, six handle-info words, then argv {name}.
     size_t name_len = strlen(name) + 1;
-    uint32_t bytes = sizeof(ProcArgs) + 5 * sizeof(uint32_t) + static_cast<uint32_t>(name_len);
-    m = MessagePacket::create(bytes, 5);
+    uint32_t bytes = sizeof(ProcArgs) + 6 * sizeof(uint32_t) + static_cast<uint32_t>(name_len);
+    m = MessagePacket::create(bytes, 6);
     if (!m) s = ZX_ERR_NO_MEMORY;
     if (s == ZX_OK) {
-      ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 20, 1, 0, 0};
-      uint32_t info[5] = {kPaProcSelf, kPaThreadSelf, kPaVmarRoot, kPaVmoBootfs, kPaJobDefault};
+      ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 24, 1, 0, 0};
+      // The first process alone gets the root resource: the right to reach hardware, which it
+      // hands on to drivers (docs/objects/resource.md).
+      uint32_t info[6] = {kPaProcSelf,  kPaThreadSelf, kPaVmarRoot,
+                          kPaVmoBootfs, kPaJobDefault, kPaResource};
       memcpy(m->bytes, &pa, sizeof(pa));
       memcpy(m->bytes + sizeof(pa), info, sizeof(info));
       memcpy(m->bytes + sizeof(pa) + sizeof(info), name, name_len);
@@ -147,6 +151,8 @@ zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
         put_handle(m, RefPtr<Dispatcher>(vmar), kRootVmarRights);
         put_handle(m, RefPtr<Dispatcher>(vmo), ZX_DEFAULT_VMO_RIGHTS & ~ZX_RIGHT_WRITE);
         put_handle(m, RefPtr<Dispatcher>(JobDispatcher::root()), ZX_DEFAULT_JOB_RIGHTS);
+        put_handle(m, RefPtr<Dispatcher>(ResourceDispatcher::root().get()),
+                   ZX_DEFAULT_RESOURCE_RIGHTS);
         s = mine->write(m);
       }
     }

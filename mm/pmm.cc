@@ -177,6 +177,15 @@ Pmm::Arena* Pmm::arena_of(const vm_page* page) {
   return nullptr;
 }
 
+bool Pmm::overlaps_ram(uint64_t paddr, uint64_t size) const {
+  for (size_t i = 0; i < num_arenas_; i++) {
+    const Arena& a = arenas_[i];
+    uint64_t end = a.base + a.npages * PAGE_SIZE;
+    if (paddr < end && a.base < paddr + size) return true;
+  }
+  return false;
+}
+
 vm_page* Pmm::paddr_to_page(uint64_t paddr) {
   SpinLockGuard guard(lock_);
   for (size_t i = 0; i < num_arenas_; i++) {

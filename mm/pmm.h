@@ -44,6 +44,8 @@ class Pmm {
   zx_status_t free_page(vm_page* page) { return free_pages(page, 0); }
 
   vm_page* paddr_to_page(uint64_t paddr);
+  // Whether [paddr, paddr+size) touches any arena (RAM this allocator manages).
+  bool overlaps_ram(uint64_t paddr, uint64_t size) const;
   static uint64_t page_to_paddr(const vm_page* page) { return page->paddr; }
 
   uint64_t total_pages() const;

@@ -39,6 +39,87 @@ zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* 
   return ZX_OK;
 }
 
+zx_status_t VmObject::create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out) {
+  if ((paddr | size) & (PAGE_SIZE - 1)) return ZX_ERR_INVALID_ARGS;
+  if (size == 0 || size > kMaxSize || paddr + size < paddr) return ZX_ERR_INVALID_ARGS;
+  VmObject* v = new VmObject(size, kPhysical);
+  if (!v) return ZX_ERR_NO_MEMORY;
+  v->phys_base_ = paddr;
+  *out = adopt(v);
+  return ZX_OK;
+}
+
+zx_status_t VmObject::create_contiguous(uint64_t size, uint32_t alignment_log2,
+                                        RefPtr<VmObject>* out) {
+  if (size == 0 || size > (PAGE_SIZE << Pmm::kMaxOrder)) return ZX_ERR_INVALID_ARGS;
+  if (alignment_log2 != 0 && (alignment_log2 < PAGE_SHIFT || alignment_log2 > 63))
+    return ZX_ERR_INVALID_ARGS;
+  uint64_t pages = page_round_up(size) / PAGE_SIZE;
+  // The buddy allocator hands out naturally aligned blocks: ask for one big enough for both
+  // the size and the alignment, and give back the pages past the end.
+  unsigned order = 0;
+  while ((1ull << order) < pages) order++;
+  if (alignment_log2 > PAGE_SHIFT && alignment_log2 - PAGE_SHIFT > order)
+    order = alignment_log2 - PAGE_SHIFT;
+  if (order > Pmm::kMaxOrder) return ZX_ERR_INVALID_ARGS;
+  VmObject* v = new VmObject(pages * PAGE_SIZE, kContiguous);
+  if (!v) return ZX_ERR_NO_MEMORY;
+  RefPtr<VmObject> ref = adopt(v);
+  vm_page* head = page_alloc_contig(order, PageState::Object);
+  if (!head) return ZX_ERR_NO_MEMORY;
+  for (uint64_t i = 0; i < (1ull << order); i++) {
+    head[i].ref_count = 1;
+    head[i].order = 0;
+    if (i >= pages) page_free(&head[i]);
+  }
+  for (uint64_t i = 0; i < pages; i++) {
+    head[i].object_data = i * PAGE_SIZE;
+    if (v->pages_.insert(i * PAGE_SIZE, &head[i]) != ZX_OK) {
+      for (uint64_t j = i; j < pages; j++)
+        page_free(&head[j]);  // the rest; the object frees its own
+      return ZX_ERR_NO_MEMORY;
+    }
+  }
+  *out = static_cast<RefPtr<VmObject>&&>(ref);
+  return ZX_OK;
+}
+
+bool VmObject::pinned_locked(uint64_t start, uint64_t end) const {
+  for (const PinnedRange* r : pins_) {
+    if (start < r->offset + r->len && r->offset < end) return true;
+  }
+  return false;
+}
+
+zx_status_t VmObject::pin(uint64_t offset, uint64_t len, PinnedRange* pin, uint64_t* paddrs) {
+  if (slice_parent_) {
+    if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
+    return slice_parent_->pin(offset + slice_offset_, len, pin, paddrs);
+  }
+  // A pager could take its pages back (eviction) or change them under the device.
+  if (source_ || cow_parent_) return ZX_ERR_NOT_SUPPORTED;
+  if (((offset | len) & (PAGE_SIZE - 1)) || len == 0) return ZX_ERR_INVALID_ARGS;
+  MutexGuard g(lock_);
+  if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
+  for (uint64_t i = 0; i < len / PAGE_SIZE; i++) {
+    bool exclusive;
+    // As for a write: a page shared with a snapshot is copied first, so that nobody's later
+    // copy-on-write can move it away from the device.
+    zx_status_t s = lookup_locked(offset + i * PAGE_SIZE, true, true, &paddrs[i], &exclusive);
+    if (s != ZX_OK) return s;
+  }
+  pin->offset = offset;
+  pin->len = len;
+  pins_.push_back(pin);
+  return ZX_OK;
+}
+
+void VmObject::unpin(PinnedRange* pin) {
+  VmObject* owner = slice_parent_ ? slice_parent_.get() : this;
+  MutexGuard g(owner->lock_);
+  if (pin->node.in_list()) owner->pins_.remove(pin);
+}
+
 zx_status_t VmObject::create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
                                    RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out) {
   zx_status_t s = create(size, options, out);
@@ -125,12 +206,15 @@ zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t o
   }
   if ((offset & (PAGE_SIZE - 1)) || (options & ~kResizable)) return ZX_ERR_INVALID_ARGS;
   if (size > kMaxSize || offset > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
+  // Copy-on-write would move a page of device or DMA memory out from under the device.
+  if (is_contiguous()) return ZX_ERR_NOT_SUPPORTED;
   // As Zircon: the full snapshot guarantee cannot hold for pages a pager has yet to supply.
   if ((source_ || cow_parent_) && !at_least_on_write) return ZX_ERR_NOT_SUPPORTED;
   RefPtr<VmObject> child;
   zx_status_t s = create(size, options, &child);
   if (s != ZX_OK) return s;
   MutexGuard g(lock_);
+  if (!pins_.empty()) return ZX_ERR_BAD_STATE;  // a pinned page must stay where the device sees it
   uint64_t end = offset + child->size_;
   if (source_) {
     // Shared lazily, page by page, as the child touches them (take_from_parent).
@@ -414,6 +498,11 @@ bool VmObject::modified(bool reset) {
 zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
                                     bool* exclusive) {
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
+  if (options_ & kPhysical) {
+    *paddr = phys_base_ + (offset & ~(PAGE_SIZE - 1));
+    *exclusive = true;
+    return ZX_OK;
+  }
   vm_page* p = pages_.lookup(offset);
   // A pager-backed object never makes up a page: the pager supplies it (begin_wait).
   if (!p && source_) return ZX_ERR_SHOULD_WAIT;
@@ -467,6 +556,8 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
 // untouched memory see zeroes without committing anything); `write` makes shared pages private.
 template <typename F>
 zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn) {
+  // Device registers are reached through mappings only (and their reads may have effects).
+  if (options_ & kPhysical) return ZX_ERR_NOT_SUPPORTED;
   if (slice_parent_) {
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->for_each_chunk(offset + slice_offset_, len, commit, write, fn);
@@ -610,7 +701,8 @@ void VmObject::free_range_locked(uint64_t start, uint64_t end) {
 zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
   // As Zircon: a pager's pages are not discarded here; and a child of a pager-backed object
   // would see its parent's page again instead of zeroes.
-  if (source_ || cow_parent_) return ZX_ERR_NOT_SUPPORTED;
+  // Nor are device registers and contiguous (DMA) memory.
+  if (source_ || cow_parent_ || is_contiguous()) return ZX_ERR_NOT_SUPPORTED;
   if (slice_parent_) {
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->decommit(offset + slice_offset_, len);
@@ -619,6 +711,7 @@ zx_status_t VmObject::decommit(uint64_t offset, uint64_t len) {
   uint64_t end = len > ~0ull - offset ? ~0ull : page_round_up(offset + len);
   MutexGuard g(lock_);
   if (end > size_ || start > end) return ZX_ERR_OUT_OF_RANGE;
+  if (pinned_locked(start, end)) return ZX_ERR_BAD_STATE;  // a device may be using them
   free_range_locked(start, end);
   return ZX_OK;
 }
@@ -637,6 +730,7 @@ zx_status_t VmObject::resize(uint64_t new_size) {
   if (new_size > kMaxSize) return ZX_ERR_OUT_OF_RANGE;
   uint64_t rounded = page_round_up(new_size);
   MutexGuard g(lock_);
+  if (rounded < size_ && pinned_locked(rounded, size_)) return ZX_ERR_BAD_STATE;
   if (rounded < size_) free_range_locked(rounded, size_);
   // As Zircon: a child that shrinks no longer sees its parent's pages past the cut, even if it
   // grows back.

@@ -39,6 +39,10 @@ class VmObject : public RefCounted<VmObject> {
   // Pager-backed only: the first write to a clean page waits for the pager's leave (a DIRTY
   // request answered by ZX_PAGER_OP_DIRTY).
   static constexpr uint32_t kTrapDirty = 2;
+  // Kinds for drivers (set by their constructors, never by callers' options): device memory at
+  // a fixed physical range, and physically contiguous committed pages.
+  static constexpr uint32_t kPhysical = 4;
+  static constexpr uint32_t kContiguous = 8;
   static constexpr uint64_t kMaxSize = 1ull << 52;
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
@@ -47,6 +51,27 @@ class VmObject : public RefCounted<VmObject> {
   static zx_status_t create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
                                   RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
+
+  // Device registers [paddr, paddr+size) (zx_vmo_create_physical): mappable, never read or
+  // written through the object, no pages of its own.
+  static zx_status_t create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out);
+  // size bytes of physically contiguous pages, committed now, aligned to 2^alignment_log2
+  // bytes (zx_vmo_create_contiguous). They are never decommitted.
+  static zx_status_t create_contiguous(uint64_t size, uint32_t alignment_log2,
+                                       RefPtr<VmObject>* out);
+  bool is_physical() const { return options_ & kPhysical; }
+  bool is_contiguous() const { return options_ & (kPhysical | kContiguous); }
+
+  // Pinning for DMA (zx_bti_pin): commits [offset, offset+len) as private pages, stores each
+  // page's physical address in paddrs[], and records the range so that its pages are not
+  // decommitted, shrunk away or replaced until unpin. The caller owns `pin`.
+  struct PinnedRange {
+    ListNode node;
+    uint64_t offset = 0;
+    uint64_t len = 0;
+  };
+  zx_status_t pin(uint64_t offset, uint64_t len, PinnedRange* pin, uint64_t* paddrs);
+  void unpin(PinnedRange* pin);
   PageSource* source() const { return source_.get(); }
   // Object locked (the page source asks from begin_wait): is the page at offset here, and is
   // it dirty?
@@ -240,6 +265,9 @@ class VmObject : public RefCounted<VmObject> {
   RefPtr<PageSource> source_;     // set for pager-backed objects
   bool modified_ = false;         // for zx_pager_query_vmo_stats
   RefPtr<ReclaimQueue> reclaim_;  // where its clean pages wait to be evicted
+  uint64_t phys_base_ = 0;        // kPhysical: where the device registers are
+  List<PinnedRange, &PinnedRange::node> pins_;
+  bool pinned_locked(uint64_t start, uint64_t end) const;
   // A child of a pager-backed object: pages it lacks below cow_limit_ are the parent's at
   // cow_offset_ + offset; above, they are zero (as are the parent's beyond its own size).
   RefPtr<VmObject> cow_parent_;

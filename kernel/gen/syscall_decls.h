@@ -5,7 +5,7 @@
 // they are never dereferenced directly, only through their copy methods.
 //
 // Types kernel/syscall_types.h must define (besides <stdint.h>/<stddef.h> ones):
-//   zx_channel_call_args_t, zx_duration_t, zx_handle_t, zx_port_packet_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t
+//   zx_channel_call_args_t, zx_duration_t, zx_handle_t, zx_paddr_t, zx_port_packet_t, zx_rights_t, zx_signals_t, zx_status_t, zx_time_t, zx_vaddr_t, zx_vm_option_t, zx_wait_item_t
 
 #pragma once
 
@@ -120,3 +120,25 @@ zx_status_t sys_pager_op_range(zx_handle_t pager, uint32_t op, zx_handle_t pager
 zx_status_t sys_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vmo, uint64_t offset, uint64_t length, UserOutPtr<void> buffer, size_t buffer_size, UserOutPtr<size_t> actual, UserOutPtr<size_t> avail);
 // 54: Query pager related statistics on a pager owned VMO.
 zx_status_t sys_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, UserOutPtr<void> buffer, size_t buffer_size);
+// 55: Create a VM object referring to a specific contiguous range of physical memory.
+zx_status_t sys_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size_t size, UserOutPtr<zx_handle_t> out);
+// 56: Create a VM object whose pages are physically contiguous.
+zx_status_t sys_vmo_create_contiguous(zx_handle_t bti, size_t size, uint32_t alignment_log2, UserOutPtr<zx_handle_t> out);
+// 57: Create a new IOMMU object in the kernel.
+zx_status_t sys_iommu_create(zx_handle_t resource, uint32_t type, UserInPtr<const void> desc, size_t desc_size, UserOutPtr<zx_handle_t> out);
+// 58: Create a new bus transaction initiator.
+zx_status_t sys_bti_create(zx_handle_t iommu, uint32_t options, uint64_t bti_id, UserOutPtr<zx_handle_t> out);
+// 59: Pin pages and grant devices access to them.
+zx_status_t sys_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo, uint64_t offset, uint64_t size, UserOutPtr<zx_paddr_t> addrs, size_t num_addrs, UserOutPtr<zx_handle_t> pmt);
+// 60: Unpin pages and revoke device access to them.
+zx_status_t sys_pmt_unpin(zx_handle_t handle);
+// 61: Create an interrupt object.
+zx_status_t sys_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t options, UserOutPtr<zx_handle_t> out_handle);
+// 62: Bind or unbind an interrupt object to a port.
+zx_status_t sys_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint64_t key, uint32_t options);
+// 63: Wait for an interrupt.
+zx_status_t sys_interrupt_wait(zx_handle_t handle, UserOutPtr<zx_time_t> out_timestamp);
+// 64: Acknowledge an interrupt and re-arm it.
+zx_status_t sys_interrupt_ack(zx_handle_t handle);
+// 65: Destroys an interrupt object.
+zx_status_t sys_interrupt_destroy(zx_handle_t handle);

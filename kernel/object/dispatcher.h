@@ -23,9 +23,13 @@ constexpr zx_obj_type_t ZX_OBJ_TYPE_VMO = 3;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_CHANNEL = 4;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_EVENT = 5;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_PORT = 6;
+constexpr zx_obj_type_t ZX_OBJ_TYPE_INTERRUPT = 9;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_LOG = 12;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_RESOURCE = 15;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_VMAR = 16;
+constexpr zx_obj_type_t ZX_OBJ_TYPE_IOMMU = 23;
+constexpr zx_obj_type_t ZX_OBJ_TYPE_BTI = 24;
+constexpr zx_obj_type_t ZX_OBJ_TYPE_PMT = 26;
 constexpr zx_obj_type_t ZX_OBJ_TYPE_PAGER = 28;
 
 // Signals with Zircon's values.

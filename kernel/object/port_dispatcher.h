@@ -57,8 +57,11 @@ class PortDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_PORT;
   static constexpr size_t kMaxUserPackets = 2048;
+  explicit PortDispatcher(bool binds_interrupts = false) : binds_interrupts_(binds_interrupts) {}
   ~PortDispatcher() override;
   zx_obj_type_t type() const override { return kType; }
+  // Created with ZX_PORT_BIND_TO_INTERRUPT: interrupt objects may be bound to it.
+  bool binds_interrupts() const { return binds_interrupts_; }
 
   zx_status_t queue_user(const zx_port_packet_t& p);
   // A kernel packet (owner kKernel) whose storage stays its owner's: queued unless it already
@@ -94,4 +97,5 @@ class PortDispatcher : public Dispatcher {
   Mutex clients_lock_{"port_clients"};
   List<PortClient, &PortClient::port_client_node> clients_;  // clients_lock_
   bool clients_closed_ = false;                              // clients_lock_
+  const bool binds_interrupts_;
 };

@@ -473,6 +473,7 @@ enum Sys {
   kWaitAsync,
   kChannelCall,
   kGetChild,
+  kDriverCall,
   kNumSys
 };
 
@@ -883,6 +884,49 @@ void one_call() {
                               chance(70) ? ZX_RIGHT_SAME_RIGHTS : pick_options32(),
                               chance(90) ? &child : static_cast<zx_handle_t*>(pick_out_ptr()));
       if (s == ZX_OK) zx_handle_close(child);
+      break;
+    }
+    case kDriverCall: {
+      // The driver syscalls, with the fuzzer's own handles only: it never takes the root
+      // resource it was started with (writing to device registers could stop the machine), so
+      // this exercises their argument and rights checks, plus BTIs made from nothing valid.
+      zx_handle_t out = ZX_HANDLE_INVALID;
+      zx_handle_t* outp = chance(90) ? &out : static_cast<zx_handle_t*>(pick_out_ptr());
+      switch (below(9)) {
+        case 0:
+          s = zx_vmo_create_physical(pick_handle(false), rnd() & ~0xfffull, pick_size(), outp);
+          break;
+        case 1:
+          s = zx_vmo_create_contiguous(pick_handle(false), pick_size(), pick_options32(), outp);
+          break;
+        case 2:
+          s = zx_iommu_create(pick_handle(false), pick_options32(), pick_in_ptr(), pick_size(),
+                              outp);
+          break;
+        case 3:
+          s = zx_bti_create(pick_handle(false), pick_options32(), rnd(), outp);
+          break;
+        case 4:
+          s = zx_bti_pin(pick_handle(false), pick_options32(), pick_handle(false), below(4) * kPage,
+                         below(4) * kPage, static_cast<zx_paddr_t*>(pick_out_ptr()), below(5),
+                         outp);
+          break;
+        case 5:
+          s = zx_pmt_unpin(pick_handle(false));
+          pool_revalidate();
+          break;
+        case 6:
+          s = zx_interrupt_create(pick_handle(false), below(16), pick_options32(), outp);
+          break;
+        case 7:
+          s = zx_interrupt_bind(pick_handle(false), pick_handle(false), rnd(), below(3));
+          break;
+        default:
+          s = chance(50) ? zx_interrupt_ack(pick_handle(false))
+                         : zx_interrupt_destroy(pick_handle(false));
+          break;
+      }
+      if (s == ZX_OK && out != ZX_HANDLE_INVALID) zx_handle_close(out);
       break;
     }
     case kNumSys:

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <testing.h>
 #include <zircon/process.h>
+#include <zircon/processargs.h>
 #include <zircon/syscalls.h>
 #include <zircon/syscalls/object.h>
 #include <zircon/syscalls/port.h>
@@ -698,7 +699,7 @@ void test_vmo_children() {
 void test_port_queue_wait() {
   zx_handle_t port, e;
   CHECK_OK(zx_port_create(0, &port));
-  CHECK_EQ(zx_port_create(1, &e), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_port_create(2, &e), ZX_ERR_INVALID_ARGS);
   zx_port_packet_t in = {};
   in.key = 7;
   in.type = 0x55;  // ignored: it becomes ZX_PKT_TYPE_USER
@@ -890,7 +891,165 @@ void test_libc_heap() {
   CHECK_EQ(atoi("  42z"), 42);
 }
 
+// ---- driver objects: the root resource, device registers, DMA, interrupts --------------------
+// This program runs as the first process in tests, so it holds the root resource.
+zx_handle_t g_resource = ZX_HANDLE_INVALID;
+
+// Device registers: virtio-mmio slot 0 of QEMU virt, mapped through a physical VMO.
+void test_driver_mmio() {
+  CHECK(g_resource != ZX_HANDLE_INVALID);
+  zx_handle_t vmo, event;
+  CHECK_OK(zx_event_create(0, &event));
+  CHECK_EQ(zx_vmo_create_physical(event, 0x10001000, kPage, &vmo), ZX_ERR_WRONG_TYPE);
+  CHECK_EQ(zx_vmo_create_physical(g_resource, 0x10001004, kPage, &vmo), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_create_physical(g_resource, 0x80000000, kPage, &vmo), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_vmo_create_physical(g_resource, 0x10001000, 0, &vmo), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmo_create_physical(g_resource, 0x10001000, kPage, &vmo));
+  uint32_t word;
+  CHECK_EQ(zx_vmo_read(vmo, &word, 0, 4), ZX_ERR_NOT_SUPPORTED);  // registers: map them
+  CHECK_EQ(zx_vmo_op_range(vmo, ZX_VMO_OP_DECOMMIT, 0, kPage, nullptr, 0), ZX_ERR_NOT_SUPPORTED);
+  zx_handle_t child;
+  CHECK_EQ(zx_vmo_create_child(vmo, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, 0, kPage, &child),
+           ZX_ERR_NOT_SUPPORTED);
+  zx_vaddr_t addr;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ, 0, vmo, 0, kPage, &addr));
+  volatile uint32_t* regs = reinterpret_cast<volatile uint32_t*>(addr);
+  CHECK_EQ(regs[0], 0x74726976u);       // "virt": the virtio-mmio magic value
+  CHECK(regs[1] == 1 || regs[1] == 2);  // legacy or modern
+  CHECK_EQ(regs[3], 0x554d4551u);       // vendor "QEMU"
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, kPage));
+  zx_handle_t all[2] = {vmo, event};
+  CHECK_OK(zx_handle_close_many(all, 2));
+}
+
+// DMA: a dummy IOMMU, a BTI, contiguous memory, pinning and what pinning forbids.
+void test_driver_dma() {
+  zx_handle_t iommu, bti, contig, vmo, pmt, pmt2, snap;
+  zx_iommu_desc_dummy_t desc{};
+  CHECK_EQ(zx_iommu_create(g_resource, 7, &desc, sizeof(desc), &iommu), ZX_ERR_NOT_SUPPORTED);
+  CHECK_EQ(zx_iommu_create(g_resource, ZX_IOMMU_TYPE_DUMMY, &desc, 0, &iommu), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_iommu_create(g_resource, ZX_IOMMU_TYPE_DUMMY, &desc, sizeof(desc), &iommu));
+  CHECK_EQ(zx_bti_create(iommu, 1, 0, &bti), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_bti_create(iommu, 0, 42, &bti));
+  // Contiguous: one address for the whole range, and consecutive per-page addresses.
+  CHECK_EQ(zx_vmo_create_contiguous(bti, 0, 0, &contig), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_vmo_create_contiguous(bti, 3 * kPage, 14, &contig));
+  zx_paddr_t one, three[3];
+  CHECK_OK(
+      zx_bti_pin(bti, ZX_BTI_PERM_READ | ZX_BTI_CONTIGUOUS, contig, 0, 3 * kPage, &one, 1, &pmt));
+  CHECK_EQ(one % (1u << 14), 0u);  // the alignment asked for
+  CHECK_OK(zx_bti_pin(bti, ZX_BTI_PERM_WRITE, contig, 0, 3 * kPage, three, 3, &pmt2));
+  CHECK_EQ(three[0], one);
+  CHECK_EQ(three[2], one + 2 * kPage);
+  CHECK_EQ(zx_vmo_op_range(contig, ZX_VMO_OP_DECOMMIT, 0, kPage, nullptr, 0), ZX_ERR_NOT_SUPPORTED);
+  CHECK_OK(zx_pmt_unpin(pmt));
+  CHECK(!handle_valid(pmt));  // consumed
+  CHECK_OK(zx_pmt_unpin(pmt2));
+  // An ordinary VMO: pinned pages stay; unpinned, they may go.
+  CHECK_OK(zx_vmo_create(4 * kPage, 0, &vmo));
+  CHECK_EQ(zx_bti_pin(bti, ZX_BTI_PERM_READ | ZX_BTI_CONTIGUOUS, vmo, 0, kPage, &one, 1, &pmt),
+           ZX_ERR_NOT_SUPPORTED);
+  CHECK_EQ(zx_bti_pin(bti, ZX_BTI_PERM_READ, vmo, 0, 2 * kPage, three, 3, &pmt),
+           ZX_ERR_INVALID_ARGS);  // two pages need exactly two addresses
+  CHECK_EQ(zx_bti_pin(bti, 0, vmo, 0, kPage, three, 1, &pmt), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_bti_pin(bti, ZX_BTI_PERM_READ, vmo, 100, kPage, three, 1, &pmt), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_bti_pin(bti, ZX_BTI_PERM_READ, vmo, 4 * kPage, kPage, three, 1, &pmt),
+           ZX_ERR_OUT_OF_RANGE);
+  CHECK_OK(
+      zx_bti_pin(bti, ZX_BTI_PERM_READ | ZX_BTI_PERM_WRITE, vmo, kPage, 2 * kPage, three, 2, &pmt));
+  CHECK(three[0] != 0 && three[1] != 0);
+  CHECK_EQ(zx_vmo_op_range(vmo, ZX_VMO_OP_DECOMMIT, 0, 4 * kPage, nullptr, 0), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_vmo_create_child(vmo, ZX_VMO_CHILD_SNAPSHOT, 0, kPage, &snap), ZX_ERR_BAD_STATE);
+  CHECK_OK(zx_pmt_unpin(pmt));
+  CHECK_OK(zx_vmo_op_range(vmo, ZX_VMO_OP_DECOMMIT, 0, 4 * kPage, nullptr, 0));
+  // A PMT closed without unpinning unpins too.
+  CHECK_OK(zx_bti_pin(bti, ZX_BTI_PERM_READ, vmo, 0, kPage, three, 1, &pmt));
+  CHECK_OK(zx_handle_close(pmt));
+  CHECK_OK(zx_vmo_op_range(vmo, ZX_VMO_OP_DECOMMIT, 0, kPage, nullptr, 0));
+  // Pager-backed memory cannot be pinned.
+  zx_handle_t pager, port, pvmo;
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create_vmo(pager, 0, port, 1, kPage, &pvmo));
+  CHECK_EQ(zx_bti_pin(bti, ZX_BTI_PERM_READ, pvmo, 0, kPage, three, 1, &pmt), ZX_ERR_NOT_SUPPORTED);
+  zx_handle_t all[7] = {iommu, bti, contig, vmo, pager, port, pvmo};
+  CHECK_OK(zx_handle_close_many(all, 7));
+}
+
+[[noreturn]] void interrupt_waiter(uintptr_t arg1, uintptr_t arg2) {
+  zx_time_t ts;
+  *reinterpret_cast<zx_status_t*>(arg2) = zx_interrupt_wait(static_cast<zx_handle_t>(arg1), &ts);
+  zx_thread_exit();
+}
+
+// Interrupt objects: ownership of a PLIC source, binding to ports, and destruction.
+void test_driver_interrupt() {
+  zx_handle_t irq, irq2, port, plain;
+  CHECK_EQ(zx_interrupt_create(g_resource, 0, 0, &irq), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_interrupt_create(g_resource, 4096, 0, &irq), ZX_ERR_INVALID_ARGS);
+  CHECK_EQ(zx_interrupt_create(g_resource, 10, 0, &irq), ZX_ERR_ALREADY_BOUND);  // the UART's
+  CHECK_EQ(zx_interrupt_create(g_resource, 1, ZX_INTERRUPT_VIRTUAL, &irq), ZX_ERR_NOT_SUPPORTED);
+  CHECK_OK(zx_interrupt_create(g_resource, 8, ZX_INTERRUPT_MODE_LEVEL_HIGH, &irq));
+  CHECK_EQ(zx_interrupt_create(g_resource, 8, 0, &irq2), ZX_ERR_ALREADY_BOUND);
+  CHECK_EQ(zx_interrupt_ack(irq), ZX_ERR_BAD_STATE);  // not bound
+  CHECK_OK(zx_port_create(0, &plain));
+  CHECK_EQ(zx_interrupt_bind(irq, plain, 1, ZX_INTERRUPT_BIND), ZX_ERR_WRONG_TYPE);
+  CHECK_OK(zx_port_create(ZX_PORT_BIND_TO_INTERRUPT, &port));
+  CHECK_EQ(zx_interrupt_bind(irq, port, 1, 7), ZX_ERR_INVALID_ARGS);
+  CHECK_OK(zx_interrupt_bind(irq, port, 1, ZX_INTERRUPT_BIND));
+  CHECK_EQ(zx_interrupt_bind(irq, port, 1, ZX_INTERRUPT_BIND), ZX_ERR_ALREADY_BOUND);
+  zx_time_t ts;
+  CHECK_EQ(zx_interrupt_wait(irq, &ts), ZX_ERR_BAD_STATE);  // bound: packets, not waits
+  CHECK_OK(zx_interrupt_ack(irq));
+  zx_port_packet_t p;
+  CHECK_EQ(zx_port_wait(port, 0, &p), ZX_ERR_TIMED_OUT);  // slot 7 is empty: nothing fires
+  CHECK_EQ(zx_interrupt_bind(irq, plain, 1, ZX_INTERRUPT_UNBIND), ZX_ERR_WRONG_TYPE);
+  CHECK_OK(zx_interrupt_bind(irq, port, 1, ZX_INTERRUPT_UNBIND));
+  CHECK_EQ(zx_interrupt_bind(irq, port, 1, ZX_INTERRUPT_UNBIND), ZX_ERR_NOT_FOUND);
+  // A thread waiting for the interrupt is released by destroy.
+  static Helper waiter;
+  static zx_status_t waited;
+  waiter = Helper{};
+  waited = 1;
+  CHECK_OK(helper_start(&waiter, "irq-wait", interrupt_waiter, irq,
+                        reinterpret_cast<uintptr_t>(&waited)));
+  CHECK_OK(zx_nanosleep(zx_deadline_after(ZX_MSEC(20))));
+  CHECK_EQ(waited, 1);
+  CHECK_OK(zx_interrupt_destroy(irq));
+  CHECK_OK(helper_join(&waiter));
+  CHECK_EQ(waited, ZX_ERR_CANCELED);
+  CHECK_EQ(zx_interrupt_destroy(irq), ZX_ERR_CANCELED);
+  CHECK_EQ(zx_interrupt_ack(irq), ZX_ERR_CANCELED);
+  CHECK_EQ(zx_interrupt_bind(irq, port, 1, ZX_INTERRUPT_BIND), ZX_ERR_CANCELED);
+  // The source is free again once the last handle goes.
+  CHECK_OK(zx_handle_close(irq));
+  CHECK_OK(zx_interrupt_create(g_resource, 8, 0, &irq));
+  zx_handle_t all[3] = {irq, port, plain};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
+// A VMAR handle outlives its process: the region reports itself destroyed (it used to reach a
+// freed address space: the fuzzer found it).
+void test_vmar_outlives_process() {
+  zx_handle_t proc, vmar, vmo, sub;
+  const char name[] = "short-lived";
+  CHECK_OK(zx_process_create(zx_job_default(), name, sizeof(name) - 1, 0, &proc, &vmar));
+  CHECK_OK(zx_handle_close(proc));  // never started: the process goes, its VMAR handle stays
+  CHECK_OK(zx_vmo_create(kPage, 0, &vmo));
+  zx_vaddr_t addr;
+  CHECK_EQ(zx_vmar_map(vmar, ZX_VM_PERM_READ, 0, vmo, 0, kPage, &addr), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_vmar_allocate(vmar, ZX_VM_CAN_MAP_READ, 0, kPage, &sub, &addr), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_vmar_op_range(vmar, ZX_VMAR_OP_DECOMMIT, 0, 7 * kPage, nullptr, 0), ZX_ERR_BAD_STATE);
+  CHECK_EQ(zx_vmar_unmap(vmar, 0x10000, kPage), ZX_ERR_BAD_STATE);
+  zx_handle_t all[2] = {vmar, vmo};
+  CHECK_OK(zx_handle_close_many(all, 2));
+}
+
 const Test kTests[] = {
+    {"vmar_outlives_process", test_vmar_outlives_process},
+    {"driver_mmio", test_driver_mmio},
+    {"driver_dma", test_driver_dma},
+    {"driver_interrupt", test_driver_interrupt},
     {"handle_close", test_handle_close},
     {"handle_duplicate", test_handle_duplicate},
     {"handle_replace", test_handle_replace},
@@ -922,5 +1081,6 @@ const Test kTests[] = {
 
 // usertests [PREFIX]: runs the tests whose names start with PREFIX (all by default).
 int main(int argc, char** argv) {
+  g_resource = zx_take_startup_handle(PA_HND(PA_RESOURCE, 0));
   return testing::run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc > 1 ? argv[1] : "");
 }

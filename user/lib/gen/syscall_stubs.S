@@ -763,4 +763,158 @@ zx_pager_query_vmo_stats:
     .size _zx_pager_query_vmo_stats, .-_zx_pager_query_vmo_stats
     .size zx_pager_query_vmo_stats, .-zx_pager_query_vmo_stats
 
+// 55: zx_status_t zx_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size_t size, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_vmo_create_physical
+    .type _zx_vmo_create_physical,@function
+    .weak zx_vmo_create_physical
+    .type zx_vmo_create_physical,@function
+_zx_vmo_create_physical:
+zx_vmo_create_physical:
+    li t0, 55
+    ecall
+    ret
+    .size _zx_vmo_create_physical, .-_zx_vmo_create_physical
+    .size zx_vmo_create_physical, .-zx_vmo_create_physical
+
+// 56: zx_status_t zx_vmo_create_contiguous(zx_handle_t bti, size_t size, uint32_t alignment_log2, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_vmo_create_contiguous
+    .type _zx_vmo_create_contiguous,@function
+    .weak zx_vmo_create_contiguous
+    .type zx_vmo_create_contiguous,@function
+_zx_vmo_create_contiguous:
+zx_vmo_create_contiguous:
+    li t0, 56
+    ecall
+    ret
+    .size _zx_vmo_create_contiguous, .-_zx_vmo_create_contiguous
+    .size zx_vmo_create_contiguous, .-zx_vmo_create_contiguous
+
+// 57: zx_status_t zx_iommu_create(zx_handle_t resource, uint32_t type, const void* desc, size_t desc_size, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_iommu_create
+    .type _zx_iommu_create,@function
+    .weak zx_iommu_create
+    .type zx_iommu_create,@function
+_zx_iommu_create:
+zx_iommu_create:
+    li t0, 57
+    ecall
+    ret
+    .size _zx_iommu_create, .-_zx_iommu_create
+    .size zx_iommu_create, .-zx_iommu_create
+
+// 58: zx_status_t zx_bti_create(zx_handle_t iommu, uint32_t options, uint64_t bti_id, zx_handle_t* out)
+    .p2align 2
+    .globl _zx_bti_create
+    .type _zx_bti_create,@function
+    .weak zx_bti_create
+    .type zx_bti_create,@function
+_zx_bti_create:
+zx_bti_create:
+    li t0, 58
+    ecall
+    ret
+    .size _zx_bti_create, .-_zx_bti_create
+    .size zx_bti_create, .-zx_bti_create
+
+// 59: zx_status_t zx_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo, uint64_t offset, uint64_t size, zx_paddr_t* addrs, size_t num_addrs, zx_handle_t* pmt)
+    .p2align 2
+    .globl _zx_bti_pin
+    .type _zx_bti_pin,@function
+    .weak zx_bti_pin
+    .type zx_bti_pin,@function
+_zx_bti_pin:
+zx_bti_pin:
+    li t0, 59
+    ecall
+    ret
+    .size _zx_bti_pin, .-_zx_bti_pin
+    .size zx_bti_pin, .-zx_bti_pin
+
+// 60: zx_status_t zx_pmt_unpin(zx_handle_t handle)
+    .p2align 2
+    .globl _zx_pmt_unpin
+    .type _zx_pmt_unpin,@function
+    .weak zx_pmt_unpin
+    .type zx_pmt_unpin,@function
+_zx_pmt_unpin:
+zx_pmt_unpin:
+    li t0, 60
+    ecall
+    ret
+    .size _zx_pmt_unpin, .-_zx_pmt_unpin
+    .size zx_pmt_unpin, .-zx_pmt_unpin
+
+// 61: zx_status_t zx_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t options, zx_handle_t* out_handle)
+    .p2align 2
+    .globl _zx_interrupt_create
+    .type _zx_interrupt_create,@function
+    .weak zx_interrupt_create
+    .type zx_interrupt_create,@function
+_zx_interrupt_create:
+zx_interrupt_create:
+    li t0, 61
+    ecall
+    ret
+    .size _zx_interrupt_create, .-_zx_interrupt_create
+    .size zx_interrupt_create, .-zx_interrupt_create
+
+// 62: zx_status_t zx_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint64_t key, uint32_t options)
+    .p2align 2
+    .globl _zx_interrupt_bind
+    .type _zx_interrupt_bind,@function
+    .weak zx_interrupt_bind
+    .type zx_interrupt_bind,@function
+_zx_interrupt_bind:
+zx_interrupt_bind:
+    li t0, 62
+    ecall
+    ret
+    .size _zx_interrupt_bind, .-_zx_interrupt_bind
+    .size zx_interrupt_bind, .-zx_interrupt_bind
+
+// 63: zx_status_t zx_interrupt_wait(zx_handle_t handle, zx_time_t* out_timestamp)
+    .p2align 2
+    .globl _zx_interrupt_wait
+    .type _zx_interrupt_wait,@function
+    .weak zx_interrupt_wait
+    .type zx_interrupt_wait,@function
+_zx_interrupt_wait:
+zx_interrupt_wait:
+    li t0, 63
+    ecall
+    ret
+    .size _zx_interrupt_wait, .-_zx_interrupt_wait
+    .size zx_interrupt_wait, .-zx_interrupt_wait
+
+// 64: zx_status_t zx_interrupt_ack(zx_handle_t handle)
+    .p2align 2
+    .globl _zx_interrupt_ack
+    .type _zx_interrupt_ack,@function
+    .weak zx_interrupt_ack
+    .type zx_interrupt_ack,@function
+_zx_interrupt_ack:
+zx_interrupt_ack:
+    li t0, 64
+    ecall
+    ret
+    .size _zx_interrupt_ack, .-_zx_interrupt_ack
+    .size zx_interrupt_ack, .-zx_interrupt_ack
+
+// 65: zx_status_t zx_interrupt_destroy(zx_handle_t handle)
+    .p2align 2
+    .globl _zx_interrupt_destroy
+    .type _zx_interrupt_destroy,@function
+    .weak zx_interrupt_destroy
+    .type zx_interrupt_destroy,@function
+_zx_interrupt_destroy:
+zx_interrupt_destroy:
+    li t0, 65
+    ecall
+    ret
+    .size _zx_interrupt_destroy, .-_zx_interrupt_destroy
+    .size zx_interrupt_destroy, .-zx_interrupt_destroy
+
     .section .note.GNU-stack,"",@progbits

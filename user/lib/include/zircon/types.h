@@ -125,6 +125,32 @@ typedef struct zx_wait_item {
 #define ZX_VMO_TRAP_DIRTY ((uint32_t)1u << 3)
 #define ZX_VMO_UNBOUNDED ((uint32_t)1u << 4)
 
+// zx_bti_pin() options
+#define ZX_BTI_PERM_READ ((uint32_t)1u << 0)
+#define ZX_BTI_PERM_WRITE ((uint32_t)1u << 1)
+#define ZX_BTI_PERM_EXECUTE ((uint32_t)1u << 2)
+#define ZX_BTI_COMPRESS ((uint32_t)1u << 3)
+#define ZX_BTI_CONTIGUOUS ((uint32_t)1u << 4)
+
+// zx_interrupt_create() options and zx_interrupt_bind() options
+#define ZX_INTERRUPT_REMAP_IRQ ((uint32_t)0x1u)
+#define ZX_INTERRUPT_MODE_DEFAULT ((uint32_t)0u << 1)
+#define ZX_INTERRUPT_MODE_EDGE_LOW ((uint32_t)1u << 1)
+#define ZX_INTERRUPT_MODE_EDGE_HIGH ((uint32_t)2u << 1)
+#define ZX_INTERRUPT_MODE_LEVEL_LOW ((uint32_t)3u << 1)
+#define ZX_INTERRUPT_MODE_LEVEL_HIGH ((uint32_t)4u << 1)
+#define ZX_INTERRUPT_MODE_EDGE_BOTH ((uint32_t)5u << 1)
+#define ZX_INTERRUPT_MODE_MASK ((uint32_t)0xeu)
+#define ZX_INTERRUPT_VIRTUAL ((uint32_t)0x10u)
+#define ZX_INTERRUPT_BIND ((uint32_t)0x0u)
+#define ZX_INTERRUPT_UNBIND ((uint32_t)0x1u)
+
+// zx_iommu_create()
+#define ZX_IOMMU_TYPE_DUMMY ((uint32_t)0u)
+typedef struct zx_iommu_desc_dummy {
+  uint8_t reserved;
+} zx_iommu_desc_dummy_t;
+
 // zx_pager_op_range() operations
 #define ZX_PAGER_OP_FAIL ((uint32_t)1u)
 #define ZX_PAGER_OP_DIRTY ((uint32_t)2u)

@@ -227,6 +227,50 @@ zx_status_t _zx_pager_query_dirty_ranges(zx_handle_t pager, zx_handle_t pager_vm
 zx_status_t zx_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, void* buffer, size_t buffer_size);
 zx_status_t _zx_pager_query_vmo_stats(zx_handle_t pager, zx_handle_t pager_vmo, uint32_t options, void* buffer, size_t buffer_size);
 
+// Create a VM object referring to a specific contiguous range of physical memory.
+zx_status_t zx_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size_t size, zx_handle_t* out);
+zx_status_t _zx_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size_t size, zx_handle_t* out);
+
+// Create a VM object whose pages are physically contiguous.
+zx_status_t zx_vmo_create_contiguous(zx_handle_t bti, size_t size, uint32_t alignment_log2, zx_handle_t* out);
+zx_status_t _zx_vmo_create_contiguous(zx_handle_t bti, size_t size, uint32_t alignment_log2, zx_handle_t* out);
+
+// Create a new IOMMU object in the kernel.
+zx_status_t zx_iommu_create(zx_handle_t resource, uint32_t type, const void* desc, size_t desc_size, zx_handle_t* out);
+zx_status_t _zx_iommu_create(zx_handle_t resource, uint32_t type, const void* desc, size_t desc_size, zx_handle_t* out);
+
+// Create a new bus transaction initiator.
+zx_status_t zx_bti_create(zx_handle_t iommu, uint32_t options, uint64_t bti_id, zx_handle_t* out);
+zx_status_t _zx_bti_create(zx_handle_t iommu, uint32_t options, uint64_t bti_id, zx_handle_t* out);
+
+// Pin pages and grant devices access to them.
+zx_status_t zx_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo, uint64_t offset, uint64_t size, zx_paddr_t* addrs, size_t num_addrs, zx_handle_t* pmt);
+zx_status_t _zx_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo, uint64_t offset, uint64_t size, zx_paddr_t* addrs, size_t num_addrs, zx_handle_t* pmt);
+
+// Unpin pages and revoke device access to them.
+zx_status_t zx_pmt_unpin(zx_handle_t handle);
+zx_status_t _zx_pmt_unpin(zx_handle_t handle);
+
+// Create an interrupt object.
+zx_status_t zx_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t options, zx_handle_t* out_handle);
+zx_status_t _zx_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t options, zx_handle_t* out_handle);
+
+// Bind or unbind an interrupt object to a port.
+zx_status_t zx_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint64_t key, uint32_t options);
+zx_status_t _zx_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint64_t key, uint32_t options);
+
+// Wait for an interrupt.
+zx_status_t zx_interrupt_wait(zx_handle_t handle, zx_time_t* out_timestamp);
+zx_status_t _zx_interrupt_wait(zx_handle_t handle, zx_time_t* out_timestamp);
+
+// Acknowledge an interrupt and re-arm it.
+zx_status_t zx_interrupt_ack(zx_handle_t handle);
+zx_status_t _zx_interrupt_ack(zx_handle_t handle);
+
+// Destroys an interrupt object.
+zx_status_t zx_interrupt_destroy(zx_handle_t handle);
+zx_status_t _zx_interrupt_destroy(zx_handle_t handle);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
