@@ -181,7 +181,8 @@ class FakeBlk final : public MmioRegs {
   uint32_t queue_num_max = 256;
   uint8_t config[64] = {};
   uint32_t generation = 0;
-  int generation_bumps = 0;  // config reads that change the generation under the reader
+  int generation_bumps = 0;    // config reads that change the generation under the reader
+  uint64_t next_capacity = 0;  // what the capacity becomes at such a read
 
   // registers
   uint32_t status = 0, dev_sel = 0, drv_sel = 0, queue_sel = 0, queue_num = 0, queue_ready = 0;
@@ -197,6 +198,7 @@ class FakeBlk final : public MmioRegs {
   std::vector<uint8_t> disk;
   std::set<uint64_t> bad_sectors;
   bool get_id_unsupported = false;
+  bool skip_status = false;
   uint64_t flushes = 0;
   RingDevice ring;
 
@@ -216,7 +218,10 @@ class FakeBlk final : public MmioRegs {
       uint32_t v;
       memcpy(&v, config + (off - MMIO_CONFIG), 4);
       if (generation_bumps > 0) {
+        // The device updates the capacity right after this read: a reader that does not
+        // re-check the generation combines the old low half with the new high half.
         generation_bumps--;
+        set_capacity(next_capacity);
         generation++;
       }
       return v;
@@ -411,6 +416,10 @@ class FakeBlk final : public MmioRegs {
       default:
         st = BLK_S_UNSUPP;
     }
+    if (skip_status) {
+      skip_status = false;  // a broken device that forgot the status byte
+      return written - 1;
+    }
     *arena->cpu(s.addr, 1) = st;
     return written;
   }
@@ -601,7 +610,12 @@ TEST_CASE("virtqueue: random chains, out-of-order completion, index wrap-around"
       std::map<uint16_t, uint64_t> head_cookie;
       uint64_t next_cookie = 1, completed = 0;
       const uint64_t target = size == 64 ? 70000 : 10000;
+      uint64_t steps = 0, completed_before = 0;
       while (completed < target) {
+        if (++steps % 20000 == 0) {
+          QUICK_REQUIRE(completed != completed_before);
+          completed_before = completed;
+        }
         // Driver: add a few chains.
         int adds = static_cast<int>(rng() % 4);
         for (int a = 0; a < adds; a++) {
@@ -806,7 +820,8 @@ TEST_CASE("virtio-blk: configuration space") {
   BlkRig r;
   const char* why = nullptr;
   SUBCASE("64-bit capacity read consistently while the generation changes") {
-    r.dev.set_capacity(0x1'0000'0010ull);
+    r.dev.set_capacity(0xffff'ffffull);
+    r.dev.next_capacity = 0x1'0000'0010ull;
     r.dev.generation_bumps = 1;  // the first config read races a change
     REQUIRE(r.blk.init(&r.dev, r.dma, r.arena.dev(r.dma), kDmaBytes, &why) == ZX_OK);
     CHECK(r.blk.info().capacity == 0x1'0000'0010ull);
@@ -930,6 +945,18 @@ TEST_CASE("virtio-blk: requests, status mapping and argument checks") {
     REQUIRE(done.size() == 1);
     CHECK(done[0].status == ZX_ERR_NOT_SUPPORTED);
     CHECK(r.blk.submit_get_id({r.arena.dev(a), 19}, 0, &token) == ZX_ERR_INVALID_ARGS);
+  }
+  SUBCASE("a status byte the device never wrote is an error, not a stale success") {
+    BlkSegment s{r.arena.dev(a), 512};
+    REQUIRE(r.blk.submit_read(0, &s, 1, 0, &token) == ZX_OK);
+    auto done = round_trip(r);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].status == ZX_OK);
+    r.dev.skip_status = true;
+    REQUIRE(r.blk.submit_read(0, &s, 1, 0, &token) == ZX_OK);  // same slot as before
+    done = round_trip(r);
+    REQUIRE(done.size() == 1);
+    CHECK(done[0].status == ZX_ERR_IO);
   }
   SUBCASE("status bytes") {
     CHECK(blk_status_to_zx(BLK_S_OK) == ZX_OK);
@@ -1127,7 +1154,13 @@ TEST_CASE("virtio-blk: random requests against a model disk") {
     };
 
     std::vector<BlkCompletion> done;
+    uint64_t steps = 0, completed_before = 0;
     while (completed < cfg.requests) {
+      // Requests that never finish (a lost notification or interrupt) must fail, not hang.
+      if (++steps % 20000 == 0) {
+        QUICK_REQUIRE(completed != completed_before);
+        completed_before = completed;
+      }
       switch (rnd(10)) {
         case 0:
         case 1:

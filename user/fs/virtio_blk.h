@@ -9,6 +9,28 @@
 // drain()) until ZX_ERR_SHOULD_WAIT return the completions, in whatever order the device finished.
 //
 // Not thread-safe: one thread (the driver's port loop) owns a VirtioBlk.
+//
+// A driver, in outline (mmio mapped from zx_vmo_create_physical; dma a zx_vmo_create_contiguous
+// VMO, mapped at `dma_cpu` and pinned with zx_bti_pin to get `dma_phys`; data pages pinned the
+// same way):
+//
+//   static MmioWindow regs(mmio);
+//   static VirtioBlk blk;                       // ~25 KiB of bookkeeping: not on the stack
+//   const char* why;
+//   if (blk.init(&regs, dma_cpu, dma_phys, VirtioBlk::dma_bytes(256), &why) != ZX_OK) log(why);
+//   zx_interrupt_bind(irq, port, kIrqKey, 0);
+//   for (;;) {
+//     zx_port_wait(port, ZX_TIME_INFINITE, &packet);
+//     if (packet.key == kIrqKey) {
+//       blk.ack_interrupt();                    // device first: a later completion re-raises it
+//       zx_interrupt_ack(irq);                  // then re-arm the interrupt object
+//       BlkCompletion c;
+//       while (blk.poll(&c) == ZX_OK) finish(c.cookie, c.status);   // any order
+//     } else {                                  // work: queue it, then one kick for the batch
+//       blk.submit_read(sector, segs, n, cookie, &token);   // ZX_ERR_SHOULD_WAIT: queue full
+//       blk.kick();
+//     }
+//   }
 #pragma once
 
 #include <stddef.h>
