@@ -40,7 +40,7 @@ KSRCS := $(sort $(shell find kernel mm pager -name '*.cc' -o -name '*.S' 2>/dev/
 HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc pager/request_tracker.cc))
 # The virtio ring and block request layer (user/fs): freestanding, so the host tests run it
 # against a simulated device.
-HOST_CORE += user/fs/virtqueue.cc user/fs/virtio_mmio.cc user/fs/virtio_blk.cc
+HOST_CORE += $(wildcard user/fs/virtqueue.cc user/fs/virtio_mmio.cc user/fs/virtio_blk.cc)
 HOST_TESTS := $(sort $(wildcard tests/host/*.cc))
 
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
