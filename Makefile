@@ -38,6 +38,9 @@ HOSTCXXFLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -MMD -MP
 # core (listed in HOST_CORE) plus tests/host.
 KSRCS := $(sort $(shell find kernel mm pager -name '*.cc' -o -name '*.S' 2>/dev/null))
 HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc pager/request_tracker.cc))
+# The virtio ring and block request layer (user/fs): freestanding, so the host tests run it
+# against a simulated device.
+HOST_CORE += $(wildcard user/fs/virtqueue.cc user/fs/virtio_mmio.cc user/fs/virtio_blk.cc)
 HOST_TESTS := $(sort $(wildcard tests/host/*.cc))
 
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
@@ -140,6 +143,13 @@ TRACKER_TEST_OBJS := $(patsubst %,$(BUILD)/host/%.o,tests/host/main.cc tests/hos
 $(BUILD)/tracker-tests: $(TRACKER_TEST_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(HOSTCXX) -o $@ $(TRACKER_TEST_OBJS)
+
+# The virtqueue and virtio-blk tests alone (lab 8 can build these in seconds).
+VIRTQ_TEST_OBJS := $(patsubst %,$(BUILD)/host/%.o,tests/host/main.cc tests/host/host_support.cc \
+	tests/host/test_virtqueue.cc user/fs/virtqueue.cc user/fs/virtio_mmio.cc user/fs/virtio_blk.cc)
+$(BUILD)/virtq-tests: $(VIRTQ_TEST_OBJS)
+	@echo "  LINK    $@"
+	$(Q)$(HOSTCXX) -o $@ $(VIRTQ_TEST_OBJS)
 
 $(BUILD)/virt.dtb: | $(DEPS_STAMP)
 	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -cpu rv64 -smp 4 -m 256M -nographic -bios none >/dev/null 2>&1 || true
