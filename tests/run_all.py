@@ -120,6 +120,8 @@ def main():
         ("user tests, 4 harts", lambda: selftest.run_usertests(build, 4)),
         ("pager tests, 1 hart", lambda: selftest.run_pagertests(build, 1)),
         ("pager tests, 4 harts", lambda: selftest.run_pagertests(build, 4)),
+        ("user-mode virtio-blk driver, 1 hart", lambda: selftest.run_blkcheck(build, 1)),
+        ("user-mode virtio-blk driver, 4 harts", lambda: selftest.run_blkcheck(build, 4)),
         ("user shell", lambda: selftest.run_shell(build)),
         ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),
         ("formatting", format_check),

@@ -14,9 +14,11 @@ USER_LDSCRIPT := user/lib/user.ld
 USER_LDFLAGS := -nostdlib -static --gc-sections -z max-page-size=4096 -z noexecstack \
 	-T $(USER_LDSCRIPT)
 
-# The C library: its own sources, the generated syscall stubs, and the freestanding parts of
+# The C library: its own sources, the filesystem and driver code of user/fs (linked only where
+# used: --gc-sections), the generated syscall stubs, and the freestanding parts of
 # kernel/lib it shares with the kernel (ELF parser, printf engine, mem*/str*, libgcc helpers).
-USER_LIB_SRCS := $(sort $(wildcard user/lib/*.cc user/lib/*.S)) user/lib/gen/syscall_stubs.S \
+USER_LIB_SRCS := $(sort $(wildcard user/lib/*.cc user/lib/*.S user/fs/*.cc)) \
+	user/lib/gen/syscall_stubs.S \
 	kernel/lib/elf.cc kernel/lib/printf.cc kernel/lib/string.cc kernel/lib/libgcc.cc
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
 USER_CRT0 := $(BUILD)/user/user/lib/crt0.S.o

@@ -40,7 +40,7 @@ class Result:
         return "\n".join(self.lines()[-n:])
 
 
-def qemu_command(kernel, cpus=1, mem="256M", bootargs="", icount=False, gdb=False):
+def qemu_command(kernel, cpus=1, mem="256M", bootargs="", icount=False, gdb=False, extra=()):
     cmd = [
         "qemu-system-riscv64", "-machine", "virt", "-cpu", "rv64", "-smp", str(cpus),
         "-m", str(mem), "-nographic", "-bios", firmware(), "-kernel", kernel,
@@ -52,17 +52,24 @@ def qemu_command(kernel, cpus=1, mem="256M", bootargs="", icount=False, gdb=Fals
         cmd += ["-icount", "shift=0"]
     if gdb:
         cmd += ["-S", "-gdb", "tcp::%d" % gdb]
-    return cmd
+    return cmd + list(extra)
+
+
+def virtio_blk_args(image, read_only=False):
+    """QEMU arguments for a modern (virtio-mmio version 2) virtio-blk disk backed by `image`."""
+    drive = "file=%s,if=none,format=raw,id=disk0%s" % (image, ",readonly=on" if read_only else "")
+    return ["-global", "virtio-mmio.force-legacy=false", "-drive", drive,
+            "-device", "virtio-blk-device,drive=disk0"]
 
 
 def run_kernel(kernel=None, cpus=1, mem="256M", bootargs="", timeout=60, log_path=None,
-               icount=False, input_text=None, input_delay=0.0, wait_for="kernel> "):
+               icount=False, input_text=None, input_delay=0.0, wait_for="kernel> ", extra=()):
     """Boots the kernel and returns a Result once QEMU exits or the timeout passes.
 
     With input_text, the text is typed once the console shows `wait_for` (the prompt), as a
     person would, so no keystroke races the boot."""
     kernel = kernel or os.path.join(ROOT, "build", "kernel.elf")
-    cmd = qemu_command(kernel, cpus, mem, bootargs, icount)
+    cmd = qemu_command(kernel, cpus, mem, bootargs, icount, extra=extra)
     start = time.time()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)

@@ -16,7 +16,7 @@ import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-from tests.qemu.qemu import run_kernel  # noqa: E402
+from tests.qemu.qemu import run_kernel, virtio_blk_args  # noqa: E402
 
 RESULT = re.compile(r"^\[test\] (\S+) (PASS|FAIL)(?:: (.*?))? token=(\S+)$")
 
@@ -124,13 +124,13 @@ def run_console(build, cpus=2):
 UTEST = re.compile(r"^\[utest\] (\S+) (PASS|FAIL)(?:: (.*))?$")
 
 
-def run_user_program(build, cpus, program, timeout=240):
+def run_user_program(build, cpus, program, timeout=240, extra=()):
     """Runs the boot-image test program `program` (usertests, pagertests) as the first process:
     one check per "[utest] NAME PASS|FAIL" line it prints, then the kernel's leak check once
     the process is gone."""
     log = os.path.join(build, "test", "%s-cpus%d.log" % (program, cpus))
     res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="run=%s" % program,
-                     timeout=timeout, log_path=log)
+                     timeout=timeout, log_path=log, extra=extra)
     # Results are named after the program, except usertests' (kept as cpusN/user/NAME).
     tag = "cpus%d/%s" % (cpus, "user" if program == "usertests" else program)
     passed = failed = 0
@@ -168,6 +168,28 @@ def run_usertests(build, cpus, timeout=240):
 def run_pagertests(build, cpus, timeout=240):
     """user/bin/pagertests: the pager API (requests, supply, fail, detach, kills, resizes)."""
     return run_user_program(build, cpus, "pagertests", timeout)
+
+
+def make_pattern_disk(path, sectors=8192):
+    """A raw disk image whose 64-bit little-endian word at byte offset o is
+    (o / 8) * 0x9E3779B97F4A7C15 + 0x5EED (user/bin/blkcheck.cc checks the same)."""
+    import struct
+    words = sectors * 512 // 8
+    mask = (1 << 64) - 1
+    data = struct.pack("<%dQ" % words, *(((i * 0x9E3779B97F4A7C15) + 0x5EED) & mask
+                                         for i in range(words)))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def run_blkcheck(build, cpus, timeout=120):
+    """user/bin/blkcheck: the virtio-blk disk driven from user mode through the kernel's driver
+    objects (physical VMOs, interrupts on a port, BTIs, contiguous pinned memory), checked
+    against a pattern image made fresh for each run."""
+    image = os.path.join(build, "test", "blkcheck-cpus%d.img" % cpus)
+    make_pattern_disk(image)
+    return run_user_program(build, cpus, "blkcheck", timeout, extra=virtio_blk_args(image))
 
 
 def run_fuzz(build, cpus=2, timeout=240):
