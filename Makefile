@@ -37,7 +37,7 @@ HOSTCXXFLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -MMD -MP
 # Kernel: every .cc and .S under the kernel trees. Host tests: the architecture-independent
 # core (listed in HOST_CORE) plus tests/host.
 KSRCS := $(sort $(shell find kernel mm pager -name '*.cc' -o -name '*.S' 2>/dev/null))
-HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc pager/request_tracker.cc))
+HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc pager/request_tracker.cc user/fs/ext2.cc))
 HOST_TESTS := $(sort $(wildcard tests/host/*.cc))
 
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))

@@ -1,0 +1,371 @@
+// Tests for the ext2 library (user/fs/ext2.*) against images made by mke2fs from directory
+// trees generated here, and against e2fsck after writes. Why this shape: the library must agree
+// byte for byte with the reference implementation's view of the same image, so every file the
+// host wrote is read back through the library and compared, in every block size and inode size
+// the system supports, and every write workload ends with e2fsck -fn finding nothing.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "tests/host/ext2_test_util.h"
+
+using namespace ext2test;
+
+namespace {
+
+struct Totals {
+  uint64_t images = 0, files = 0, dirs = 0, symlinks = 0, bytes = 0, runs = 0;
+} g_totals;
+
+constexpr const char* kLongLinkPath =
+    "../d0/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16/d17/d18/d19/leaf.txt";
+
+// A sparse file: pieces of pattern at the given offsets, then truncated to size.
+bool WriteSparse(const std::string& path, const std::vector<std::pair<uint64_t, size_t>>& pieces,
+                 uint64_t size, uint32_t seed) {
+  int fd = open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  if (fd < 0) return false;
+  bool ok = true;
+  for (auto& [off, len] : pieces) {
+    auto data = Pattern(len, seed++);
+    ok = ok && pwrite(fd, data.data(), len, static_cast<off_t>(off)) == static_cast<ssize_t>(len);
+  }
+  ok = ok && ftruncate(fd, static_cast<off_t>(size)) == 0;
+  close(fd);
+  return ok;
+}
+
+// The tree every read test checks: boundary sizes for this block size, holes, a 1,000-entry
+// directory, a deep path and symlinks of every kind.
+void BuildTree(const std::string& root, uint32_t bs) {
+  uint64_t p = bs / 4;
+  fs::create_directories(root + "/sizes");
+  std::vector<uint64_t> sizes = {0,
+                                 1,
+                                 4095,
+                                 4096,
+                                 4097,
+                                 12 * bs - 1,
+                                 12 * bs,
+                                 12 * bs + 1,
+                                 (12 + p) * bs - 1,
+                                 (12 + p) * bs,
+                                 (12 + p) * bs + 1,
+                                 (12 + p + 2 * p + 3) * bs + 77};
+  uint32_t seed = 1;
+  for (uint64_t s : sizes) REQUIRE(WritePattern(root + "/sizes/s_" + std::to_string(s), s, seed++));
+
+  fs::create_directories(root + "/holes");
+  REQUIRE(WriteSparse(root + "/holes/h1",
+                      {{0, 1000}, {20 * bs, bs}, {(12 + p + 5) * bs + 100, 3000}},
+                      (12 + p + 10) * bs + 5, 100));
+  REQUIRE(WriteSparse(root + "/holes/tail", {{0, 5000}}, 300000, 200));
+  REQUIRE(WriteSparse(root + "/holes/empty", {}, 1 << 20, 300));
+  REQUIRE(WriteSparse(root + "/holes/head", {{777777, 4321}}, 777777 + 4321, 400));
+  if (bs == 1024) {
+    // Past the double-indirect range (12 + 256 + 65536 blocks): the triple-indirect block,
+    // and a 66 MiB file.
+    uint64_t tind = (12 + p + p * p) * bs;
+    REQUIRE(WriteSparse(root + "/holes/triple",
+                        {{5, 2000}, {63ull << 20, 9000}, {tind - 100, 300}, {tind + 5 * bs, 8192}},
+                        66ull << 20, 500));
+  }
+
+  fs::create_directories(root + "/many");
+  for (int i = 0; i < 1000; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "/many/entry_%04d", i);
+    std::string text = "entry " + std::to_string(i) + "\n";
+    REQUIRE(WriteFile(root + name, std::vector<uint8_t>(text.begin(), text.end())));
+  }
+
+  std::string deep = root;
+  for (int i = 0; i < 20; i++) deep += "/d" + std::to_string(i);
+  fs::create_directories(deep);
+  REQUIRE(WritePattern(deep + "/leaf.txt", 3333, 600));
+
+  fs::create_directories(root + "/links");
+  auto link = [&](const char* target, const char* name) {
+    fs::create_symlink(target, root + "/links/" + name);
+  };
+  link("../sizes/s_4097", "fast");
+  link(kLongLinkPath, "slow");
+  link("/sizes/s_1", "abs");
+  link("../d0/d1", "dirlink");
+  link("nowhere", "dangling");
+  link("loop2", "loop1");
+  link("loop1", "loop2");
+  link("self", "self");
+  link("fast", "chain");
+  chmod((root + "/sizes/s_1").c_str(), 0600);
+}
+
+uint16_t HostType(const fs::file_status& s) {
+  switch (s.type()) {
+    case fs::file_type::regular:
+      return ext2::kModeRegular;
+    case fs::file_type::directory:
+      return ext2::kModeDir;
+    case fs::file_type::symlink:
+      return ext2::kModeSymlink;
+    default:
+      return 0;
+  }
+}
+
+// Reads the whole file through the library in chunks of `chunk` bytes.
+std::vector<uint8_t> ReadAll(ext2::Fs& f, uint32_t ino, uint64_t size, size_t chunk) {
+  std::vector<uint8_t> out(size);
+  uint64_t off = 0;
+  while (off < size) {
+    size_t n = std::min<uint64_t>(chunk, size - off);
+    size_t got = 0;
+    zx_status_t st = f.Read(ino, off, out.data() + off, n, &got);
+    REQUIRE(st == ZX_OK);
+    REQUIRE(got == n);
+    off += n;
+  }
+  // At the end: zero bytes, no error.
+  uint8_t b;
+  size_t got = 99;
+  CHECK(f.Read(ino, size, &b, 1, &got) == ZX_OK);
+  CHECK(got == 0);
+  return out;
+}
+
+// Every entry of the host tree, compared with what the library reads from the image.
+void CompareTree(ext2::Fs& f, MemDevice& dev, const std::string& root) {
+  std::vector<fs::path> paths = {fs::path(root)};
+  for (auto& e : fs::recursive_directory_iterator(root)) paths.push_back(e.path());
+  uint32_t bs = f.block_size();
+  for (auto& hp : paths) {
+    std::string rel = hp.generic_string().substr(root.size());
+    if (rel.empty()) rel = "/";
+    INFO("path " << rel);
+    uint32_t ino = 0;
+    REQUIRE(f.Walk(ext2::kRootIno, rel.c_str(), &ino, false) == ZX_OK);
+    ext2::Stat st{};
+    REQUIRE(f.GetStat(ino, &st) == ZX_OK);
+    auto hs = fs::symlink_status(hp);
+    CHECK((st.mode & ext2::kModeTypeMask) == HostType(hs));
+    if (hs.type() == fs::file_type::regular) {
+      CHECK((st.mode & 0777) == (static_cast<unsigned>(hs.permissions()) & 0777));
+      auto want = ReadFile(hp.string());
+      REQUIRE(st.size == want.size());
+      // Whole file at once, and in odd-sized pieces that straddle block boundaries.
+      CHECK(ReadAll(f, ino, st.size, st.size + 1) == want);
+      if (st.size < (4u << 20)) CHECK(ReadAll(f, ino, st.size, 1000) == want);
+      g_totals.bytes += 2 * want.size();
+      g_totals.files++;
+      // The block map, run by run, straight from the device bytes.
+      std::vector<uint8_t> mapped(st.size);
+      uint64_t nblocks = (st.size + bs - 1) / bs;
+      for (uint64_t b = 0; b < nblocks;) {
+        uint32_t disk, run;
+        REQUIRE(f.MapBlocks(ino, b, 64, &disk, &run) == ZX_OK);
+        REQUIRE(run >= 1);
+        REQUIRE(run <= 64);
+        for (uint32_t i = 0; i < run && b + i < nblocks; i++) {
+          uint64_t off = (b + i) * bs;
+          size_t n = std::min<uint64_t>(bs, st.size - off);
+          if (disk != 0) memcpy(mapped.data() + off, dev.bytes().data() + (disk + i) * bs, n);
+        }
+        b += run;
+        g_totals.runs++;
+      }
+      CHECK(mapped == want);
+    } else if (hs.type() == fs::file_type::symlink) {
+      char target[ext2::kMaxPath + 1];
+      size_t len = 0;
+      REQUIRE(f.ReadLink(ino, target, sizeof(target), &len) == ZX_OK);
+      CHECK(std::string(target, len) == fs::read_symlink(hp).string());
+      CHECK(st.size == len);
+      g_totals.symlinks++;
+    } else if (hs.type() == fs::file_type::directory) {
+      std::set<std::string> want = {".", ".."};
+      if (rel == "/") want.insert("lost+found");  // made by mke2fs
+      for (auto& e : fs::directory_iterator(hp)) want.insert(e.path().filename().string());
+      std::set<std::string> got;
+      uint64_t cookie = 0;
+      ext2::DirEntry de;
+      zx_status_t s;
+      while ((s = f.ReadDir(ino, &cookie, &de)) == ZX_OK) {
+        CHECK(got.insert(de.name).second);
+        uint32_t looked;
+        REQUIRE(f.Lookup(ino, de.name, de.name_len, &looked) == ZX_OK);
+        CHECK(looked == de.ino);
+        ext2::Stat es{};
+        REQUIRE(f.GetStat(de.ino, &es) == ZX_OK);
+        uint8_t ft = (es.mode & ext2::kModeTypeMask) == ext2::kModeDir       ? ext2::kFtDir
+                     : (es.mode & ext2::kModeTypeMask) == ext2::kModeSymlink ? ext2::kFtSymlink
+                                                                             : ext2::kFtRegular;
+        CHECK(de.type == ft);
+      }
+      CHECK(s == ZX_ERR_STOP);
+      CHECK(got == want);
+      g_totals.dirs++;
+    }
+  }
+}
+
+struct Config {
+  uint32_t bs, isz;
+};
+const Config kConfigs[] = {{1024, 128}, {1024, 256}, {2048, 256}, {4096, 128}, {4096, 256}};
+
+std::vector<uint8_t> LoadImage(const std::string& img) { return ReadFile(img); }
+
+}  // namespace
+
+TEST_CASE("ext2: mke2fs images read back byte for byte (1/2/4 KiB blocks, 128/256-byte inodes)") {
+  auto t0 = std::chrono::steady_clock::now();
+  for (const Config& c : kConfigs) {
+    INFO("block size " << c.bs << ", inode size " << c.isz);
+    TempDir tmp;
+    REQUIRE(!tmp.path().empty());
+    std::string root = tmp.path() + "/root", img = tmp.path() + "/img";
+    fs::create_directories(root);
+    BuildTree(root, c.bs);
+    REQUIRE(MakeImage(img, root, c.bs, c.isz, c.bs == 4096 ? 48 * 1024 : 16 * 1024));
+    MemDevice dev(LoadImage(img));
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, false) == ZX_OK);
+    CHECK(f.block_size() == c.bs);
+    CompareTree(f, dev, root);
+    g_totals.images++;
+
+    // Paths: symlinks in the middle and at the end, loops, dangling, "." and "..".
+    uint32_t ino, want;
+    REQUIRE(f.Walk(ext2::kRootIno, "/sizes/s_4097", &want) == ZX_OK);
+    CHECK(f.Walk(ext2::kRootIno, "/links/fast", &ino) == ZX_OK);
+    CHECK(ino == want);
+    CHECK(f.Walk(ext2::kRootIno, "/links/chain", &ino) == ZX_OK);
+    CHECK(ino == want);
+    CHECK(f.Walk(ext2::kRootIno, "links/fast", &ino) == ZX_OK);  // relative to the root
+    CHECK(ino == want);
+    REQUIRE(f.Walk(ext2::kRootIno,
+                   "/d0/d1/d2/d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/d13/d14/d15/d16/"
+                   "d17/d18/d19/leaf.txt",
+                   &want) == ZX_OK);
+    CHECK(f.Walk(ext2::kRootIno, "/links/slow", &ino) == ZX_OK);
+    CHECK(ino == want);
+    CHECK(f.Walk(ext2::kRootIno,
+                 "/links/dirlink/d2/./d3/../d3/d4/d5/d6/d7/d8/d9/d10/d11/d12/"
+                 "d13/d14/d15/d16/d17/d18/d19//leaf.txt",
+                 &ino) == ZX_OK);
+    CHECK(ino == want);
+    REQUIRE(f.Walk(ext2::kRootIno, "/sizes/s_1", &want) == ZX_OK);
+    CHECK(f.Walk(ext2::kRootIno, "/links/abs", &ino) == ZX_OK);
+    CHECK(ino == want);
+    uint32_t d5;
+    REQUIRE(f.Walk(ext2::kRootIno, "/d0/d1/d2/d3/d4/d5", &d5) == ZX_OK);
+    CHECK(f.Walk(d5, "../../../../../../links/abs", &ino) == ZX_OK);  // relative start
+    CHECK(ino == want);
+    CHECK(f.Walk(ext2::kRootIno, "/links/loop1", &ino) == ZX_ERR_BAD_PATH);
+    CHECK(f.Walk(ext2::kRootIno, "/links/self", &ino) == ZX_ERR_BAD_PATH);
+    CHECK(f.Walk(ext2::kRootIno, "/links/dangling", &ino) == ZX_ERR_NOT_FOUND);
+    CHECK(f.Walk(ext2::kRootIno, "/links/dangling", &ino, false) == ZX_OK);
+    CHECK(f.Walk(ext2::kRootIno, "/nonexistent", &ino) == ZX_ERR_NOT_FOUND);
+    CHECK(f.Walk(ext2::kRootIno, "/sizes/s_1/x", &ino) == ZX_ERR_NOT_DIR);
+    CHECK(f.Walk(ext2::kRootIno, "/", &ino) == ZX_OK);
+    CHECK(ino == ext2::kRootIno);
+    CHECK(f.Walk(ext2::kRootIno, "/..", &ino) == ZX_OK);
+    CHECK(ino == ext2::kRootIno);
+    std::string long_name(256, 'x');
+    CHECK(f.Walk(ext2::kRootIno, ("/" + long_name).c_str(), &ino) == ZX_ERR_BAD_PATH);
+    uint32_t dir;
+    const char* name;
+    size_t name_len;
+    CHECK(f.WalkParent(ext2::kRootIno, "/links/dirlink/d2/newfile", &dir, &name, &name_len) ==
+          ZX_OK);
+    CHECK(std::string(name, name_len) == "newfile");
+    CHECK(f.Walk(ext2::kRootIno, "/d0/d1/d2", &ino) == ZX_OK);
+    CHECK(dir == ino);
+    CHECK(f.WalkParent(ext2::kRootIno, "/", &dir, &name, &name_len) == ZX_ERR_INVALID_ARGS);
+
+    // Errors for the wrong kind of inode.
+    size_t got;
+    uint8_t buf[16];
+    CHECK(f.Read(ext2::kRootIno, 0, buf, sizeof(buf), &got) == ZX_ERR_NOT_FILE);
+    REQUIRE(f.Walk(ext2::kRootIno, "/sizes/s_1", &ino) == ZX_OK);
+    CHECK(f.Lookup(ino, "x", 1, &dir) == ZX_ERR_NOT_DIR);
+    uint64_t cookie = 0;
+    ext2::DirEntry de;
+    CHECK(f.ReadDir(ino, &cookie, &de) == ZX_ERR_NOT_DIR);
+    CHECK(f.GetStat(0, nullptr) == ZX_ERR_INVALID_ARGS);
+    CHECK(f.GetStat(f.superblock().s_inodes_count + 1, nullptr) == ZX_ERR_INVALID_ARGS);
+    CHECK(f.Write(ino, 0, buf, 1, &got) == ZX_ERR_ACCESS_DENIED);  // read-only mount
+
+    // A 4 MiB+ file maps into few runs (mke2fs lays files out contiguously).
+    REQUIRE(f.Walk(ext2::kRootIno, "/sizes/s_4097", &ino) == ZX_OK);
+    uint32_t disk, run;
+    REQUIRE(f.MapBlocks(ino, 0, 1000, &disk, &run) == ZX_OK);
+    CHECK(disk != 0);
+    CHECK(run == (4097 + c.bs - 1) / c.bs);
+    REQUIRE(f.Walk(ext2::kRootIno, "/holes/empty", &ino) == ZX_OK);
+    REQUIRE(f.MapBlocks(ino, 3, 50, &disk, &run) == ZX_OK);
+    CHECK(disk == 0);
+    CHECK(run == 50);
+    REQUIRE(f.Walk(ext2::kRootIno, "/links/fast", &ino, false) == ZX_OK);
+    CHECK(f.MapBlocks(ino, 0, 1, &disk, &run) == ZX_ERR_NOT_FILE);
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  printf(
+      "ext2 read: %llu images, %llu files, %llu dirs, %llu symlinks, %llu bytes compared, "
+      "%llu block runs mapped, %.1f s\n",
+      (unsigned long long)g_totals.images, (unsigned long long)g_totals.files,
+      (unsigned long long)g_totals.dirs, (unsigned long long)g_totals.symlinks,
+      (unsigned long long)g_totals.bytes, (unsigned long long)g_totals.runs, secs);
+}
+
+TEST_CASE("ext2: hash-indexed (dir_index) directories still read") {
+  TempDir tmp;
+  std::string root = tmp.path() + "/root", img = tmp.path() + "/img";
+  fs::create_directories(root + "/big");
+  for (int i = 0; i < 600; i++) {
+    std::string text = std::to_string(i);
+    REQUIRE(WriteFile(root + "/big/name_with_some_length_" + std::to_string(i),
+                      std::vector<uint8_t>(text.begin(), text.end())));
+  }
+  REQUIRE(MakeImage(img, root, 1024, 256, 8192));
+  // e2fsck -D rebuilds large directories as hash trees.
+  Run("e2fsck -fyD '" + img + "'");
+  REQUIRE(Fsck(img) == 0);
+  REQUIRE(Capture("debugfs -R 'htree /big' '" + img + "'").find("Root node dump") !=
+          std::string::npos);
+  MemDevice dev(LoadImage(img));
+  ext2::Fs f;
+  REQUIRE(f.Mount(&dev, false) == ZX_OK);
+  CompareTree(f, dev, root);
+}
+
+TEST_CASE("ext2: device read errors reach the caller as ZX_ERR_IO") {
+  TempDir tmp;
+  std::string root = tmp.path() + "/root", img = tmp.path() + "/img";
+  fs::create_directories(root);
+  REQUIRE(WritePattern(root + "/file", 50000, 7));
+  REQUIRE(MakeImage(img, root, 1024, 128, 2048));
+  MemDevice dev(LoadImage(img));
+  ext2::Fs f;
+  REQUIRE(f.Mount(&dev, false) == ZX_OK);
+  uint32_t ino, disk, run;
+  REQUIRE(f.Walk(ext2::kRootIno, "/file", &ino) == ZX_OK);
+  REQUIRE(f.MapBlocks(ino, 20, 1, &disk, &run) == ZX_OK);
+  dev.fail_read_offset = uint64_t(disk) * 1024 + 10;
+  std::vector<uint8_t> buf(50000);
+  size_t got;
+  CHECK(f.Read(ino, 0, buf.data(), buf.size(), &got) == ZX_ERR_IO);
+  CHECK(f.Read(ino, 20 * 1024 + 5, buf.data(), 10, &got) == ZX_ERR_IO);
+  CHECK(f.Read(ino, 0, buf.data(), 20 * 1024, &got) == ZX_OK);  // the rest still reads
+  CHECK(got == 20 * 1024);
+  // A failing superblock read fails the mount.
+  MemDevice dev2(LoadImage(img));
+  dev2.fail_read_offset = 1500;
+  ext2::Fs f2;
+  CHECK(f2.Mount(&dev2, false) == ZX_ERR_IO);
+}
