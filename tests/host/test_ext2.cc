@@ -19,7 +19,7 @@ using namespace ext2test;
 namespace {
 
 struct Totals {
-  uint64_t images = 0, files = 0, dirs = 0, symlinks = 0, bytes = 0, runs = 0;
+  uint64_t images = 0, files = 0, dirs = 0, symlinks = 0, bytes = 0, runs = 0, fscks = 0;
 } g_totals;
 
 constexpr const char* kLongLinkPath =
@@ -368,4 +368,282 @@ TEST_CASE("ext2: device read errors reach the caller as ZX_ERR_IO") {
   dev2.fail_read_offset = 1500;
   ext2::Fs f2;
   CHECK(f2.Mount(&dev2, false) == ZX_ERR_IO);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+
+namespace {
+
+uint32_t FakeClock() { return 1700000000; }
+
+// The image must satisfy e2fsck; on failure its report is in the test output. Besides the exit
+// status, any question e2fsck asked counts: with -n some fixes (the superblock's free counts)
+// are answered "no" without changing the exit status.
+void ExpectClean(MemDevice& dev, const std::string& img) {
+  REQUIRE(WriteFile(img, dev.bytes()));
+  std::string out = Capture("e2fsck -fn '" + img + "' 2>&1; echo \"exit=$?\"");
+  bool ok = out.find("exit=0") != std::string::npos && out.find("? no") == std::string::npos &&
+            out.find("IGNORED") == std::string::npos;
+  if (!ok) FAIL_CHECK("e2fsck -fn:\n" << out);
+  g_totals.fscks++;
+}
+
+// The library, a host-side model of the files it should contain, and the checks between them.
+struct Harness {
+  MemDevice& dev;
+  ext2::Fs& f;
+  std::map<std::string, std::vector<uint8_t>> files;  // path -> contents
+
+  uint32_t Ino(const std::string& path, bool follow = true) {
+    uint32_t ino = 0;
+    INFO("walk " << path);
+    REQUIRE(f.Walk(ext2::kRootIno, path.c_str(), &ino, follow) == ZX_OK);
+    return ino;
+  }
+  uint32_t Create(const std::string& dir, const std::string& name) {
+    uint32_t ino;
+    INFO("create " << dir << "/" << name);
+    REQUIRE(f.Create(Ino(dir), name.data(), name.size(), 0644, &ino) == ZX_OK);
+    files[dir + "/" + name] = {};
+    return ino;
+  }
+  void Write(const std::string& path, uint64_t off, const std::vector<uint8_t>& data,
+             size_t chunk) {
+    uint32_t ino = Ino(path);
+    auto& model = files[path];
+    for (size_t done = 0; done < data.size();) {
+      size_t n = std::min(chunk, data.size() - done), got;
+      INFO("write " << path << " at " << off + done);
+      REQUIRE(f.Write(ino, off + done, data.data() + done, n, &got) == ZX_OK);
+      REQUIRE(got == n);
+      done += n;
+    }
+    if (model.size() < off + data.size()) model.resize(off + data.size(), 0);
+    std::copy(data.begin(), data.end(), model.begin() + static_cast<ptrdiff_t>(off));
+  }
+  void Truncate(const std::string& path, uint64_t size) {
+    INFO("truncate " << path << " to " << size);
+    REQUIRE(f.Truncate(Ino(path), size) == ZX_OK);
+    files[path].resize(size, 0);
+  }
+  void Rename(const std::string& sd, const std::string& sn, const std::string& dd,
+              const std::string& dn) {
+    INFO("rename " << sd << "/" << sn << " -> " << dd << "/" << dn);
+    REQUIRE(f.Rename(Ino(sd), sn.data(), sn.size(), Ino(dd), dn.data(), dn.size()) == ZX_OK);
+    std::string from = sd + "/" + sn, to = dd + "/" + dn;
+    std::map<std::string, std::vector<uint8_t>> moved;
+    for (auto it = files.begin(); it != files.end();) {
+      if (it->first == from || it->first.rfind(from + "/", 0) == 0) {
+        moved[to + it->first.substr(from.size())] = it->second;
+        it = files.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    files.erase(to);
+    for (auto& [k, v] : moved) files[k] = v;
+  }
+  void Unlink(const std::string& dir, const std::string& name) {
+    INFO("unlink " << dir << "/" << name);
+    REQUIRE(f.Unlink(Ino(dir), name.data(), name.size()) == ZX_OK);
+    files.erase(dir + "/" + name);
+  }
+  // Every modelled file reads back exactly, through fs (which may be another mount).
+  void Verify(ext2::Fs& fs_) {
+    for (auto& [path, want] : files) {
+      INFO("verify " << path);
+      uint32_t ino;
+      REQUIRE(fs_.Walk(ext2::kRootIno, path.c_str(), &ino) == ZX_OK);
+      ext2::Stat st{};
+      REQUIRE(fs_.GetStat(ino, &st) == ZX_OK);
+      REQUIRE(st.size == want.size());
+      CHECK(ReadAll(fs_, ino, st.size, st.size + 1) == want);
+      g_totals.bytes += want.size();
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "ext2: writes (create, write, extend, truncate, mkdir, symlink, rename, unlink, rmdir) "
+    "pass e2fsck -fn") {
+  const Config configs[] = {{1024, 128}, {2048, 256}, {4096, 256}};
+  for (const Config& c : configs) {
+    INFO("block size " << c.bs << ", inode size " << c.isz);
+    TempDir tmp;
+    std::string root = tmp.path() + "/root", img = tmp.path() + "/img";
+    fs::create_directories(root + "/a");
+    fs::create_directories(root + "/keep/empty");
+    fs::create_directories(root + "/many");
+    REQUIRE(WritePattern(root + "/a/file1", 5000, 1));
+    REQUIRE(WritePattern(root + "/keep/old", 70000, 2));
+    for (int i = 0; i < 100; i++) {
+      REQUIRE(WritePattern(root + "/many/m" + std::to_string(i), 100 + i * 37, 10 + i));
+    }
+    REQUIRE(MakeImage(img, root, c.bs, c.isz, c.bs == 1024 ? 8192 : 24576));
+    MemDevice dev(ReadFile(img));
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    f.set_clock(FakeClock);
+    Harness h{dev, f, {}};
+    h.files["/a/file1"] = Pattern(5000, 1);
+    h.files["/keep/old"] = Pattern(70000, 2);
+    for (int i = 0; i < 100; i++)
+      h.files["/many/m" + std::to_string(i)] = Pattern(100 + i * 37, 10 + i);
+    uint64_t p = c.bs / 4;
+    ext2::FsInfo before = f.Info();
+
+    // A new file across the single/double-indirect boundary, written in odd-sized pieces.
+    h.Create("", "new1");
+    h.Write("/new1", 0, Pattern((12 + p + 3) * c.bs + 123, 50), 7777);
+    // Overwrite inside an mke2fs file, then extend it past a hole.
+    h.Write("/a/file1", 1000, Pattern(3000, 51), 3000);
+    h.Write("/a/file1", 15000, Pattern(2000, 52), 2000);
+    // Truncate down across the boundaries, up into a hole, and write past it.
+    h.Truncate("/new1", 12 * c.bs + 5);
+    h.Truncate("/new1", 3 * c.bs + 17);
+    h.Truncate("/new1", 100000);
+    h.Write("/new1", 100000, Pattern(5000, 53), 5000);
+    h.Truncate("/keep/old", 0);
+    h.Write("/keep/old", 3, Pattern(10, 54), 10);
+    // A sparse file with one block deep in the double-indirect range.
+    h.Create("", "sparse");
+    h.Write("/sparse", (12 + p + 2 * p + 7) * c.bs + 11, Pattern(100, 55), 100);
+    // Directories, nested, and symlinks of both kinds.
+    uint32_t ino;
+    REQUIRE(f.Mkdir(h.Ino("/"), "d1", 2, 0755, &ino) == ZX_OK);
+    REQUIRE(f.Mkdir(ino, "d2", 2, 0700, &ino) == ZX_OK);
+    CHECK(f.Mkdir(h.Ino("/"), "d1", 2, 0755, &ino) == ZX_ERR_ALREADY_EXISTS);
+    CHECK(f.Create(h.Ino("/"), "new1", 4, 0644, &ino) == ZX_ERR_ALREADY_EXISTS);
+    CHECK(f.Create(h.Ino("/"), "a/b", 3, 0644, &ino) == ZX_ERR_INVALID_ARGS);
+    CHECK(f.Create(h.Ino("/"), "..", 2, 0644, &ino) == ZX_ERR_INVALID_ARGS);
+    CHECK(f.Create(h.Ino("/a/file1"), "x", 1, 0644, &ino) == ZX_ERR_NOT_DIR);
+    REQUIRE(f.Symlink(h.Ino("/d1"), "fast", 4, "d2", &ino) == ZX_OK);
+    std::string long_target = "d2/" + std::string(120, 'y');
+    REQUIRE(f.Symlink(h.Ino("/d1"), "slow", 4, long_target.c_str(), &ino) == ZX_OK);
+    char target[300];
+    size_t tlen;
+    REQUIRE(f.ReadLink(ino, target, sizeof(target), &tlen) == ZX_OK);
+    CHECK(std::string(target, tlen) == long_target);
+    CHECK(h.Ino("/d1/fast") == h.Ino("/d1/d2"));
+    // Grow a directory over several blocks, punch holes in it, refill it.
+    for (int i = 0; i < 300; i++) {
+      h.Create("/d1/d2", "file_number_" + std::to_string(i));
+      if (i % 7 == 0)
+        h.Write("/d1/d2/file_number_" + std::to_string(i), 0, Pattern(i * 13, i), 999);
+    }
+    for (int i = 0; i < 300; i += 2) h.Unlink("/d1/d2", "file_number_" + std::to_string(i));
+    for (int i = 0; i < 50; i++) {
+      h.Create("/d1/d2", "a_much_longer_file_name_than_before_" + std::to_string(i));
+    }
+    // Renames: across directories, a directory across directories, replacing a file,
+    // replacing an empty directory, within a directory.
+    h.Rename("/d1/d2", "file_number_1", "/keep", "moved");
+    h.Rename("/d1", "d2", "/keep", "d2moved");
+    CHECK(h.Ino("/keep/d2moved/..") == h.Ino("/keep"));
+    h.Rename("/many", "m1", "/many", "m2");
+    REQUIRE(f.Mkdir(h.Ino("/"), "victim", 6, 0755, &ino) == ZX_OK);
+    REQUIRE(f.Mkdir(h.Ino("/"), "mover", 5, 0755, &ino) == ZX_OK);
+    h.Create("/mover", "inside");
+    h.Rename("", "mover", "", "victim");
+    CHECK(h.Ino("/victim/..") == ext2::kRootIno);
+    h.Rename("/a", "file1", "/a", "file1renamed");
+    // What must be refused.
+    CHECK(f.Rename(h.Ino("/"), "keep", 4, h.Ino("/keep/d2moved"), "x", 1) == ZX_ERR_INVALID_ARGS);
+    CHECK(f.Rename(h.Ino("/"), "keep", 4, h.Ino("/"), "new1", 4) == ZX_ERR_NOT_DIR);
+    CHECK(f.Rename(h.Ino("/"), "new1", 4, h.Ino("/"), "keep", 4) == ZX_ERR_NOT_FILE);
+    CHECK(f.Rename(h.Ino("/"), "d1", 2, h.Ino("/"), "keep", 4) == ZX_ERR_NOT_EMPTY);
+    CHECK(f.Rmdir(h.Ino("/"), "keep", 4) == ZX_ERR_NOT_EMPTY);
+    CHECK(f.Rmdir(h.Ino("/"), "new1", 4) == ZX_ERR_NOT_DIR);
+    CHECK(f.Unlink(h.Ino("/"), "keep", 4) == ZX_ERR_NOT_FILE);
+    CHECK(f.Unlink(h.Ino("/"), "nothere", 7) == ZX_ERR_NOT_FOUND);
+    CHECK(f.Truncate(h.Ino("/keep"), 0) == ZX_ERR_NOT_FILE);
+    // Removal of mke2fs's files and directories.
+    for (int i = 2; i < 100; i++) h.Unlink("/many", "m" + std::to_string(i));
+    h.Unlink("/many", "m0");
+    REQUIRE(f.Rmdir(h.Ino("/"), "many", 4) == ZX_OK);
+    REQUIRE(f.Rmdir(h.Ino("/keep"), "empty", 5) == ZX_OK);
+    REQUIRE(f.Unlink(h.Ino("/d1"), "slow", 4) == ZX_OK);
+    CHECK(h.Ino("/d1/fast", false) != 0);
+
+    h.Verify(f);
+    REQUIRE(f.Sync() == ZX_OK);
+    ExpectClean(dev, img);
+    // A fresh mount of the written image sees the same files.
+    MemDevice dev2(ReadFile(img));
+    ext2::Fs f2;
+    REQUIRE(f2.Mount(&dev2, false) == ZX_OK);
+    h.Verify(f2);
+    // And so does debugfs, for one of them.
+    std::string out = tmp.path() + "/dumped";
+    Run("debugfs -R 'dump /new1 " + out + "' '" + img + "'");
+    CHECK(ReadFile(out) == h.files["/new1"]);
+
+    // Everything removed again: the free counts return to what they were, less the two
+    // directories and two files still there.
+    ext2::FsInfo after = f.Info();
+    CHECK(after.free_inodes < before.free_inodes);
+  }
+}
+
+TEST_CASE("ext2: filling the disk ends in ZX_ERR_NO_SPACE and a clean image; freeing restores it") {
+  TempDir tmp;
+  std::string img = tmp.path() + "/img";
+  REQUIRE(MakeImage(img, "", 1024, 128, 2048));
+  MemDevice dev(ReadFile(img));
+  ext2::Fs f;
+  REQUIRE(f.Mount(&dev, true) == ZX_OK);
+  ext2::FsInfo before = f.Info();
+  uint32_t ino;
+  REQUIRE(f.Create(ext2::kRootIno, "big", 3, 0644, &ino) == ZX_OK);
+  auto chunk = Pattern(64 * 1024, 9);
+  uint64_t off = 0;
+  zx_status_t st = ZX_OK;
+  size_t got = 0;
+  while (st == ZX_OK && off < (4u << 20)) {
+    st = f.Write(ino, off, chunk.data(), chunk.size(), &got);
+    off += got;
+  }
+  CHECK(st == ZX_ERR_NO_SPACE);
+  CHECK(f.Info().free_blocks == 0);
+  ExpectClean(dev, img);
+  ext2::Stat s{};
+  REQUIRE(f.GetStat(ino, &s) == ZX_OK);
+  CHECK(s.size == off);
+  // Directories cannot grow either, but the failure is clean.
+  st = ZX_OK;
+  for (int i = 0; i < 200 && st == ZX_OK; i++) {
+    std::string name = "some_long_name_to_fill_the_root_directory_" + std::to_string(i);
+    st = f.Create(ext2::kRootIno, name.c_str(), name.size(), 0644, &ino);
+  }
+  CHECK(st == ZX_ERR_NO_SPACE);
+  ExpectClean(dev, img);
+  REQUIRE(f.Unlink(ext2::kRootIno, "big", 3) == ZX_OK);
+  ExpectClean(dev, img);
+  CHECK(f.Info().free_blocks >= before.free_blocks - 2);
+}
+
+TEST_CASE("ext2: writing into a hash-indexed directory leaves it linear and e2fsck-clean") {
+  TempDir tmp;
+  std::string root = tmp.path() + "/root", img = tmp.path() + "/img";
+  fs::create_directories(root + "/big");
+  for (int i = 0; i < 600; i++) REQUIRE(WritePattern(root + "/big/n" + std::to_string(i), 10, i));
+  REQUIRE(MakeImage(img, root, 1024, 256, 8192));
+  Run("e2fsck -fyD '" + img + "'");
+  MemDevice dev(ReadFile(img));
+  ext2::Fs f;
+  REQUIRE(f.Mount(&dev, true) == ZX_OK);
+  uint32_t big, ino;
+  REQUIRE(f.Walk(ext2::kRootIno, "/big", &big) == ZX_OK);
+  REQUIRE(f.Create(big, "added", 5, 0644, &ino) == ZX_OK);
+  for (int i = 0; i < 600; i += 3) {
+    std::string n = "n" + std::to_string(i);
+    REQUIRE(f.Unlink(big, n.c_str(), n.size()) == ZX_OK);
+  }
+  ExpectClean(dev, img);
+  CHECK(f.Lookup(big, "added", 5, &ino) == ZX_OK);
+  CHECK(f.Lookup(big, "n1", 2, &ino) == ZX_OK);
+  CHECK(f.Lookup(big, "n3", 2, &ino) == ZX_ERR_NOT_FOUND);
 }

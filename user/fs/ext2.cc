@@ -161,7 +161,7 @@ zx_status_t Fs::Commit(zx_status_t status) {
   if (!writable_) return status;
   zx_status_t st = FlushCache();
   if (st == ZX_OK && sb_dirty_) {
-    sb_.s_wtime = Now();
+    if (clock_ != nullptr) sb_.s_wtime = Now();
     st = dev_->Write(kSuperblockOffset, &sb_, sizeof(sb_));
     if (st == ZX_OK) sb_dirty_ = false;
   }
@@ -819,7 +819,14 @@ zx_status_t Fs::ReleaseInode(uint32_t ino, Inode* inode) {
   if (IsFastSymlink(*inode) || TypeOf(*inode) == kModeSymlink) {
     memset(inode->i_block, 0, sizeof(inode->i_block));
   }
-  inode->i_dtime = Now() ? Now() : 1;  // nonzero: e2fsck reads dtime 0 as "still in use"
+  // e2fsck reads a dtime below s_inodes_count as a link in the orphan list, so without a clock
+  // the deletion time is the newest time the superblock knows (never 0: "still in use").
+  uint32_t dtime = Now();
+  if (dtime < sb_.s_inodes_count) {
+    dtime = sb_.s_wtime > sb_.s_mkfs_time ? sb_.s_wtime : sb_.s_mkfs_time;
+    if (dtime < sb_.s_inodes_count) dtime = sb_.s_inodes_count;
+  }
+  inode->i_dtime = dtime;
   st = WriteInode(ino, *inode);
   if (st != ZX_OK) return st;
   return FreeInode(ino, dir);
