@@ -647,3 +647,257 @@ TEST_CASE("ext2: writing into a hash-indexed directory leaves it linear and e2fs
   CHECK(f.Lookup(big, "n1", 2, &ino) == ZX_OK);
   CHECK(f.Lookup(big, "n3", 2, &ino) == ZX_ERR_NOT_FOUND);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Corrupt images
+
+namespace {
+
+// A small valid image and where things are in it (found with debugfs, not with the library),
+// so each case can break exactly one field.
+struct CorruptBase {
+  TempDir tmp;
+  std::string img;
+  std::vector<uint8_t> bytes;
+  uint32_t bs = 1024;
+
+  CorruptBase() {
+    std::string root = tmp.path() + "/root";
+    img = tmp.path() + "/img";
+    fs::create_directories(root + "/dir");
+    fs::create_directories(root + "/dir2/sub");
+    REQUIRE(WritePattern(root + "/file", 3000, 1));
+    REQUIRE(WritePattern(root + "/file2", 3000, 2));
+    REQUIRE(WritePattern(root + "/big", 300 * 1024, 3));  // direct, IND and DIND blocks
+    REQUIRE(WritePattern(root + "/dir/x", 10, 4));
+    fs::create_symlink(std::string(100, 'z'), root + "/link");
+    REQUIRE(MakeImage(img, root, bs, 128, 2048));
+    bytes = ReadFile(img);
+  }
+  uint64_t InodeOffset(const std::string& path) {
+    std::string out = Capture("debugfs -R 'imap " + path + "' '" + img + "'");
+    unsigned long block = 0, off = 0;
+    size_t at = out.find("located at block");
+    REQUIRE(at != std::string::npos);
+    REQUIRE(sscanf(out.c_str() + at, "located at block %lu, offset %lx", &block, &off) == 2);
+    return block * bs + off;
+  }
+  uint32_t FirstBlock(const std::string& path) {
+    return static_cast<uint32_t>(
+        strtoul(Capture("debugfs -R 'blocks " + path + "' '" + img + "'").c_str(), nullptr, 10));
+  }
+};
+
+void Put32(std::vector<uint8_t>& b, uint64_t off, uint32_t v) { memcpy(&b[off], &v, 4); }
+void Put16(std::vector<uint8_t>& b, uint64_t off, uint16_t v) { memcpy(&b[off], &v, 2); }
+uint32_t Get32(const std::vector<uint8_t>& b, uint64_t off) {
+  uint32_t v;
+  memcpy(&v, &b[off], 4);
+  return v;
+}
+
+zx_status_t MountStatus(std::vector<uint8_t> bytes, bool writable = false) {
+  MemDevice dev(std::move(bytes));
+  ext2::Fs f;
+  return f.Mount(&dev, writable);
+}
+
+// Reads a whole file through a fresh mount; the first error, or ZX_OK.
+zx_status_t ReadPath(std::vector<uint8_t> bytes, const char* path) {
+  MemDevice dev(std::move(bytes));
+  ext2::Fs f;
+  zx_status_t st = f.Mount(&dev, false);
+  if (st != ZX_OK) return st;
+  uint32_t ino;
+  st = f.Walk(ext2::kRootIno, path, &ino, false);
+  if (st != ZX_OK) return st;
+  ext2::Stat s;
+  st = f.GetStat(ino, &s);
+  if (st != ZX_OK) return st;
+  if ((s.mode & ext2::kModeTypeMask) == ext2::kModeDir) {
+    uint64_t cookie = 0;
+    ext2::DirEntry de;
+    while ((st = f.ReadDir(ino, &cookie, &de)) == ZX_OK) {
+    }
+    return st == ZX_ERR_STOP ? ZX_OK : st;
+  }
+  if ((s.mode & ext2::kModeTypeMask) == ext2::kModeSymlink) {
+    char buf[ext2::kMaxPath + 1];
+    size_t len;
+    return f.ReadLink(ino, buf, sizeof(buf), &len);
+  }
+  std::vector<uint8_t> buf(s.size);
+  size_t got;
+  return f.Read(ino, 0, buf.data(), buf.size(), &got);
+}
+
+constexpr uint64_t kSb = 1024;
+constexpr uint64_t kGd = 2048;  // 1 KiB blocks: the descriptor table is block 2
+
+}  // namespace
+
+TEST_CASE("ext2: corrupt superblocks and group descriptors are refused at mount") {
+  CorruptBase base;
+  REQUIRE(MountStatus(base.bytes) == ZX_OK);
+  struct Case {
+    const char* what;
+    uint64_t off;
+    int width;
+    uint32_t value;
+    zx_status_t want;
+  };
+  const Case cases[] = {
+      {"bad magic", kSb + 56, 2, 0x1234, ZX_ERR_IO_DATA_INTEGRITY},
+      {"revision 5", kSb + 76, 4, 5, ZX_ERR_NOT_SUPPORTED},
+      {"8 KiB blocks", kSb + 24, 4, 3, ZX_ERR_NOT_SUPPORTED},
+      {"absurd block size", kSb + 24, 4, 200, ZX_ERR_IO_DATA_INTEGRITY},
+      {"blocks past the device", kSb + 4, 4, 0xFFFFFFF0u, ZX_ERR_IO_DATA_INTEGRITY},
+      {"one block", kSb + 4, 4, 1, ZX_ERR_IO_DATA_INTEGRITY},
+      {"0 blocks per group", kSb + 32, 4, 0, ZX_ERR_IO_DATA_INTEGRITY},
+      {"too many blocks per group", kSb + 32, 4, 8193, ZX_ERR_IO_DATA_INTEGRITY},
+      {"0 inodes per group", kSb + 40, 4, 0, ZX_ERR_IO_DATA_INTEGRITY},
+      {"inodes count past the groups", kSb + 0, 4, 0x7FFFFFFF, ZX_ERR_IO_DATA_INTEGRITY},
+      {"inode size 100", kSb + 88, 2, 100, ZX_ERR_IO_DATA_INTEGRITY},
+      {"inode size past the block", kSb + 88, 2, 2048, ZX_ERR_IO_DATA_INTEGRITY},
+      {"first data block 0 with 1 KiB blocks", kSb + 20, 4, 0, ZX_ERR_IO_DATA_INTEGRITY},
+      {"first inode 1", kSb + 84, 4, 1, ZX_ERR_IO_DATA_INTEGRITY},
+      {"free blocks past the total", kSb + 12, 4, 0xFFFFFF, ZX_ERR_IO_DATA_INTEGRITY},
+      {"extents (incompat)", kSb + 96, 4, 0x42, ZX_ERR_NOT_SUPPORTED},
+      {"needs journal recovery", kSb + 96, 4, 0x06, ZX_ERR_NOT_SUPPORTED},
+      {"block bitmap at 0", kGd + 0, 4, 0, ZX_ERR_IO_DATA_INTEGRITY},
+      {"inode bitmap past the end", kGd + 4, 4, 5000, ZX_ERR_IO_DATA_INTEGRITY},
+      {"inode table runs past the end", kGd + 8, 4, 2040, ZX_ERR_IO_DATA_INTEGRITY},
+      {"inode table over the superblock", kGd + 8, 4, 1, ZX_ERR_IO_DATA_INTEGRITY},
+      {"group free count past the group", kGd + 12, 2, 9000, ZX_ERR_IO_DATA_INTEGRITY},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    auto b = base.bytes;
+    if (c.width == 4) Put32(b, c.off, c.value);
+    if (c.width == 2) Put16(b, c.off, static_cast<uint16_t>(c.value));
+    CHECK(MountStatus(b) == c.want);
+  }
+  // The root directory must be a live directory.
+  uint64_t root = base.InodeOffset("/");
+  auto b = base.bytes;
+  Put16(b, root, ext2::kModeRegular | 0644);
+  CHECK(MountStatus(b) == ZX_ERR_IO_DATA_INTEGRITY);
+  b = base.bytes;
+  Put32(b, root + 40, 5000);  // its first block past the end
+  CHECK(ReadPath(b, "/") == ZX_ERR_IO_DATA_INTEGRITY);
+  // A device shorter than the filesystem.
+  b = base.bytes;
+  b.resize(b.size() / 2);
+  CHECK(MountStatus(b) == ZX_ERR_IO_DATA_INTEGRITY);
+  b.resize(1500);
+  CHECK(MountStatus(b) == ZX_ERR_IO_DATA_INTEGRITY);
+  // An ro_compat feature this code does not maintain: read-only is fine, writable is not.
+  b = base.bytes;
+  Put32(b, kSb + 100, Get32(b, kSb + 100) | ext2::kRoCompatMetadataCsum);
+  CHECK(MountStatus(b, false) == ZX_OK);
+  CHECK(MountStatus(b, true) == ZX_ERR_NOT_SUPPORTED);
+}
+
+TEST_CASE("ext2: corrupt inodes, block maps and directories fail the call, not the process") {
+  CorruptBase base;
+  REQUIRE(ReadPath(base.bytes, "/big") == ZX_OK);
+  REQUIRE(ReadPath(base.bytes, "/dir") == ZX_OK);
+  REQUIRE(ReadPath(base.bytes, "/link") == ZX_OK);
+  const uint32_t nblocks = Get32(base.bytes, kSb + 4);
+  const uint32_t ninodes = Get32(base.bytes, kSb + 0);
+  uint64_t file = base.InodeOffset("/file"), big = base.InodeOffset("/big");
+  uint64_t dir = base.InodeOffset("/dir"), link = base.InodeOffset("/link");
+  uint64_t dirblk = uint64_t(base.FirstBlock("/dir")) * base.bs;
+  uint32_t ind = Get32(base.bytes, big + 40 + 4 * 12);
+  uint32_t dind = Get32(base.bytes, big + 40 + 4 * 13);
+  REQUIRE(ind != 0);
+  REQUIRE(dind != 0);
+
+  auto expect = [&](const char* what, const char* path, auto mutate) {
+    INFO(what);
+    auto b = base.bytes;
+    mutate(b);
+    CHECK(ReadPath(b, path) == ZX_ERR_IO_DATA_INTEGRITY);
+  };
+  expect("direct block past the end", "/file", [&](auto& b) { Put32(b, file + 40, nblocks); });
+  expect("direct block on the superblock", "/file", [&](auto& b) { Put32(b, file + 40, 1); });
+  expect("indirect block past the end", "/big", [&](auto& b) { Put32(b, big + 88, 0xFFFFFF00); });
+  expect("entry of the indirect block past the end", "/big",
+         [&](auto& b) { Put32(b, uint64_t(ind) * base.bs + 12, nblocks + 7); });
+  expect("entry of the double-indirect block past the end", "/big",
+         [&](auto& b) { Put32(b, uint64_t(dind) * base.bs, 0xFFFFFFFF); });
+  expect("absurd file size", "/file", [&](auto& b) { Put32(b, file + 108, 0xFFFFFFFF); });
+  expect("unknown file type", "/file", [&](auto& b) { Put16(b, file, 0xF1A4); });
+  expect("extents flag on ext2", "/file", [&](auto& b) { Put32(b, file + 32, 0x80000); });
+  expect("directory size not whole blocks", "/dir", [&](auto& b) { Put32(b, dir + 4, 1000); });
+  expect("hole in a directory", "/dir", [&](auto& b) { Put32(b, dir + 40, 0); });
+  expect("directory record rec_len 0", "/dir", [&](auto& b) { Put16(b, dirblk + 4, 0); });
+  expect("directory record overruns the block", "/dir/x",
+         [&](auto& b) { Put16(b, dirblk + 12 + 4, static_cast<uint16_t>(base.bs)); });
+  expect("directory record rec_len not a multiple of 4", "/dir",
+         [&](auto& b) { Put16(b, dirblk + 4, 13); });
+  expect("name longer than its record", "/dir", [&](auto& b) { b[dirblk + 6] = 200; });
+  expect("entry's inode past the inode count", "/dir/x",
+         [&](auto& b) { Put32(b, dirblk + 24, ninodes + 10); });
+  expect("entry names a deleted inode", "/dir/x", [&](auto& b) {
+    uint32_t x = Get32(b, dirblk + 24);
+    (void)x;
+    Put16(b, base.InodeOffset("/dir/x") + 26, 0);
+  });
+  expect("symlink of size 0", "/link", [&](auto& b) { Put32(b, link + 4, 0); });
+  expect("symlink longer than a block", "/link", [&](auto& b) { Put32(b, link + 4, 5000); });
+  expect("slow symlink's block is a hole", "/link", [&](auto& b) { Put32(b, link + 40, 0); });
+
+  // Writes on corrupt images.
+  {
+    INFO("two files sharing a block: the second free is caught");
+    auto b = base.bytes;
+    Put32(b, base.InodeOffset("/file2") + 40, Get32(b, file + 40));
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    CHECK(f.Unlink(ext2::kRootIno, "file", 4) == ZX_OK);
+    CHECK(f.Unlink(ext2::kRootIno, "file2", 5) == ZX_ERR_IO_DATA_INTEGRITY);
+  }
+  {
+    INFO("an indirect block that points to itself");
+    auto b = base.bytes;
+    Put32(b, uint64_t(ind) * base.bs, ind);
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t ino;
+    REQUIRE(f.Walk(ext2::kRootIno, "/big", &ino) == ZX_OK);
+    CHECK(f.Truncate(ino, 0) == ZX_ERR_IO_DATA_INTEGRITY);
+  }
+  {
+    INFO("a '..' cycle: moving a directory under it cannot loop");
+    auto b = base.bytes;
+    uint32_t sub = 0;
+    {
+      MemDevice dev(b);
+      ext2::Fs f;
+      REQUIRE(f.Mount(&dev, false) == ZX_OK);
+      REQUIRE(f.Walk(ext2::kRootIno, "/dir2/sub", &sub) == ZX_OK);
+    }
+    uint64_t subblk = uint64_t(base.FirstBlock("/dir2/sub")) * base.bs;
+    Put32(b, subblk + 12, sub);  // sub/.. = sub
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    CHECK(f.Rename(ext2::kRootIno, "dir", 3, sub, "dir", 3) == ZX_ERR_IO_DATA_INTEGRITY);
+  }
+  {
+    INFO("device write errors reach the caller");
+    MemDevice dev(base.bytes);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t ino, disk, run;
+    REQUIRE(f.Walk(ext2::kRootIno, "/file", &ino) == ZX_OK);
+    REQUIRE(f.MapBlocks(ino, 0, 1, &disk, &run) == ZX_OK);
+    dev.fail_write_offset = uint64_t(disk) * base.bs;
+    size_t got;
+    uint8_t data[100] = {};
+    CHECK(f.Write(ino, 0, data, sizeof(data), &got) == ZX_ERR_IO);
+  }
+}
