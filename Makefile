@@ -141,6 +141,16 @@ $(BUILD)/tracker-tests: $(TRACKER_TEST_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(HOSTCXX) -o $@ $(TRACKER_TEST_OBJS)
 
+# The ext2 fuzzer: the filesystem library under AddressSanitizer and UBSan, fed mutated mke2fs
+# images by a seeded (reproducible) mutator. `make test` runs it for a bounded time.
+EXT2_FUZZ_FLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+$(BUILD)/ext2-fuzz: tests/fuzz/ext2_fuzz.cc user/fs/ext2.cc user/fs/ext2.h user/fs/ext2_layout.h \
+		tests/host/ext2_test_util.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCXX $@ (asan, ubsan)"
+	$(Q)$(HOSTCXX) $(EXT2_FUZZ_FLAGS) -o $@ tests/fuzz/ext2_fuzz.cc user/fs/ext2.cc
+
 $(BUILD)/virt.dtb: | $(DEPS_STAMP)
 	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -cpu rv64 -smp 4 -m 256M -nographic -bios none >/dev/null 2>&1 || true
 	$(Q)test -s $@
@@ -149,7 +159,7 @@ host-test: $(BUILD)/host-tests $(BUILD)/virt.dtb
 	$(Q)VIRT_DTB=$(BUILD)/virt.dtb $(BUILD)/host-tests
 
 # --- tests, grading, labs ----------------------------------------------------------------------
-test: $(BUILD)/host-tests $(BUILD)/virt.dtb kernel
+test: $(BUILD)/host-tests $(BUILD)/ext2-fuzz $(BUILD)/virt.dtb kernel
 	$(Q)$(PYTHON) tests/run_all.py --build $(BUILD)
 
 qemu-test: kernel

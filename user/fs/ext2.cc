@@ -268,6 +268,15 @@ zx_status_t Fs::Mount(BlockDevice* dev, bool writable) {
   return ZX_OK;
 }
 
+zx_status_t Fs::Unmount() {
+  if (dev_ == nullptr) return ZX_ERR_BAD_STATE;
+  zx_status_t st = Sync();
+  dev_ = nullptr;
+  writable_ = false;
+  for (auto& e : cache_) e = CacheEntry{};
+  return st;
+}
+
 FsInfo Fs::Info() const {
   FsInfo info{};
   info.block_size = bs_;

@@ -85,6 +85,8 @@ class Fs {
   // Unsupported features give ZX_ERR_NOT_SUPPORTED; a writable mount also needs every
   // ro_compat feature to be one this code maintains (sparse_super, large_file).
   zx_status_t Mount(BlockDevice* dev, bool writable);
+  // Writes back what is cached and detaches from the device (the Fs can mount again).
+  zx_status_t Unmount();
   bool mounted() const { return dev_ != nullptr; }
   bool writable() const { return writable_; }
   uint32_t block_size() const { return bs_; }
