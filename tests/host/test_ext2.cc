@@ -901,3 +901,37 @@ TEST_CASE("ext2: corrupt inodes, block maps and directories fail the call, not t
     CHECK(f.Write(ino, 0, data, sizeof(data), &got) == ZX_ERR_IO);
   }
 }
+
+TEST_CASE("ext2: growing a file past a last block with stale bytes after the end reads zeros") {
+  CorruptBase base;
+  uint32_t disk = 0;
+  {
+    MemDevice dev(base.bytes);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, false) == ZX_OK);
+    uint32_t ino, run;
+    REQUIRE(f.Walk(ext2::kRootIno, "/file", &ino) == ZX_OK);
+    REQUIRE(f.MapBlocks(ino, 2, 1, &disk, &run) == ZX_OK);  // bytes 2048..3071, size 3000
+  }
+  for (int grow_by_truncate = 0; grow_by_truncate < 2; grow_by_truncate++) {
+    auto b = base.bytes;
+    memset(&b[uint64_t(disk) * base.bs + 3000 - 2048], 0xAB, 3072 - 3000);
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t ino;
+    REQUIRE(f.Walk(ext2::kRootIno, "/file", &ino) == ZX_OK);
+    size_t got;
+    uint8_t x = 7;
+    if (grow_by_truncate) {
+      REQUIRE(f.Truncate(ino, 6000) == ZX_OK);
+    } else {
+      REQUIRE(f.Write(ino, 5999, &x, 1, &got) == ZX_OK);
+    }
+    std::vector<uint8_t> buf(3000);
+    REQUIRE(f.Read(ino, 3000, buf.data(), buf.size(), &got) == ZX_OK);
+    REQUIRE(got == 3000);
+    CHECK(std::count(buf.begin(), buf.end() - 1, 0) == 2999);
+    CHECK(buf.back() == (grow_by_truncate ? 0 : 7));
+  }
+}

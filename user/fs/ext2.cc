@@ -1288,6 +1288,10 @@ zx_status_t Fs::Write(uint32_t ino, uint64_t offset, const void* buf, size_t len
   if (TypeOf(inode) != kModeRegular) return ZX_ERR_NOT_SUPPORTED;
   uint64_t limit = max_file_blocks_ << log_bs_;
   if (offset > limit || len > limit - offset) return ZX_ERR_FILE_BIG;
+  if (offset > InodeSize(inode)) {
+    st = ZeroTail(inode, InodeSize(inode));
+    if (st != ZX_OK) return Commit(st);
+  }
   const uint8_t* src = static_cast<const uint8_t*>(buf);
   uint64_t pos = offset, end = offset + len;
   // A run of whole blocks that landed on consecutive disk blocks goes out as one request.
@@ -1349,6 +1353,24 @@ zx_status_t Fs::Write(uint32_t ino, uint64_t offset, const void* buf, size_t len
   return Commit(st);
 }
 
+// Zeroes the last block of the file past `size`: bytes beyond the end of a file must read as
+// zeros once it grows, whatever the block held (a shrunk file's old data, or whatever the tool
+// that wrote the image left there).
+zx_status_t Fs::ZeroTail(const Inode& inode, uint64_t size) {
+  uint32_t tail = static_cast<uint32_t>(size & (bs_ - 1));
+  if (tail == 0) return ZX_OK;
+  uint32_t disk;
+  zx_status_t st = Bmap(inode, size >> log_bs_, &disk);
+  if (st != ZX_OK || disk == 0) return st;
+  st = DevRead(disk, 1, bounce_);
+  if (st != ZX_OK) return st;
+  bool clean = true;
+  for (uint32_t i = tail; i < bs_ && clean; i++) clean = bounce_[i] == 0;
+  if (clean) return ZX_OK;
+  memset(bounce_ + tail, 0, bs_ - tail);
+  return DevWrite(disk, 1, bounce_);
+}
+
 zx_status_t Fs::Truncate(uint32_t ino, uint64_t size) {
   Inode inode;
   zx_status_t st = LoadInode(ino, &inode);
@@ -1360,19 +1382,9 @@ zx_status_t Fs::Truncate(uint32_t ino, uint64_t size) {
   uint64_t old = InodeSize(inode);
   if (size < old) {
     st = TruncateBlocks(&inode, (size + bs_ - 1) >> log_bs_);
-    uint32_t tail = static_cast<uint32_t>(size & (bs_ - 1));
-    if (st == ZX_OK && tail != 0) {
-      // The bytes past the new end must read as zeros if the file grows again.
-      uint32_t disk;
-      st = Bmap(inode, size >> log_bs_, &disk);
-      if (st == ZX_OK && disk != 0) {
-        st = DevRead(disk, 1, bounce_);
-        if (st == ZX_OK) {
-          memset(bounce_ + tail, 0, bs_ - tail);
-          st = DevWrite(disk, 1, bounce_);
-        }
-      }
-    }
+    if (st == ZX_OK) st = ZeroTail(inode, size);
+  } else if (size > old) {
+    st = ZeroTail(inode, old);
   }
   if (st == ZX_OK) {
     SetInodeSize(&inode, size);

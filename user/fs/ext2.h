@@ -9,7 +9,7 @@
 // ZX_ERR_IO_DATA_INTEGRITY (and a device failure with whatever the device returned, normally
 // ZX_ERR_IO). Every loop is bounded by sizes checked at mount, so no image can make a call hang.
 //
-// Memory: an Fs holds a small metadata block cache and its scratch buffers inline (~90 KiB), so
+// Memory: an Fs holds a small metadata block cache and its scratch buffers inline (~80 KiB), so
 // the server can place it statically; nothing is allocated. File data does not go through the
 // cache: Read() moves it between the device and the caller's buffer, and the pager is expected
 // to use MapBlocks() to turn a run of file pages into as few device requests as possible.
@@ -199,6 +199,7 @@ class Fs {
   zx_status_t FreeTree(uint32_t block, int level, uint64_t base, uint64_t first, Inode* inode,
                        bool* emptied);
   zx_status_t TruncateBlocks(Inode* inode, uint64_t first_fblock);
+  zx_status_t ZeroTail(const Inode& inode, uint64_t size);
   zx_status_t ReleaseInode(uint32_t ino, Inode* inode);
 
   // Directories.
