@@ -37,7 +37,7 @@ HOSTCXXFLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -MMD -MP
 # Kernel: every .cc and .S under the kernel trees. Host tests: the architecture-independent
 # core (listed in HOST_CORE) plus tests/host.
 KSRCS := $(sort $(shell find kernel mm pager -name '*.cc' -o -name '*.S' 2>/dev/null))
-HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc pager/request_tracker.cc))
+HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc kernel/object/dispatcher.cc) $(wildcard mm/pmm.cc mm/heap.cc mm/page_table.cc mm/vm_page_list.cc mm/region_tree.cc pager/request_tracker.cc user/fs/ext2.cc))
 # The virtio ring and block request layer (user/fs): freestanding, so the host tests run it
 # against a simulated device.
 HOST_CORE += $(wildcard user/fs/virtqueue.cc user/fs/virtio_mmio.cc user/fs/virtio_blk.cc)
@@ -151,6 +151,16 @@ $(BUILD)/virtq-tests: $(VIRTQ_TEST_OBJS)
 	@echo "  LINK    $@"
 	$(Q)$(HOSTCXX) -o $@ $(VIRTQ_TEST_OBJS)
 
+# The ext2 fuzzer: the filesystem library under AddressSanitizer and UBSan, fed mutated mke2fs
+# images by a seeded (reproducible) mutator. `make test` runs it for a bounded time.
+EXT2_FUZZ_FLAGS := -std=c++20 $(WARN) -O1 -g -DKERNEL_HOST_TEST -I. -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+$(BUILD)/ext2-fuzz: tests/fuzz/ext2_fuzz.cc user/fs/ext2.cc user/fs/ext2.h user/fs/ext2_layout.h \
+		tests/host/ext2_test_util.h | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCXX $@ (asan, ubsan)"
+	$(Q)$(HOSTCXX) $(EXT2_FUZZ_FLAGS) -o $@ tests/fuzz/ext2_fuzz.cc user/fs/ext2.cc
+
 $(BUILD)/virt.dtb: | $(DEPS_STAMP)
 	$(Q)$(QEMU) -machine virt,dumpdtb=$@ -cpu rv64 -smp 4 -m 256M -nographic -bios none >/dev/null 2>&1 || true
 	$(Q)test -s $@
@@ -159,7 +169,7 @@ host-test: $(BUILD)/host-tests $(BUILD)/virt.dtb
 	$(Q)VIRT_DTB=$(BUILD)/virt.dtb $(BUILD)/host-tests
 
 # --- tests, grading, labs ----------------------------------------------------------------------
-test: $(BUILD)/host-tests $(BUILD)/virt.dtb kernel
+test: $(BUILD)/host-tests $(BUILD)/ext2-fuzz $(BUILD)/virt.dtb kernel
 	$(Q)$(PYTHON) tests/run_all.py --build $(BUILD)
 
 qemu-test: kernel

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`make test`: every suite in turn, one honest total at the end.
 
-  1. host unit tests (doctest): the architecture-independent core
+  1. host unit tests (doctest): the architecture-independent core and the ext2 library;
+     then the ext2 fuzzer (seeded image mutations under ASan/UBSan)
   2. the kernel's self tests under QEMU on 1 hart and on 4 harts
   3. deliberate kernel faults: each must produce a symbolized report
      and the console, typed at through the UART: line editing, help, shutdown
@@ -40,6 +41,25 @@ def host_tests(build):
         print(out[-5000:])
     print("%s host: %d doctest cases, %d failed" % ("ok  " if not failed else "FAIL", passed + failed, failed))
     return passed, failed + (1 if p.returncode and not failed else 0)
+
+
+def ext2_fuzz(build):
+    """The ext2 library under ASan/UBSan on seeded mutations of mke2fs images: one test, passed
+    when the run ends normally (a crash or a sanitizer report ends it with an error)."""
+    try:
+        p = subprocess.run([os.path.join(build, "ext2-fuzz")], capture_output=True, text=True,
+                           timeout=120, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        print("FAIL ext2 fuzz: no result within 120 s (a hang)")
+        return 0, 1
+    out = p.stdout + p.stderr
+    m = re.search(r"^ext2 fuzz: .*$", p.stdout, re.M)
+    if p.returncode != 0 or not m:
+        print(out[-5000:])
+        print("FAIL ext2 fuzz: exit %d" % p.returncode)
+        return 0, 1
+    print("ok   %s" % m.group(0))
+    return 1, 0
 
 
 def format_check():
@@ -112,6 +132,7 @@ def main():
     total_p = total_f = 0
     stages = [
         ("host unit tests", lambda: host_tests(build)),
+        ("ext2 fuzzer", lambda: ext2_fuzz(build)),
         ("self tests, 1 hart", lambda: selftest.run_selftests(build, 1)),
         ("self tests, 4 harts", lambda: selftest.run_selftests(build, 4)),
         ("kernel fault reports", lambda: selftest.run_crashes(build)),
