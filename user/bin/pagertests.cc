@@ -860,12 +860,12 @@ void test_pager_two_vmos_keys() {
   CHECK_OK(fixture_close(&f));
 }
 
-// ---- supplying
-// ----------------------------------------------------------------------------------- Supplying
-// less than a request asks for: the threads whose pages came wake at once, the others keep waiting,
-// and no new packet is sent for the rest of the range (it is still in flight). Requests for
-// neighbouring pages queued behind one in flight are sent as one range, which is what lets one
-// request cover several waiters here.
+// ---- supplying ---------------------------------------------------------------------------------
+
+// Supplying less than a request asks for: the threads whose pages came wake at once, the others
+// keep waiting, and no new packet is sent for the rest of the range (it is still in flight).
+// Requests for neighbouring pages queued behind one in flight are sent as one range, which is what
+// lets one request cover several waiters here.
 void test_pager_supply_less_early_wake() {
   PagerFixture f;
   CHECK_OK(pager_fixture(&f, 0, 8 * kPage));
