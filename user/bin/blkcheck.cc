@@ -113,6 +113,7 @@ zx_status_t bring_up() {
 // Waits (up to 5 s per interrupt) until `want` requests have completed; records their statuses
 // by cookie.
 zx_status_t complete(uint32_t want, zx_status_t* statuses) {
+  // LAB 8 SOLUTION BEGIN
   uint32_t got = 0;
   while (got < want) {
     virtio::BlkCompletion c;
@@ -131,6 +132,13 @@ zx_status_t complete(uint32_t want, zx_status_t* statuses) {
     if (s != ZX_OK) return s;
   }
   return ZX_OK;
+  // LAB 8 SOLUTION END
+  // LAB 8 STUB BEGIN
+  // (void)want;
+  // (void)statuses;
+  // printf("lab 8: blkcheck: complete() (the interrupt path) is not implemented yet\n");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 8 STUB END
 }
 
 // How many bytes of [buf, buf+len), read from disk offset `offset`, break the pattern.
@@ -162,7 +170,7 @@ void test_blk_read_pattern() {
   CHECK_OK(complete(1, st));
   CHECK_OK(st[0]);
   CHECK_EQ(bad_bytes(g.data_cpu, 1000 * 512, kDataBytes), 0u);
-  CHECK(g.interrupts > 0);  // completions came as interrupt packets on the port
+  // (No interrupt check here: QEMU may finish one request before complete() first looks.)
 }
 
 // Sixteen 4 KiB reads in flight at once, from all over the disk, completing in any order.
@@ -184,6 +192,7 @@ void test_blk_many_in_flight() {
     CHECK_OK(st[i]);
     CHECK_EQ(bad_bytes(g.data_cpu + i * 4096, sectors[i] * 512, 4096), 0u);
   }
+  CHECK(g.interrupts > 0);  // by now completions have come as interrupt packets on the port
 }
 
 // A write lands (and is read back); the sectors around it keep the pattern.
