@@ -29,57 +29,16 @@ HOST_GROUPS = {
                "*bad arguments*", "*allocation failures degrade*"], 8),
     "random": (["*random operations*"], 2),
 }
-_tracker_bin = {}
 
 
-def tracker_tests():
-    """Builds <build>/tracker-tests once per grader run; returns its path."""
-    if "path" in _tracker_bin:
-        if _tracker_bin["path"] is None:
-            raise GradeFailure(_tracker_bin["why"])
-        return _tracker_bin["path"]
-    build = build_dir()
-    path = os.path.join(build, "tracker-tests")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD")}
-    p = subprocess.run(["make", "-C", ROOT, "-j2", "BUILD=" + build, path], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    if p.returncode != 0:
-        _tracker_bin["path"] = None
-        _tracker_bin["why"] = ("expected: the tracker's host tests to build\nsaw:      make failed:\n"
-                               + "\n".join("  " + ln for ln in
-                                           p.stdout.decode("utf-8", "replace").splitlines()[-20:]))
-        raise GradeFailure(_tracker_bin["why"])
-    _tracker_bin["path"] = path
-    return path
+HOST = DoctestBinary("tracker-tests", "the tracker's host tests", 120,
+                     "an endless loop in the tracker?",
+                     note=lambda lines: stub_note(lines))
 
 
 def host_group(group):
     filters, want = HOST_GROUPS[group]
-    cmd = [tracker_tests(), "--no-colors=true", "--abort-after=5", "-tc=" + ",".join(filters)]
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise GradeFailure("expected: the host tests to finish\nsaw:      still running after "
-                           "120 s (an endless loop in the tracker?)")
-    out = p.stdout.decode("utf-8", "replace")
-    m = re.search(r"test cases:\s*(\d+) \|\s*(\d+) passed \|\s*(\d+) failed", out)
-    if not m:
-        raise GradeFailure("expected: doctest's summary\nsaw:      none (exit %d: a crash?)\n"
-                           "output tail:\n%s" % (p.returncode, "\n".join(
-                               "  " + ln for ln in out.splitlines()[-15:])))
-    ran, failed = int(m.group(1)), int(m.group(3))
-    if failed or p.returncode != 0:
-        # The first failure report is the useful part of doctest's output.
-        lines = out.splitlines()
-        first = next((i for i, ln in enumerate(lines) if "ERROR" in ln or "FATAL" in ln), 0)
-        raise GradeFailure("expected: every test case to pass\nsaw:      %d of %d failed; the "
-                           "first failure:\n%s%s" % (failed, ran, "\n".join(
-                               "  " + ln for ln in lines[max(0, first - 3):first + 12]),
-                               stub_note(lines)))
-    if ran != want:
-        raise GradeFailure("expected: %d test cases matching %s\nsaw:      %d"
-                           % (want, filters, ran))
+    HOST.run_group(filters, want)
 
 
 # ---- the pager in QEMU --------------------------------------------------------------------------

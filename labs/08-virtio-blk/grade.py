@@ -27,7 +27,6 @@ HOST_GROUPS = {
     "random": (["virtqueue: random chains*"], 1),
     "blk": (["virtio-mmio:*", "virtio-blk:*"], 5),
 }
-_bin = {}
 STUB_RE = re.compile(r"lab \d+: .* is not implemented yet")
 
 
@@ -42,53 +41,14 @@ def stub_note(lines):
     return "".join("\nstub message: %s" % ln for ln in stubs[:4])
 
 
-def virtq_tests():
-    """Builds <build>/virtq-tests once per grader run; returns its path."""
-    if "path" in _bin:
-        if _bin["path"] is None:
-            raise GradeFailure(_bin["why"])
-        return _bin["path"]
-    build = build_dir()
-    path = os.path.join(build, "virtq-tests")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD")}
-    p = subprocess.run(["make", "-C", ROOT, "-j2", "BUILD=" + build, path], env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
-    if p.returncode != 0:
-        _bin["path"] = None
-        _bin["why"] = ("expected: the virtqueue host tests to build\nsaw:      make failed:\n"
-                       + "\n".join("  " + ln for ln in
-                                   p.stdout.decode("utf-8", "replace").splitlines()[-20:]))
-        raise GradeFailure(_bin["why"])
-    _bin["path"] = path
-    return path
+HOST = DoctestBinary("virtq-tests", "the virtqueue host tests", 60,
+                     "an endless loop in the ring code?",
+                     note=lambda lines: stub_note(lines))
 
 
 def host_group(group):
     filters, want = HOST_GROUPS[group]
-    cmd = [virtq_tests(), "--no-colors=true", "--abort-after=5", "-tc=" + ",".join(filters)]
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-    except subprocess.TimeoutExpired:
-        raise GradeFailure("expected: the host tests to finish\nsaw:      still running after "
-                           "60 s (an endless loop in the ring code?)")
-    out = p.stdout.decode("utf-8", "replace")
-    m = re.search(r"test cases:\s*(\d+) \|\s*(\d+) passed \|\s*(\d+) failed", out)
-    if not m:
-        raise GradeFailure("expected: doctest's summary\nsaw:      none (exit %d: a crash?)\n"
-                           "output tail:\n%s" % (p.returncode, "\n".join(
-                               "  " + ln for ln in out.splitlines()[-15:])))
-    ran, failed = int(m.group(1)), int(m.group(3))
-    lines = out.splitlines()
-    if failed or p.returncode != 0:
-        first = next((i for i, ln in enumerate(lines) if "ERROR" in ln or "FATAL" in ln), 0)
-        raise GradeFailure("expected: every test case to pass\nsaw:      %d of %d failed; the "
-                           "first failure:\n%s%s" % (failed, ran, "\n".join(
-                               "  " + ln for ln in lines[max(0, first - 3):first + 12]),
-                               stub_note(lines)))
-    if ran != want:
-        raise GradeFailure("expected: %d test cases matching %s\nsaw:      %d"
-                           % (want, filters, ran))
+    HOST.run_group(filters, want)
 
 
 # ---- blkcheck in QEMU ---------------------------------------------------------------------------

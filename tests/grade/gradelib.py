@@ -36,7 +36,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 from tests.qemu import qemu  # noqa: E402
 
-__all__ = ["test", "run_tests", "selftest_grader", "token", "boot", "shell", "shell_output",
+__all__ = ["test", "DoctestBinary", "run_tests", "selftest_grader", "token", "boot", "shell", "shell_output",
            "build_dir", "assert_test_passed", "assert_line", "assert_no_line", "assert_status",
            "GradeFailure"]
 
@@ -254,6 +254,65 @@ def assert_status(result, status=0):
     if result.timed_out or result.status != status:
         raise GradeFailure("expected: QEMU exit status %d\nsaw:      %s\nconsole tail:\n%s"
                            % (status, _describe_end(result), _indent(result.tail(15), "  ")))
+
+
+class DoctestBinary:
+    """A host doctest binary (a `make <build>/NAME` target) that a grader builds once and runs
+    by groups of test-case filters, checking that each group ran as many cases as it should, so
+    a renamed or vanished case is noticed. `what` names the tests in messages; `hang_hint` says
+    what an endless loop would mean; `note(lines)` may add a line about stubs to a failure."""
+
+    def __init__(self, name, what, timeout, hang_hint, note=lambda lines: ""):
+        self.name, self.what, self.timeout, self.hang_hint, self.note = (
+            name, what, timeout, hang_hint, note)
+        self._path = None
+        self._why = None
+
+    def path(self):
+        if self._why:
+            raise GradeFailure(self._why)
+        if self._path:
+            return self._path
+        build = build_dir()
+        path = os.path.join(build, self.name)
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD")}
+        p = subprocess.run(["make", "-C", ROOT, "-j2", "BUILD=" + build, path], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        if p.returncode != 0:
+            self._why = ("expected: %s to build\nsaw:      make failed:\n" % self.what
+                         + "\n".join("  " + ln for ln in
+                                     p.stdout.decode("utf-8", "replace").splitlines()[-20:]))
+            raise GradeFailure(self._why)
+        self._path = path
+        return path
+
+    def run_group(self, filters, want):
+        cmd = [self.path(), "--no-colors=true", "--abort-after=5", "-tc=" + ",".join(filters)]
+        try:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            raise GradeFailure("expected: the host tests to finish\nsaw:      still running "
+                               "after %d s (%s)" % (self.timeout, self.hang_hint))
+        out = p.stdout.decode("utf-8", "replace")
+        m = re.search(r"test cases:\s*(\d+) \|\s*(\d+) passed \|\s*(\d+) failed", out)
+        if not m:
+            raise GradeFailure("expected: doctest's summary\nsaw:      none (exit %d: a crash?)\n"
+                               "output tail:\n%s" % (p.returncode, "\n".join(
+                                   "  " + ln for ln in out.splitlines()[-15:])))
+        ran, failed = int(m.group(1)), int(m.group(3))
+        lines = out.splitlines()
+        if failed or p.returncode != 0:
+            # The first failure report is the useful part of doctest's output.
+            first = next((i for i, ln in enumerate(lines) if "ERROR" in ln or "FATAL" in ln), 0)
+            raise GradeFailure("expected: every test case to pass\nsaw:      %d of %d failed; "
+                               "the first failure:\n%s%s" % (failed, ran, "\n".join(
+                                   "  " + ln for ln in lines[max(0, first - 3):first + 12]),
+                                   self.note(lines)))
+        if ran != want:
+            raise GradeFailure("expected: %d test cases matching %s\nsaw:      %d"
+                               % (want, filters, ran))
 
 
 def selftest_grader(lab, bootargs, tests, timeout=60, all_on=None, all_points=10):
