@@ -81,6 +81,24 @@ def _log_name(name):
     return n
 
 
+def _cached(key):
+    """A run this grader already made: its log is listed again for this test."""
+    res = _boot_cache[key]
+    if res.log_path not in _current_logs:
+        _current_logs.append(res.log_path)
+    return res
+
+
+def _kernel():
+    """The kernel to boot, after checking that it and QEMU are there."""
+    kernel = os.path.join(build_dir(), "kernel.elf")
+    if not os.path.exists(kernel):
+        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
+    if not qemu.have_qemu():
+        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+    return kernel
+
+
 def boot(cpus=1, bootargs="", timeout=60, name="boot", icount=False, input_text=None):
     """Boots <build>/kernel.elf with `token=<token> <bootargs>` and returns qemu.Result.
 
@@ -88,15 +106,8 @@ def boot(cpus=1, bootargs="", timeout=60, name="boot", icount=False, input_text=
     to <build>/grade/<name>.log."""
     key = (cpus, bootargs, icount, input_text)
     if key in _boot_cache:
-        res = _boot_cache[key]
-        if res.log_path not in _current_logs:
-            _current_logs.append(res.log_path)
-        return res
-    kernel = os.path.join(build_dir(), "kernel.elf")
-    if not os.path.exists(kernel):
-        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
-    if not qemu.have_qemu():
-        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+        return _cached(key)
+    kernel = _kernel()
     args = ("token=%s %s" % (_token, bootargs)).strip()
     log = os.path.join(build_dir(), "grade", _log_name(name) + ".log")
     res = qemu.run_kernel(kernel=kernel, cpus=cpus, bootargs=args, timeout=timeout,
@@ -158,15 +169,8 @@ def shell(commands, cpus=1, timeout=90, name="shell"):
     boot()'s and their consoles saved to <build>/grade/<name>.log."""
     key = ("shell", cpus, tuple(commands))
     if key in _boot_cache:
-        res = _boot_cache[key]
-        if res.log_path not in _current_logs:
-            _current_logs.append(res.log_path)
-        return res
-    kernel = os.path.join(build_dir(), "kernel.elf")
-    if not os.path.exists(kernel):
-        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
-    if not qemu.have_qemu():
-        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+        return _cached(key)
+    kernel = _kernel()
     lines = ["echo %s begin" % _token] + list(commands) + ["echo %s end" % _token]
     log = os.path.join(build_dir(), "grade", _log_name(name) + ".log")
     cmd = qemu.qemu_command(kernel, cpus=cpus, bootargs="token=%s" % _token)

@@ -81,6 +81,20 @@ zx_status_t Fs::EvictSlot(int slot) {
   return ZX_OK;
 }
 
+// An empty cache slot, or else the least recently used one written back and emptied.
+zx_status_t Fs::FreeSlot(int* out) {
+  int slot = 0;
+  for (uint32_t i = 0; i < kCacheBlocks; i++) {
+    if (!cache_[i].valid) {
+      slot = static_cast<int>(i);
+      break;
+    }
+    if (cache_[i].used < cache_[slot].used) slot = static_cast<int>(i);
+  }
+  *out = slot;
+  return EvictSlot(slot);
+}
+
 // Loads a metadata block; with dirty, the caller is about to change it and it will be written
 // back by the next Commit().
 zx_status_t Fs::GetBlock(uint32_t block, uint8_t** data, bool dirty) {
@@ -88,15 +102,7 @@ zx_status_t Fs::GetBlock(uint32_t block, uint8_t** data, bool dirty) {
   if (dirty && !writable_) return ZX_ERR_ACCESS_DENIED;
   int slot = CacheSlot(block);
   if (slot < 0) {
-    slot = 0;
-    for (uint32_t i = 0; i < kCacheBlocks; i++) {
-      if (!cache_[i].valid) {
-        slot = static_cast<int>(i);
-        break;
-      }
-      if (cache_[i].used < cache_[slot].used) slot = static_cast<int>(i);
-    }
-    zx_status_t st = EvictSlot(slot);
+    zx_status_t st = FreeSlot(&slot);
     if (st != ZX_OK) return st;
     st = DevRead(block, 1, cache_data_[slot]);
     if (st != ZX_OK) return st;
@@ -113,16 +119,7 @@ zx_status_t Fs::GetBlock(uint32_t block, uint8_t** data, bool dirty) {
 zx_status_t Fs::GetZeroedBlock(uint32_t block, uint8_t** data) {
   int slot = CacheSlot(block);
   if (slot < 0) {
-    // Make room by loading through GetBlock's eviction, then overwrite.
-    slot = 0;
-    for (uint32_t i = 0; i < kCacheBlocks; i++) {
-      if (!cache_[i].valid) {
-        slot = static_cast<int>(i);
-        break;
-      }
-      if (cache_[i].used < cache_[slot].used) slot = static_cast<int>(i);
-    }
-    zx_status_t st = EvictSlot(slot);
+    zx_status_t st = FreeSlot(&slot);
     if (st != ZX_OK) return st;
     cache_[slot].block = block;
     cache_[slot].valid = true;

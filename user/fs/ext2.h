@@ -163,6 +163,7 @@ class Fs {
   zx_status_t GetZeroedBlock(uint32_t block, uint8_t** data);
   int CacheSlot(uint32_t block);
   zx_status_t EvictSlot(int slot);
+  zx_status_t FreeSlot(int* slot);
   void Invalidate(uint32_t block);
   zx_status_t FlushCache();
   zx_status_t Commit(zx_status_t status);
