@@ -299,6 +299,9 @@ typedef uint32_t zx_obj_type_t;
 // zx_process_create() options (not supported by this kernel yet).
 #define ZX_PROCESS_SHARED ((uint32_t)1u << 0)
 
+// A channel message's transaction id: its first four bytes, set by zx_channel_call().
+typedef uint32_t zx_txid_t;
+
 // zx_channel_call() arguments.
 typedef struct zx_channel_call_args {
   const void* wr_bytes;
