@@ -41,5 +41,6 @@ constexpr zx_status_t ZX_ERR_STOP = -60;
 constexpr zx_status_t ZX_ERR_NEXT = -61;
 constexpr zx_status_t ZX_ERR_ASYNC = -62;
 
-// The Zircon name of a status code, for log lines and test failures.
-const char* zx_status_get_string(zx_status_t status);
+// The Zircon name of a status code, for log lines and test failures. C linkage: userspace links
+// the same definition (kernel/lib/status.cc) and declares it in <zircon/status.h>.
+extern "C" const char* zx_status_get_string(zx_status_t status);

@@ -6,6 +6,7 @@
 #include "kernel/lib/elf.h"
 // clang-format off
 #include <bootfs.h>
+#include <fs.h>
 #include <launch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,13 +143,29 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
     return ZX_ERR_OUT_OF_RANGE;
   }
   zx::handle extras[kMaxExtra];
-  for (uint32_t i = 0; i < n_extra; i++) extras[i].reset(extra_handles[i]);
+  uint32_t extra_types[kMaxExtra];
+  for (uint32_t i = 0; i < n_extra; i++) {
+    extras[i].reset(extra_handles[i]);
+    extra_types[i] = extra_info[i];
+  }
   if (name == nullptr || argc < 0 || (argc > 0 && argv == nullptr)) return ZX_ERR_INVALID_ARGS;
 
   uint8_t headers[kPage];
   uint64_t avail = 0, file_size = 0, file_offset = 0;
   zx_status_t s = read_headers(name, headers, &avail, &file_size, &file_offset);
   if (s != ZX_OK) return s;
+
+  // The child shares this process's filesystem (a new connection to the same server), unless
+  // the caller passes it a namespace of its own (or leaves no room for one). Without a
+  // filesystem here it gets none. Cloning is a call to the server, so it must be running: a
+  // process that starts the server installs its connection (fs_set_connection) afterwards.
+  bool has_ns = false;
+  for (uint32_t i = 0; i < n_extra; i++) has_ns |= PA_HND_TYPE(extra_info[i]) == PA_NS_DIR;
+  zx_handle_t ns = ZX_HANDLE_INVALID;
+  if (!has_ns && n_extra < kMaxExtra && fs_status() == ZX_OK && fs_clone_connection(&ns) == ZX_OK) {
+    extras[n_extra].reset(ns);
+    extra_types[n_extra++] = PA_HND(PA_NS_DIR, 0);
+  }
 
   zx::handle proc, vmar, thread;
   s = zx_process_create(zx_job_default(), name, strlen(name), 0, proc.reset_and_get_address(),
@@ -183,7 +200,7 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
                            0};
   memcpy(msg.p, &header, sizeof(header));
   uint32_t info[kMaxHandles] = {PA_PROC_SELF, PA_THREAD_SELF, PA_VMAR_ROOT, PA_VMO_BOOTFS};
-  for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_info[i];
+  for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_types[i];
   if (pass_job) info[kBaseHandles + n_extra] = PA_JOB_DEFAULT;
   memcpy(msg.p + info_off, info, 4 * nhandles);
   char* p = reinterpret_cast<char*>(msg.p + args_off);
