@@ -1,4 +1,4 @@
-// zx_status_get_string (as Zircon's <zircon/status.h>): the name of a status code.
+// Status code names, as Fuchsia's <zircon/status.h> has them.
 #ifndef ZIRCON_STATUS_H_
 #define ZIRCON_STATUS_H_
 
@@ -6,8 +6,7 @@
 
 __BEGIN_CDECLS
 
-// "ZX_ERR_NOT_FOUND" for ZX_ERR_NOT_FOUND, and so on; "(unknown status)" for other values. The
-// definition is the kernel's (kernel/lib/status.cc), so both print the same names.
+// The name of a status code ("ZX_ERR_NOT_FOUND"), for messages; never NULL.
 const char* zx_status_get_string(zx_status_t status);
 
 __END_CDECLS
