@@ -8,6 +8,11 @@
 // offset and the file size as last learned (the VMO's size is page-rounded, so it cannot say
 // where the file ends).
 //
+// The cached size is refreshed (FSTAT) whenever a read or write reaches past it, by fs_fstat,
+// fs_map and seeking from the end, and when the VMO turns out shorter than it (another
+// descriptor shrank the file across a page boundary). A shrink by another descriptor within
+// the last page is not seen until then: a read there returns zeros rather than ending early.
+//
 // Not thread-safe: the descriptor table, the working directory and the message buffers are
 // plain globals, as the C library has no lock (its malloc has none either). A program that
 // uses the filesystem from several threads must serialise the calls itself.
@@ -249,16 +254,25 @@ int64_t do_pread(Fd* f, void* buf, size_t len, uint64_t offset) {
   if (len == 0) return 0;
   if (len > INT64_MAX) len = INT64_MAX;
   // Another descriptor or process may have grown the file since we last asked.
+  bool fresh = false;
   if (offset + len > f->size || offset + len < offset) {
     zx_status_t s = refresh_size(f);
     if (s != ZX_OK) return s;
+    fresh = true;
   }
-  if (offset >= f->size) return 0;
-  uint64_t n = f->size - offset;
-  if (n > len) n = len;
-  zx_status_t s = zx_vmo_read(f->vmo, buf, offset, n);
-  if (s != ZX_OK) return s;
-  return static_cast<int64_t>(n);
+  for (;;) {
+    if (offset >= f->size) return 0;
+    uint64_t n = f->size - offset;
+    if (n > len) n = len;
+    zx_status_t s = zx_vmo_read(f->vmo, buf, offset, n);
+    if (s == ZX_OK) return static_cast<int64_t>(n);
+    // The VMO ends before the size we knew: someone shrank the file. Learn the new size and
+    // try again. (A shrink within the last page goes unseen until the size is next learned:
+    // the bytes past the new end read as zeros.)
+    if (s != ZX_ERR_OUT_OF_RANGE || fresh) return s;
+    if ((s = refresh_size(f)) != ZX_OK) return s;
+    fresh = true;
+  }
 }
 
 zx_status_t do_truncate(Fd* f, uint64_t size) {
@@ -276,16 +290,20 @@ int64_t do_pwrite(Fd* f, const void* buf, size_t len, uint64_t offset) {
   if (len == 0) return 0;
   if (len > INT64_MAX || offset > INT64_MAX - len) return ZX_ERR_FILE_BIG;
   uint64_t end = offset + len;
-  if (end > f->size) {
-    // The cached size may be stale (another writer grew the file), and TRUNCATE also shrinks:
-    // ask first, so that growing for this write never cuts off someone else's data.
-    zx_status_t s = refresh_size(f);
-    if (s == ZX_OK && end > f->size) s = do_truncate(f, end);
-    if (s != ZX_OK) return s;
+  // Twice at most: the second time after the VMO turned out shorter than the size we knew
+  // (another descriptor shrank the file), so the size is fresh and the file grows again.
+  for (int attempt = 0;; attempt++) {
+    if (end > f->size || attempt > 0) {
+      // The cached size may be stale (another writer grew the file), and TRUNCATE also
+      // shrinks: ask first, so that growing for this write never cuts off someone's data.
+      zx_status_t s = refresh_size(f);
+      if (s == ZX_OK && end > f->size) s = do_truncate(f, end);
+      if (s != ZX_OK) return s;
+    }
+    zx_status_t s = zx_vmo_write(f->vmo, buf, offset, len);
+    if (s == ZX_OK) return static_cast<int64_t>(len);
+    if (s != ZX_ERR_OUT_OF_RANGE || attempt > 0) return s;
   }
-  zx_status_t s = zx_vmo_write(f->vmo, buf, offset, len);
-  if (s != ZX_OK) return s;
-  return static_cast<int64_t>(len);
 }
 
 }  // namespace
