@@ -6,6 +6,9 @@
 namespace {
 
 char g_buf[65536];
+// Dirty pages are written back every this many bytes, so a file larger than memory can be
+// copied: until written back, dirty file pages cannot be evicted.
+constexpr uint64_t kSyncEvery = 8 << 20;
 
 // Copies src to dst; `what` names the path an error is about.
 zx_status_t copy(const char* src, const char* dst, const char** what) {
@@ -40,6 +43,7 @@ zx_status_t copy(const char* src, const char* dst, const char** what) {
       break;
     }
     off += static_cast<uint64_t>(n);
+    if (off % kSyncEvery == 0 && off < st.size) s = fs_fsync(out);
   }
   fs_close(in);
   zx_status_t cs = fs_close(out);  // writes the data back: its failure is the copy's

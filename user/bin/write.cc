@@ -16,6 +16,9 @@
 namespace {
 
 constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+// Dirty pages are written back every this many bytes, so a file larger than memory can be
+// written: until written back, dirty file pages cannot be evicted.
+constexpr uint64_t kSyncEvery = 8 << 20;
 char g_buf[65536];
 
 // Parses "123", "4K", "16M", "1G"; false on anything else.
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
     int64_t w = fs_pwrite(fd, g_buf, n, off);
     if (w < 0) s = static_cast<zx_status_t>(w);
     off += n;
+    if (s == ZX_OK && off % kSyncEvery == 0 && off < size) s = fs_fsync(fd);
   }
   zx_status_t cs = fs_close(fd);  // writes the data back: its failure is the write's
   if (s == ZX_OK) s = cs;
