@@ -1,4 +1,5 @@
 // cp: copies a regular file. `cp SRC DST`; if DST is a directory the copy is DST/basename(SRC).
+// DST naming the same file as SRC is refused (ZX_ERR_ALREADY_EXISTS).
 // The copy gets SRC's permission bits. DST is first truncated and then grown to SRC's size in
 // one request, so the chunked writes after it never each ask the server to grow the file.
 #include <fsutil.h>
@@ -10,7 +11,8 @@ char g_buf[65536];
 // copied: until written back, dirty file pages cannot be evicted.
 constexpr uint64_t kSyncEvery = 8 << 20;
 
-// Copies src to dst; `what` names the path an error is about.
+// Copies src to dst; `what` names the path an error is about (nullptr: src and dst are the same
+// file).
 zx_status_t copy(const char* src, const char* dst, const char** what) {
   *what = src;
   int in = fs_open(src, FS_O_READ, 0);
@@ -23,6 +25,13 @@ zx_status_t copy(const char* src, const char* dst, const char** what) {
     return s;
   }
   *what = dst;
+  // Copying a file onto itself would truncate it before reading it.
+  fs_stat_t dst_st;
+  if (fs_stat(dst, &dst_st) == ZX_OK && dst_st.ino == st.ino) {
+    fs_close(in);
+    *what = nullptr;
+    return ZX_ERR_ALREADY_EXISTS;
+  }
   int out = fs_open(dst, FS_O_WRITE | FS_O_CREATE | FS_O_TRUNC, st.mode & 07777u);
   if (out < 0) {
     fs_close(in);
@@ -75,6 +84,10 @@ int main(int argc, char** argv) {
   }
   const char* what;
   zx_status_t s = copy(argv[1], dst, &what);
+  if (s != ZX_OK && what == nullptr) {
+    printf("cp: %s and %s are the same file\n", argv[1], dst);
+    return 1;
+  }
   if (s != ZX_OK) {
     fsutil::error("cp", what, s);
     return 1;
