@@ -233,15 +233,20 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
                        thread.reset_and_get_address());
   if (s != ZX_OK) return s;
 
-  // The bootstrap message: header, handle info, argv strings.
+  // The bootstrap message: header, handle info, argv strings, then the environment: PWD, the
+  // working directory, when the child has a filesystem to resolve relative paths in.
   size_t args_bytes = 0;
   for (int i = 0; i < argc; i++) args_bytes += strlen(argv[i]) + 1;
+  char pwd[FS_MAX_PATH + 8] = "";
+  if (fs_status() == ZX_OK) snprintf(pwd, sizeof(pwd), "PWD=%s", fs_getcwd());
+  size_t env_bytes = pwd[0] ? strlen(pwd) + 1 : 0;
   // The child also gets our job, so it can launch programs in turn.
   bool pass_job = zx_job_default() != ZX_HANDLE_INVALID;
   uint32_t nhandles = kBaseHandles + n_extra + (pass_job ? 1 : 0);
   size_t info_off = sizeof(zx_proc_args_t);
   size_t args_off = info_off + 4 * nhandles;
-  size_t msg_size = args_off + args_bytes;
+  size_t env_off = args_off + args_bytes;
+  size_t msg_size = env_off + env_bytes;
   if (msg_size > kMaxMessage) return ZX_ERR_OUT_OF_RANGE;
   Buffer msg(msg_size);
   if (msg.p == nullptr) return ZX_ERR_NO_MEMORY;
@@ -250,8 +255,8 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
                            static_cast<uint32_t>(info_off),
                            static_cast<uint32_t>(args_off),
                            static_cast<uint32_t>(argc),
-                           0,
-                           0};
+                           static_cast<uint32_t>(env_off),
+                           env_bytes ? 1u : 0u};
   memcpy(msg.p, &header, sizeof(header));
   uint32_t info[kMaxHandles] = {PA_PROC_SELF, PA_THREAD_SELF, PA_VMAR_ROOT, PA_VMO_BOOTFS};
   for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_types[i];
@@ -263,6 +268,7 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
     memcpy(p, argv[i], n);
     p += n;
   }
+  memcpy(p, pwd, env_bytes);
 
   zx::handle proc_dup, thread_dup, bootfs_dup, job_dup, ch0, ch1;
   if (pass_job && (s = zx_handle_duplicate(zx_job_default(), ZX_RIGHT_SAME_RIGHTS,
