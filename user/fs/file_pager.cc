@@ -49,7 +49,12 @@ zx_status_t FilePager::SetBudget(uint64_t pages) {
 }
 
 zx_status_t FilePager::CreateVmo(FileNode* node, uint64_t key) {
-  return zx_pager_create_vmo(pager_, ZX_VMO_RESIZABLE, port_, key, page_up(node->size), &node->vmo);
+  zx_handle_t vmo;
+  zx_status_t s =
+      zx_pager_create_vmo(pager_, ZX_VMO_RESIZABLE, port_, key, page_up(node->size), &vmo);
+  if (s != ZX_OK) return s;
+  // Executable, so that opens with FS_O_EXEC can be given handles with ZX_RIGHT_EXECUTE.
+  return zx_vmo_replace_as_executable(vmo, ZX_HANDLE_INVALID, &node->vmo);
 }
 
 void FilePager::Detach(FileNode* node) {

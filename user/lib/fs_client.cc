@@ -130,6 +130,14 @@ zx_status_t transact(Call* c) {
 // The working directory: always absolute and normalised ("/" or "/a/b", no trailing slash).
 char g_cwd[FS_MAX_PATH + 1] = "/";
 
+// The working directory starts as the launcher's (its PWD); the C library runs constructors after
+// it has read the environment.
+[[gnu::constructor]] void init_cwd() {
+  const char* pwd = getenv("PWD");
+  if (pwd != nullptr && pwd[0] == '/' && strlen(pwd) <= FS_MAX_PATH)
+    strlcpy(g_cwd, pwd, sizeof(g_cwd));
+}
+
 // A path as sent to the server: absolute and normalised.
 struct Path {
   char buf[FS_MAX_PATH + 1];
