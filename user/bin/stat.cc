@@ -4,7 +4,9 @@
 //   Size: N  Blocks: B  IO Block: N  TYPE
 //   Inode: N  Links: N
 //   Access: (0644/-rw-r--r--)  Uid: N  Gid: N
-//   Access: T  Modify: T  Change: T      (seconds since 1970)
+//   Access: T
+//   Modify: T
+//   Change: T                             (T: seconds since 1970)
 #include <fsutil.h>
 
 namespace {
@@ -42,7 +44,7 @@ zx_status_t show(const char* path) {
   char mode[11];
   fsutil::mode_string(st.mode, mode);
   printf("Access: (%04o/%s)  Uid: %u  Gid: %u\n", st.mode & 07777u, mode, st.uid, st.gid);
-  printf("Access: %u  Modify: %u  Change: %u\n", st.atime, st.mtime, st.ctime);
+  printf("Access: %u\nModify: %u\nChange: %u\n", st.atime, st.mtime, st.ctime);
   return ZX_OK;
 }
 
