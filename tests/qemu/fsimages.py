@@ -29,8 +29,9 @@ files hold the pattern at their absolute offsets inside the data ranges and zero
 Each image holds /MANIFEST, a text file listing what the test must find (one entry a line):
 
     bs BLOCK_SIZE
-    f PATH SIZE SHA256 [OFFSET+LENGTH ...]   a regular file; data in the listed ranges (all of
-                                             it when none are listed), zeros elsewhere
+    f PATH SIZE SHA256                       a regular file, the pattern all through
+    s PATH SIZE SHA256 [OFFSET+LENGTH ...]   a sparse file: the pattern in the listed ranges,
+                                             zeros (holes) elsewhere
     d PATH COUNT                             a directory with COUNT entries besides . and ..
     l PATH TARGET                            a symlink
     big PATH                                 the file the eviction test reads twice
@@ -158,8 +159,11 @@ class Stager:
         digest = hashlib.sha256(data).hexdigest()
         self.facts.files[path] = (size, digest, ranges)
         if listed:
-            extra = "".join(" %d+%d" % r for r in ranges) if ranges is not None else ""
-            self.facts.lines.append("f %s %d %s%s" % (path, size, digest, extra))
+            if ranges is None:
+                self.facts.lines.append("f %s %d %s" % (path, size, digest))
+            else:
+                self.facts.lines.append("s %s %d %s%s" % (path, size, digest,
+                                                          "".join(" %d+%d" % r for r in ranges)))
 
     def symlink(self, path, target):
         full = self.host(path)
