@@ -250,7 +250,7 @@ def stage_content(staging, bs, with_big):
     return s.finish()
 
 
-def _stamp(build):
+def _stamp():
     """Images depend on this file and tools/mkdisk.py; the stamp names their contents."""
     h = hashlib.sha256()
     for f in (__file__, mkdisk.__file__):
@@ -267,7 +267,7 @@ def _cached(build, name, make):
     os.makedirs(d, exist_ok=True)
     image = os.path.join(d, name)
     stamp, facts_file = image + ".stamp", image + ".facts.json"
-    want = _stamp(build)
+    want = _stamp()
     have = open(stamp).read() if os.path.exists(stamp) else ""
     if have == want and os.path.exists(image) and os.path.exists(facts_file):
         with open(facts_file) as f:
@@ -344,7 +344,7 @@ def check_writes(image, bs, workdir):
     if os.path.exists(workdir):
         shutil.rmtree(workdir)
     os.makedirs(workdir)
-    _, err = debugfs(image, "rdump /w %s" % workdir)
+    debugfs(image, "rdump /w %s" % workdir)
     files, gone = expected_writes(bs)
     for path, want in sorted(files.items()):
         host = os.path.join(workdir, path.lstrip("/"))
@@ -492,7 +492,7 @@ def corrupt(image, kind):
         elif kind in ("dir_overrun", "dir_zero_reclen", "dirent_bad_inode"):
             entries = _dir_entries(img, sb, dir_block)
             # The first entry after "." and "..": the listing sees the good ones first.
-            off, _, rec_len, name = entries[3]
+            off = entries[3][0]
             if kind == "dir_overrun":
                 _patch(img, off + 4, "<H", sb["bs"] * 2 + 4)
             elif kind == "dir_zero_reclen":
@@ -503,7 +503,7 @@ def corrupt(image, kind):
             base = _inode_offset(img, sb, ino["/huge"])
             _patch(img, base + 108, "<I", 1 << 30)  # i_size_high: the size becomes ~2^62
         elif kind == "dir_loop":
-            for off, entry_ino, _, name in _dir_entries(img, sb, dir_block):
+            for off, _, _, name in _dir_entries(img, sb, dir_block):
                 if name == "loop":
                     _patch(img, off, "<I", ino["/dir"])
         else:
