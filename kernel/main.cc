@@ -107,7 +107,7 @@ struct BootArgs {
   const char* test = nullptr;
   const char* crash = nullptr;
   bool kconsole = false;      // stay at the kernel console instead of starting init
-  const char* run = nullptr;  // start this program instead of init, power off when it ends
+  const char* run = nullptr;  // "prog,arg,...": start it instead of init, power off after
   char* commands = nullptr;
 };
 
@@ -254,6 +254,11 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
     uint64_t objects = g_heap.stats().live_objects, pages = page_alloc_free_pages();
     uint64_t slabs = g_heap.stats().slab_pages;
     int64_t code = run_first_process(ba.run);
+    // The program's name, without the arguments that follow it after commas.
+    char program[64];
+    kstrlcpy(program, ba.run, sizeof(program));
+    for (char* c = program; *c; c++)
+      if (*c == ',') *c = 0;
     uint64_t deadline = deadline_after(1'000'000'000ull);
     while (g_heap.stats().live_objects != objects && current_time() < deadline) {
       thread_reap_zombies();
@@ -267,7 +272,7 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
     kprintf(
         "userboot: leak check after %s: %ld heap objects, %ld pages (%ld more cached slab "
         "pages) %s\n",
-        ba.run, leaked_objects, leaked_pages, cached, leak ? "LEAKED" : "(ok)");
+        program, leaked_objects, leaked_pages, cached, leak ? "LEAKED" : "(ok)");
     power_off(code == 0 && !leak ? 0 : 1);
   }
   if (!ba.kconsole) run_first_process("init");

@@ -41,5 +41,6 @@ constexpr zx_status_t ZX_ERR_STOP = -60;
 constexpr zx_status_t ZX_ERR_NEXT = -61;
 constexpr zx_status_t ZX_ERR_ASYNC = -62;
 
-// The Zircon name of a status code, for log lines and test failures.
-const char* zx_status_get_string(zx_status_t status);
+// The Zircon name of a status code, for log lines and test failures. C linkage: user programs
+// call the same function through <zircon/status.h>, as on Fuchsia.
+extern "C" const char* zx_status_get_string(zx_status_t status);

@@ -22,6 +22,7 @@ extern "C" const uint8_t bootfs_image_start[], bootfs_image_end[];
 
 namespace {
 constexpr uint64_t kStackSize = 64 * 1024;
+constexpr size_t kMaxCmdline = 256;  // bytes of a run= command line
 // processargs (docs/userspace.md): the startup message header and handle kinds.
 constexpr uint32_t kProcArgsProtocol = 0x4150585a;
 constexpr uint32_t kPaProcSelf = 0x01, kPaThreadSelf = 0x02, kPaJobDefault = 0x03,
@@ -87,7 +88,20 @@ void put_handle(MessagePacket* m, RefPtr<Dispatcher> obj, zx_rights_t rights) {
 }
 }  // namespace
 
-zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
+zx_status_t userboot_start(const char* cmdline, RefPtr<ProcessDispatcher>* out) {
+  // argv: the command line with each comma made a NUL; argv[0] names the program.
+  char args[kMaxCmdline];
+  size_t args_len = strlen(cmdline) + 1;
+  if (args_len > sizeof(args)) return ZX_ERR_INVALID_ARGS;
+  memcpy(args, cmdline, args_len);
+  uint32_t argc = 1;
+  for (size_t i = 0; i + 1 < args_len; i++) {
+    if (args[i] == ',') {
+      args[i] = 0;
+      argc++;
+    }
+  }
+  const char* name = args;
   const uint8_t* file;
   uint64_t size;
   zx_status_t s = bootfs_find(name, &file, &size);
@@ -125,20 +139,20 @@ zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out) {
   if (s == ZX_OK) s = ChannelDispatcher::create(&mine, &theirs);
   MessagePacket* m = nullptr;
   if (s == ZX_OK) {
-    // Header, six handle-info words, then argv {name}.
-    size_t name_len = strlen(name) + 1;
+    // Header, six handle-info words, then the argv strings.
+    size_t name_len = args_len;
     uint32_t bytes = sizeof(ProcArgs) + 6 * sizeof(uint32_t) + static_cast<uint32_t>(name_len);
     m = MessagePacket::create(bytes, 6);
     if (!m) s = ZX_ERR_NO_MEMORY;
     if (s == ZX_OK) {
-      ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 24, 1, 0, 0};
+      ProcArgs pa{kProcArgsProtocol, 1, sizeof(ProcArgs), sizeof(ProcArgs) + 24, argc, 0, 0};
       // The first process alone gets the root resource: the right to reach hardware, which it
       // hands on to drivers (docs/objects/resource.md).
       uint32_t info[6] = {kPaProcSelf,  kPaThreadSelf, kPaVmarRoot,
                           kPaVmoBootfs, kPaJobDefault, kPaResource};
       memcpy(m->bytes, &pa, sizeof(pa));
       memcpy(m->bytes + sizeof(pa), info, sizeof(info));
-      memcpy(m->bytes + sizeof(pa) + sizeof(info), name, name_len);
+      memcpy(m->bytes + sizeof(pa) + sizeof(info), args, name_len);
       auto* vmar = new VmAddressRegionDispatcher(p->aspace()->root(), true);
       auto* vmo = new VmObjectDispatcher(bootfs);
       if (!vmar || !vmo) {

@@ -5,6 +5,8 @@
 
 class ProcessDispatcher;
 
-// Loads `name` from the boot image and starts it with the startup message of
+// Loads a program from the boot image and starts it with the startup message of
 // docs/userspace.md (its own process, thread and root VMAR handles, and the boot image VMO).
-zx_status_t userboot_start(const char* name, RefPtr<ProcessDispatcher>* out);
+// `cmdline` is the program's name, optionally followed by arguments, all separated by commas
+// ("init,fstests,big": argv {"init", "fstests", "big"}), as boot arguments cannot hold spaces.
+zx_status_t userboot_start(const char* cmdline, RefPtr<ProcessDispatcher>* out);

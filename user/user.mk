@@ -16,10 +16,12 @@ USER_LDFLAGS := -nostdlib -static --gc-sections -z max-page-size=4096 -z noexecs
 
 # The C library: its own sources, the filesystem and driver code of user/fs (linked only where
 # used: --gc-sections), the generated syscall stubs, and the freestanding parts of
-# kernel/lib it shares with the kernel (ELF parser, printf engine, mem*/str*, libgcc helpers).
+# kernel/lib it shares with the kernel (ELF parser, printf engine, mem*/str*, libgcc helpers,
+# status names).
 USER_LIB_SRCS := $(sort $(wildcard user/lib/*.cc user/lib/*.S user/fs/*.cc)) \
 	user/lib/gen/syscall_stubs.S \
-	kernel/lib/elf.cc kernel/lib/printf.cc kernel/lib/string.cc kernel/lib/libgcc.cc
+	kernel/lib/elf.cc kernel/lib/printf.cc kernel/lib/string.cc kernel/lib/libgcc.cc \
+	kernel/lib/status.cc
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
 USER_CRT0 := $(BUILD)/user/user/lib/crt0.S.o
 

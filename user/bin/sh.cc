@@ -1,11 +1,14 @@
 // sh: a small shell. Reads a line from the debug console (echoing and editing it itself, as the
-// console delivers raw bytes), splits it into words, and runs the boot-image program named by
-// the first word, waiting for it unless the line ends in '&'. Builtins: help, exit.
+// console delivers raw bytes), splits it into words, and runs the program named by the first
+// word (from the boot image, else /bin on the disk; a name with a '/' is a path on the disk),
+// waiting for it unless the line ends in '&'. Builtins: help, exit, cd, pwd.
 #include <bootfs.h>
+#include <fs.h>
 #include <launch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zircon/status.h>
 #include <zircon/syscalls.h>
 #include <zircon/syscalls/object.h>
 
@@ -117,9 +120,18 @@ bool print_entry(const bootfs_entry_t* e, void*) {
 
 void help() {
   printf("builtins:\n  help          this list\n  exit [N]      leave the shell with status N\n");
+  printf("  cd [DIR]      change the working directory (default /)\n  pwd           print it\n");
   printf("run a program: NAME [ARGS...] [&]   ('&' runs it in the background)\n");
-  printf("programs:\n");
+  printf("programs in the boot image:\n");
   if (bootfs_list(bootfs_vmo(), print_entry, nullptr) != ZX_OK) printf("  (no boot image)\n");
+  if (fs_status() == ZX_OK)
+    printf("and on the disk: ls /bin (a name found in both runs the boot image's)\n");
+}
+
+void cd(int argc, char** argv) {
+  const char* dir = argc > 1 ? argv[1] : "/";
+  zx_status_t s = fs_chdir(dir);
+  if (s != ZX_OK) printf("sh: cd: %s: %s\n", dir, zx_status_get_string(s));
 }
 
 void run(int argc, char** argv) {
@@ -136,7 +148,7 @@ void run(int argc, char** argv) {
     return;
   }
   if (s != ZX_OK) {
-    printf("sh: %s: cannot start: %d\n", argv[0], s);
+    printf("sh: %s: cannot start: %s\n", argv[0], zx_status_get_string(s));
     return;
   }
   if (background) {
@@ -178,6 +190,10 @@ int main(int, char**) {
     if (n == 0) continue;
     if (strcmp(words[0], "help") == 0) {
       help();
+    } else if (strcmp(words[0], "cd") == 0) {
+      cd(n, words);
+    } else if (strcmp(words[0], "pwd") == 0) {
+      printf("%s\n", fs_getcwd());
     } else if (strcmp(words[0], "exit") == 0) {
       return n > 1 ? atoi(words[1]) : 0;
     } else {

@@ -6,7 +6,9 @@
 #include "kernel/lib/elf.h"
 // clang-format off
 #include <bootfs.h>
+#include <fs.h>
 #include <launch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zircon/process.h>
@@ -38,15 +40,36 @@ struct Buffer {
   uint8_t* p = nullptr;
 };
 
-// Maps one segment at its link address. The file bytes are not copied: the segment's pages
-// are a copy-on-write snapshot of the program's pages in the boot image. Bytes of the last file
-// page past the segment's end belong to whatever follows in the image, so they are cleared, and
-// the object grows to cover .bss, which reads as zero.
-zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, uint64_t file_offset,
+// Where a program's bytes are: a file of `size` bytes at `offset` in `vmo` (the boot image, or
+// the file's own VMO from the filesystem server, whose pages its pager supplies).
+struct Program {
+  zx_handle_t vmo = ZX_HANDLE_INVALID;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+  bool from_disk = false;
+  zx::handle file_vmo;  // owns vmo when it came from the filesystem
+};
+
+// Maps one segment at its link address. A read-only segment of a file from disk maps the file's
+// VMO itself: every process running the program shares those pages, and they come from the
+// filesystem's pager on first touch. Any other segment is a copy-on-write snapshot of the file's
+// pages: bytes of the last file page past the segment's end belong to whatever follows in the
+// file, so they are cleared, and the object grows to cover .bss, which reads as zero.
+zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, const Program& prog,
                         const ElfSegment& seg) {
   uint64_t start = page_down(seg.vaddr);
   uint64_t len = page_up(seg.vaddr + seg.memsz) - start;
   if (start < vmar_base) return ZX_ERR_OUT_OF_RANGE;
+  zx_vm_option_t perms = ZX_VM_PERM_READ;  // W and X both need R
+  if (seg.flags & kElfW) perms |= ZX_VM_PERM_WRITE;
+  if (seg.flags & kElfX) perms |= ZX_VM_PERM_EXECUTE;
+  zx_vaddr_t addr;
+  bool shared = prog.from_disk && !(seg.flags & kElfW) && seg.filesz == seg.memsz &&
+                (seg.vaddr - seg.offset) % kPage == 0 &&
+                page_up(seg.offset + seg.filesz) <= page_up(prog.size);
+  if (shared)
+    return zx_vmar_map(vmar, perms | ZX_VM_SPECIFIC, start - vmar_base, prog.vmo,
+                       page_down(seg.offset), len, &addr);
   zx::handle vmo;
   zx_status_t s;
   if (seg.filesz == 0) {
@@ -58,40 +81,38 @@ zx_status_t map_segment(zx_handle_t vmar, uint64_t vmar_base, uint64_t file_offs
     // Only bytes the segment covers (its .bss) must read as zero; past memsz nothing sees them.
     uint64_t zero_end = page_up(seg.offset + seg.memsz) - file_page;
     if (zero_end > file_len) zero_end = file_len;
-    s = zx_vmo_create_child(bootfs_vmo(),
+    s = zx_vmo_create_child(prog.vmo,
                             ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE | ZX_VMO_CHILD_RESIZABLE,
-                            file_offset + file_page, file_len, vmo.reset_and_get_address());
+                            prog.offset + file_page, file_len, vmo.reset_and_get_address());
+    // Less than a page (the tail of the last one): written, which copies that page.
+    static const uint8_t kZeros[kPage] = {};
     if (s == ZX_OK && seg.memsz > seg.filesz && data_end < zero_end)
-      s = zx_vmo_op_range(vmo.get(), ZX_VMO_OP_ZERO, data_end, zero_end - data_end, nullptr, 0);
+      s = zx_vmo_write(vmo.get(), kZeros, data_end, zero_end - data_end);
     if (s == ZX_OK && len > file_len) s = zx_vmo_set_size(vmo.get(), len);
   }
   if (s != ZX_OK) return s;
-  zx_vm_option_t perms = ZX_VM_PERM_READ;  // W and X both need R
-  if (seg.flags & kElfW) perms |= ZX_VM_PERM_WRITE;
   if (seg.flags & kElfX) {
-    perms |= ZX_VM_PERM_EXECUTE;
     zx_handle_t exec;
     s = zx_vmo_replace_as_executable(vmo.release(), ZX_HANDLE_INVALID, &exec);
     if (s != ZX_OK) return s;
     vmo.reset(exec);
   }
-  zx_vaddr_t addr;
   return zx_vmar_map(vmar, perms | ZX_VM_SPECIFIC, start - vmar_base, vmo.get(), 0, len, &addr);
 }
 
 // Maps the program's segments into the process's root VMAR; returns the entry point. `headers`
-// holds the first `avail` bytes of a file of `size` bytes at `file_offset` in the boot image.
-zx_status_t load_elf(zx_handle_t vmar, const uint8_t* headers, uint64_t avail, uint64_t size,
-                     uint64_t file_offset, zx_vaddr_t* entry) {
+// holds the first `avail` bytes of the program.
+zx_status_t load_elf(zx_handle_t vmar, const uint8_t* headers, uint64_t avail, const Program& prog,
+                     zx_vaddr_t* entry) {
   zx_info_vmar_t info;
   zx_status_t s = zx_object_get_info(vmar, ZX_INFO_VMAR, &info, sizeof(info), nullptr, nullptr);
   if (s != ZX_OK) return s;
   ElfImage image;
-  s = elf_parse_headers(headers, avail, size, info.base + info.len, &image);
+  s = elf_parse_headers(headers, avail, prog.size, info.base + info.len, &image);
   if (s != ZX_OK) return s;
   if (image.is_pie) return ZX_ERR_NOT_SUPPORTED;  // programs are linked at a fixed address
   for (int i = 0; i < image.nsegments; i++) {
-    s = map_segment(vmar, info.base, file_offset, image.segments[i]);
+    s = map_segment(vmar, info.base, prog, image.segments[i]);
     if (s != ZX_OK) return s;
   }
   *entry = image.entry;
@@ -116,19 +137,49 @@ zx_status_t map_stack(zx_handle_t vmar, zx_vaddr_t* sp) {
   return ZX_OK;
 }
 
-// Reads the first page of a program (its ELF and program headers, for elf_parse_headers) out
-// of the boot image, and says where the whole file is.
-zx_status_t read_headers(const char* name, uint8_t* page, uint64_t* avail, uint64_t* size,
-                         uint64_t* offset) {
-  zx_handle_t bootfs = bootfs_vmo();
-  if (bootfs == ZX_HANDLE_INVALID) return ZX_ERR_UNAVAILABLE;
-  bootfs_entry_t e;
-  zx_status_t s = bootfs_find(bootfs, name, &e);
+// Opens a program file on the filesystem for execution.
+zx_status_t open_from_disk(const char* path, Program* prog) {
+  int fd = fs_open(path, FS_O_READ | FS_O_EXEC, 0);
+  if (fd < 0) return fd;
+  fs_stat_t st;
+  zx_status_t s = fs_fstat(fd, &st);
+  if (s == ZX_OK && (st.mode & FS_S_IFMT) != FS_S_IFREG) s = ZX_ERR_NOT_FILE;
+  if (s == ZX_OK)  // the descriptor goes; the VMO (a handle of our own) stays
+    s = zx_handle_duplicate(fs_vmo(fd), ZX_RIGHT_SAME_RIGHTS,
+                            prog->file_vmo.reset_and_get_address());
+  fs_close(fd);
   if (s != ZX_OK) return s;
-  *size = e.size;
-  *offset = e.offset;
-  *avail = e.size < kPage ? e.size : kPage;
-  return zx_vmo_read(bootfs, page, e.offset, *avail);
+  prog->vmo = prog->file_vmo.get();
+  prog->size = st.size;
+  prog->from_disk = true;
+  return ZX_OK;
+}
+
+// Finds a program: a name with a '/' is a path on the filesystem; a bare name is looked for in
+// the boot image, then in /bin on the filesystem. Reads its first page (the ELF and program
+// headers, for elf_parse_headers).
+zx_status_t find_program(const char* name, Program* prog, uint8_t* page, uint64_t* avail) {
+  zx_status_t s;
+  if (strchr(name, '/') != nullptr) {
+    s = open_from_disk(name, prog);
+  } else {
+    zx_handle_t bootfs = bootfs_vmo();
+    bootfs_entry_t e;
+    s = bootfs == ZX_HANDLE_INVALID ? ZX_ERR_NOT_FOUND : bootfs_find(bootfs, name, &e);
+    if (s == ZX_OK) {
+      prog->vmo = bootfs;
+      prog->offset = e.offset;
+      prog->size = e.size;
+    } else if (s == ZX_ERR_NOT_FOUND && fs_status() == ZX_OK) {
+      char path[FS_MAX_NAME + 6];
+      if (strlen(name) > FS_MAX_NAME) return ZX_ERR_NOT_FOUND;
+      snprintf(path, sizeof(path), "/bin/%s", name);
+      s = open_from_disk(path, prog);
+    }
+  }
+  if (s != ZX_OK) return s;
+  *avail = prog->size < kPage ? prog->size : kPage;
+  return zx_vmo_read(prog->vmo, page, prog->offset, *avail);
 }
 
 }  // namespace
@@ -142,35 +193,60 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
     return ZX_ERR_OUT_OF_RANGE;
   }
   zx::handle extras[kMaxExtra];
-  for (uint32_t i = 0; i < n_extra; i++) extras[i].reset(extra_handles[i]);
+  uint32_t extra_types[kMaxExtra];
+  for (uint32_t i = 0; i < n_extra; i++) {
+    extras[i].reset(extra_handles[i]);
+    extra_types[i] = extra_info[i];
+  }
   if (name == nullptr || argc < 0 || (argc > 0 && argv == nullptr)) return ZX_ERR_INVALID_ARGS;
 
   uint8_t headers[kPage];
-  uint64_t avail = 0, file_size = 0, file_offset = 0;
-  zx_status_t s = read_headers(name, headers, &avail, &file_size, &file_offset);
+  uint64_t avail = 0;
+  Program prog;
+  zx_status_t s = find_program(name, &prog, headers, &avail);
   if (s != ZX_OK) return s;
+  // The process is named after the program, not its path.
+  const char* base = strrchr(name, '/');
+  base = base != nullptr ? base + 1 : name;
+
+  // The child shares this process's filesystem (a new connection to the same server), unless
+  // the caller passes it a namespace of its own (or leaves no room for one). Without a
+  // filesystem here it gets none. Cloning is a call to the server, so it must be running: a
+  // process that starts the server installs its connection (fs_set_connection) afterwards.
+  bool has_ns = false;
+  for (uint32_t i = 0; i < n_extra; i++) has_ns |= PA_HND_TYPE(extra_info[i]) == PA_NS_DIR;
+  zx_handle_t ns = ZX_HANDLE_INVALID;
+  if (!has_ns && n_extra < kMaxExtra && fs_status() == ZX_OK && fs_clone_connection(&ns) == ZX_OK) {
+    extras[n_extra].reset(ns);
+    extra_types[n_extra++] = PA_HND(PA_NS_DIR, 0);
+  }
 
   zx::handle proc, vmar, thread;
-  s = zx_process_create(zx_job_default(), name, strlen(name), 0, proc.reset_and_get_address(),
+  s = zx_process_create(zx_job_default(), base, strlen(base), 0, proc.reset_and_get_address(),
                         vmar.reset_and_get_address());
   if (s != ZX_OK) return s;
   zx_vaddr_t entry = 0, sp = 0;
-  if ((s = load_elf(vmar.get(), headers, avail, file_size, file_offset, &entry)) != ZX_OK) return s;
+  if ((s = load_elf(vmar.get(), headers, avail, prog, &entry)) != ZX_OK) return s;
   if ((s = map_stack(vmar.get(), &sp)) != ZX_OK) return s;
   static const char kThreadName[] = "initial-thread";
   s = zx_thread_create(proc.get(), kThreadName, sizeof(kThreadName) - 1, 0,
                        thread.reset_and_get_address());
   if (s != ZX_OK) return s;
 
-  // The bootstrap message: header, handle info, argv strings.
+  // The bootstrap message: header, handle info, argv strings, then the environment: PWD, the
+  // working directory, when the child has a filesystem to resolve relative paths in.
   size_t args_bytes = 0;
   for (int i = 0; i < argc; i++) args_bytes += strlen(argv[i]) + 1;
+  char pwd[FS_MAX_PATH + 8] = "";
+  if (fs_status() == ZX_OK) snprintf(pwd, sizeof(pwd), "PWD=%s", fs_getcwd());
+  size_t env_bytes = pwd[0] ? strlen(pwd) + 1 : 0;
   // The child also gets our job, so it can launch programs in turn.
   bool pass_job = zx_job_default() != ZX_HANDLE_INVALID;
   uint32_t nhandles = kBaseHandles + n_extra + (pass_job ? 1 : 0);
   size_t info_off = sizeof(zx_proc_args_t);
   size_t args_off = info_off + 4 * nhandles;
-  size_t msg_size = args_off + args_bytes;
+  size_t env_off = args_off + args_bytes;
+  size_t msg_size = env_off + env_bytes;
   if (msg_size > kMaxMessage) return ZX_ERR_OUT_OF_RANGE;
   Buffer msg(msg_size);
   if (msg.p == nullptr) return ZX_ERR_NO_MEMORY;
@@ -179,11 +255,11 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
                            static_cast<uint32_t>(info_off),
                            static_cast<uint32_t>(args_off),
                            static_cast<uint32_t>(argc),
-                           0,
-                           0};
+                           static_cast<uint32_t>(env_off),
+                           env_bytes ? 1u : 0u};
   memcpy(msg.p, &header, sizeof(header));
   uint32_t info[kMaxHandles] = {PA_PROC_SELF, PA_THREAD_SELF, PA_VMAR_ROOT, PA_VMO_BOOTFS};
-  for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_info[i];
+  for (uint32_t i = 0; i < n_extra; i++) info[kBaseHandles + i] = extra_types[i];
   if (pass_job) info[kBaseHandles + n_extra] = PA_JOB_DEFAULT;
   memcpy(msg.p + info_off, info, 4 * nhandles);
   char* p = reinterpret_cast<char*>(msg.p + args_off);
@@ -192,6 +268,7 @@ extern "C" zx_status_t launch(const char* name, int argc, const char* const* arg
     memcpy(p, argv[i], n);
     p += n;
   }
+  memcpy(p, pwd, env_bytes);
 
   zx::handle proc_dup, thread_dup, bootfs_dup, job_dup, ch0, ch1;
   if (pass_job && (s = zx_handle_duplicate(zx_job_default(), ZX_RIGHT_SAME_RIGHTS,

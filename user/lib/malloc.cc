@@ -1,7 +1,9 @@
 // The heap. Every block has a 16-byte header in front of it. Small blocks (up to 2048 bytes)
 // come in eight power-of-two size classes carved from 64 KiB arenas, and freed blocks go onto
 // a free list per class. Large blocks get a VMO mapping of their own, unmapped by free().
-// Memory comes from VMOs mapped into the root VMAR. Single-threaded: no locks.
+// Memory comes from VMOs mapped into the root VMAR. One mutex covers the heap, for programs
+// with several threads.
+#include <libc_mutex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,15 +106,19 @@ size_t capacity(Header* h) { return h->cls == kLarge ? h->size - kHeader : h->si
 
 }  // namespace
 
+static libc_mutex_t g_heap_lock = LIBC_MUTEX_INIT;
+
 extern "C" {
 
 void* malloc(size_t n) {
   if (n == 0) n = 1;
+  LibcMutexGuard guard(&g_heap_lock);
   return n <= kMaxSmall ? alloc_small(class_of(n)) : alloc_large(n);
 }
 
 void free(void* p) {
   if (p == nullptr) return;
+  LibcMutexGuard guard(&g_heap_lock);
   Header* h = header_of(p);
   if (h->cls == kLarge) {
     h->magic = 0;

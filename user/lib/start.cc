@@ -30,6 +30,7 @@ zx_handle_t g_vmar_root;
 zx_handle_t g_thread_self;
 
 char* g_argv[kMaxArgs + 1];
+char* g_envp[kMaxArgs + 1];
 
 [[noreturn]] void die(const char* msg) {
   zx_debug_write(msg, strlen(msg));
@@ -87,6 +88,20 @@ int read_bootstrap(zx_handle_t bootstrap) {
     }
   }
   g_argv[argc] = nullptr;
+  // The environment: NAME=VALUE strings, laid out as the arguments are.
+  int envc = 0;
+  if (pa.environ_num > 0) {
+    if (pa.environ_off >= nbytes) die("libc: bootstrap environment out of bounds\n");
+    uint32_t off = pa.environ_off;
+    for (uint32_t i = 0; i < pa.environ_num; i++) {
+      char* var = g_msg + off;
+      size_t len = strnlen(var, nbytes - off);
+      if (len == nbytes - off) die("libc: bootstrap environment not terminated\n");
+      if (envc < kMaxArgs) g_envp[envc++] = var;
+      off += static_cast<uint32_t>(len) + 1;
+    }
+  }
+  g_envp[envc] = nullptr;
   return argc;
 }
 
@@ -101,6 +116,13 @@ extern "C" zx_handle_t zx_job_default(void) {
     if (g_info[i] == PA_JOB_DEFAULT) return g_handles[i];
   }
   return ZX_HANDLE_INVALID;
+}
+
+extern "C" char* getenv(const char* name) {
+  size_t n = strlen(name);
+  for (char** e = g_envp; *e != nullptr; e++)
+    if (strncmp(*e, name, n) == 0 && (*e)[n] == '=') return *e + n + 1;
+  return nullptr;
 }
 
 extern "C" zx_handle_t zx_take_startup_handle(uint32_t info) {

@@ -17,32 +17,32 @@
 #define FS_MAX_NAME 255u   // bytes of one name
 
 // Operations.
-#define FS_OP_OPEN 1u      // path, flags, perm -> fid, stat, VMO handle (regular files)
-#define FS_OP_CLOSE 2u     // fid; writes the file's dirty pages back first
-#define FS_OP_STAT 3u      // path (flags & FS_O_NOFOLLOW: lstat) -> stat
-#define FS_OP_FSTAT 4u     // fid -> stat (the size as the server knows it now)
-#define FS_OP_READDIR 5u   // path, arg = cookie -> count entries, arg = next cookie
-#define FS_OP_MKDIR 6u     // path, perm
-#define FS_OP_UNLINK 7u    // path (flags & FS_UNLINK_DIR: rmdir)
-#define FS_OP_RENAME 8u    // path, path2
-#define FS_OP_TRUNCATE 9u  // fid, arg = new size (grows or shrinks; the VMO follows)
-#define FS_OP_SYNC 10u     // fid (or FS_FID_NONE: everything) -> written back, device flushed
-#define FS_OP_SYMLINK 11u  // path (the link), path2 (its target)
-#define FS_OP_READLINK 12u // path -> count bytes of target in data
-#define FS_OP_STATFS 13u   // -> fs_statfs_t in data
-#define FS_OP_CLONE 14u    // handle: a channel that becomes a new connection
+#define FS_OP_OPEN 1u       // path, flags, perm -> fid, stat, VMO handle (regular files)
+#define FS_OP_CLOSE 2u      // fid; writes the file's dirty pages back first
+#define FS_OP_STAT 3u       // path (flags & FS_O_NOFOLLOW: lstat) -> stat
+#define FS_OP_FSTAT 4u      // fid -> stat (the size as the server knows it now)
+#define FS_OP_READDIR 5u    // path, arg = cookie -> count entries, arg = next cookie
+#define FS_OP_MKDIR 6u      // path, perm
+#define FS_OP_UNLINK 7u     // path (flags & FS_UNLINK_DIR: rmdir)
+#define FS_OP_RENAME 8u     // path, path2
+#define FS_OP_TRUNCATE 9u   // fid, arg = new size (grows or shrinks; the VMO follows)
+#define FS_OP_SYNC 10u      // fid (or FS_FID_NONE: everything) -> written back, device flushed
+#define FS_OP_SYMLINK 11u   // path (the link), path2 (its target)
+#define FS_OP_READLINK 12u  // path -> count bytes of target in data
+#define FS_OP_STATFS 13u    // -> fs_statfs_t in data
+#define FS_OP_CLONE 14u     // handle: a channel that becomes a new connection
 
 // Open flags.
 #define FS_O_READ 0x1u
 #define FS_O_WRITE 0x2u
 #define FS_O_RDWR (FS_O_READ | FS_O_WRITE)
-#define FS_O_CREATE 0x4u     // create a regular file if the name is free
-#define FS_O_EXCL 0x8u       // with CREATE: fail with ZX_ERR_ALREADY_EXISTS if it exists
-#define FS_O_TRUNC 0x10u     // with WRITE: truncate to 0
-#define FS_O_APPEND 0x20u    // (client side) every write goes to the end
-#define FS_O_EXEC 0x40u      // the VMO handle carries ZX_RIGHT_EXECUTE
-#define FS_O_DIRECTORY 0x80u // fail with ZX_ERR_NOT_DIR unless a directory
-#define FS_O_NOFOLLOW 0x100u // do not follow a symlink in the last component
+#define FS_O_CREATE 0x4u      // create a regular file if the name is free
+#define FS_O_EXCL 0x8u        // with CREATE: fail with ZX_ERR_ALREADY_EXISTS if it exists
+#define FS_O_TRUNC 0x10u      // with WRITE: truncate to 0
+#define FS_O_APPEND 0x20u     // (client side) every write goes to the end
+#define FS_O_EXEC 0x40u       // the VMO handle carries ZX_RIGHT_EXECUTE
+#define FS_O_DIRECTORY 0x80u  // fail with ZX_ERR_NOT_DIR unless a directory
+#define FS_O_NOFOLLOW 0x100u  // do not follow a symlink in the last component
 #define FS_O_ALL 0x1FFu
 
 #define FS_UNLINK_DIR 0x1u

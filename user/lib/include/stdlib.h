@@ -1,4 +1,4 @@
-// Minimal stdlib: a heap on VMOs mapped into the root VMAR, exit, number parsing.
+// Minimal stdlib: a heap on VMOs mapped into the root VMAR, exit, number parsing, getenv.
 #ifndef _STDLIB_H
 #define _STDLIB_H
 
@@ -24,6 +24,10 @@ int atoi(const char* s);
 long strtol(const char* s, char** end, int base);
 unsigned long strtoul(const char* s, char** end, int base);
 int abs(int v);
+
+// The value of environment variable `name` from the bootstrap message, or NULL. launch() passes
+// PWD, the working directory of the filesystem client library.
+char* getenv(const char* name);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,7 @@ typedef struct zx_proc_args {
 #define PA_VMAR_ROOT 0x04u    // the process's root VMAR
 #define PA_VMAR_LOADED 0x05u  // the VMAR the program was loaded into
 #define PA_VMO_BOOTFS 0x1Bu   // the boot image (see docs/userspace.md)
-#define PA_NS_DIR 0x20u  // a filesystem connection; arg 0 is the root "/" (docs/fs.md)
+#define PA_NS_DIR 0x20u       // a filesystem connection; arg 0 is the root "/" (docs/fs.md)
 #define PA_RESOURCE 0x3Fu  // the root resource (the first process only: docs/objects/resource.md)
 #define PA_USER0 0xF0u     // free for the launcher and the program to agree on
 #define PA_USER1 0xF1u
