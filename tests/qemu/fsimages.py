@@ -34,7 +34,8 @@ Each image holds /MANIFEST, a text file listing what the test must find (one ent
                                              zeros (holes) elsewhere
     d PATH COUNT                             a directory with COUNT entries besides . and ..
     l PATH TARGET                            a symlink
-    big PATH                                 the file the eviction test reads twice
+    big PATH                                 the file the eviction test reads twice (under a
+                                             page budget smaller than it)
 
 The 1,000-entry directory /many holds entries named many_name(i) (i = 0..999): "e%04d" % i
 followed by (i % 37) letters 'a' + (i % 26); every 100th is a directory, the rest are empty
@@ -207,11 +208,13 @@ def stage_content(staging, bs, with_big):
     s.file("/holes/tail", 300000, [(0, 5000)])
     s.file("/holes/empty", 1 << 20, [])
     s.file("/holes/head", 777777 + 4321, [(777777, 4321)])
+    # The file the eviction test reads under a page budget smaller than it.
     if with_big:
         s.file("/big/file40m", 40 << 20)
         s.facts.big = "/big/file40m"
     else:
-        s.facts.big = "/sizes/s_%d" % (single * bs + 1)
+        s.file("/big/file2m", 2 << 20)
+        s.facts.big = "/big/file2m"
     s.facts.lines.append("big %s" % s.facts.big)
 
     # Files for the concurrent readers alone, so they start cold.

@@ -231,18 +231,21 @@ def _fs_checks(tag, res, log):
 
 
 def run_fstests(build, cpus, timeout=300):
-    """user/bin/fstests on a fresh copy of the content image (1 KiB blocks on one hart, 4 KiB
-    blocks with the 40 MiB file on several), started by init with fsd serving the disk; then,
-    on the host, e2fsck -fn finds the image clean after the server unmounted it, and debugfs
-    finds under /w exactly what the write tests wrote (fsimages.expected_writes)."""
+    """user/bin/fstests on a fresh copy of the content image (1 KiB blocks and a 2 MiB file on
+    one hart, 4 KiB blocks and a 40 MiB file on several), started by init with fsd serving the
+    disk under a page budget half the big file's size (so reading it evicts); then, on the host,
+    e2fsck -fn finds the image clean after the server unmounted it, and debugfs finds under /w
+    exactly what the write tests wrote (fsimages.expected_writes)."""
     bs = 1024 if cpus == 1 else 4096
+    budget = 256 if cpus == 1 else 5120
     image, _ = fsimages.content_image(build, bs)
     work = fsimages.working_copy(image, os.path.join(build, "test", "fstests-cpus%d.img" % cpus))
     tag = "cpus%d/fs%dk" % (cpus, bs // 1024)
     log_name = "fstests-cpus%d.log" % cpus
     log = os.path.join(build, "test", log_name)
     passed, failed, res = _run_utests(build, cpus, "fstests", timeout, virtio_blk_args(work),
-                                      bootargs="run=init,fstests", first="init", tag=tag,
+                                      bootargs="run=init,fsd.budget=%d,fstests,budget=%d"
+                                      % (budget, budget), first="init", tag=tag,
                                       log_name=log_name)
     p, f = _fs_checks(tag, res, log)
     passed, failed = passed + p, failed + f

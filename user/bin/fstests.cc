@@ -23,6 +23,14 @@
 #include <testing.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
+#include <zircon/syscalls/object.h>
+
+// The concurrent readers also compare each file's SHA-256 with the one the host computed (in
+// /MANIFEST) once the C library has it (user/lib/include/sha256.h).
+#if __has_include(<sha256.h>)
+#include <sha256.h>
+#define FSTESTS_SHA256 1
+#endif
 
 namespace {
 
@@ -103,6 +111,7 @@ struct FileFact {
   char path[kMaxPathLen];
   uint64_t size = 0;
   uint64_t seed = 0;
+  char sha256[65] = "";  // as the host's hashlib computed it, lower-case hex
   bool sparse = false;
   int nranges = 0;
   Range ranges[kMaxRanges];
@@ -215,7 +224,7 @@ zx_status_t load_manifest() {
       FileFact& f = g_m.files[g_m.nfiles++];
       strlcpy(f.path, next_word(&p), sizeof(f.path));
       f.size = strtoul(next_word(&p), nullptr, 10);
-      next_word(&p);  // sha256: the pattern is the stronger check (it says where)
+      strlcpy(f.sha256, next_word(&p), sizeof(f.sha256));
       f.seed = path_seed(f.path);
       f.sparse = kind[0] == 's';  // the ranges follow; none at all is one big hole
       char* r;
@@ -451,14 +460,33 @@ void test_big_mapped() {
   CHECK_OK(fs_close(fd));
 }
 
-// Read twice: with a page budget smaller than the file, the second pass finds the first pass's
-// pages evicted and must get them from disk again, correctly.
+// The page budget the harness gave fsd (run=init,fsd.budget=N,fstests,budget=N), or 0.
+uint64_t g_budget;
+
+zx_status_t pager_pages(zx_info_pager_pages_t* out) {
+  return zx_object_get_info(zx_job_default(), ZX_INFO_PAGER_PAGES, out, sizeof(*out), nullptr,
+                            nullptr);
+}
+
+// Read twice: with a page budget smaller than the file, the first pass already evicts its own
+// earlier pages, and the second finds them gone and must get them from disk again, correctly.
 void test_eviction() {
   const FileFact* f = find_file(g_m.big);
   CHECK(f != nullptr);
+  zx_info_pager_pages_t before, after;
+  CHECK_OK(pager_pages(&before));
   read_big_once(*f);
   if (testing::g_failed) return;
+  CHECK_OK(pager_pages(&after));
+  if (g_budget != 0) {
+    CHECK(f->size / testing::kPage > g_budget);  // the test means something only then
+    CHECK(after.evicted_pages > before.evicted_pages);
+    CHECK(after.resident_bytes <= g_budget * testing::kPage);
+  }
   read_big_once(*f);
+  if (testing::g_failed) return;
+  CHECK_OK(pager_pages(&after));
+  if (g_budget != 0) CHECK(after.resident_bytes <= g_budget * testing::kPage);
 }
 
 // ---- directories
@@ -739,8 +767,28 @@ struct Reader {
   zx_handle_t go;
   zx_status_t status;
   uint64_t bad;  // offset of the first wrong byte, or kNone
+  bool sha_ok;   // the SHA-256 of what it read is the host's
   alignas(8) uint8_t buf[32 * 1024];
+#ifdef FSTESTS_SHA256
+  sha256_ctx_t sha;
+#endif
 };
+
+// Whether the digest of what a reader saw matches the manifest's (true without sha256.h).
+bool sha_matches(Reader* r, const uint8_t* data, size_t len, bool last) {
+#ifdef FSTESTS_SHA256
+  sha256_update(&r->sha, data, len);
+  if (!last) return true;
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  char hex[SHA256_HEX_SIZE];
+  sha256_final(&r->sha, digest);
+  sha256_hex(digest, hex);
+  return strcmp(hex, r->f->sha256) == 0;
+#else
+  (void)r, (void)data, (void)len, (void)last;
+  return true;
+#endif
+}
 Reader g_readers[kReaders];
 
 [[noreturn]] void reader_main(uintptr_t arg, uintptr_t) {
@@ -748,8 +796,12 @@ Reader g_readers[kReaders];
   r->status = zx_object_wait_one(r->go, ZX_USER_SIGNAL_0, zx_deadline_after(ZX_SEC(10)), nullptr);
   if (r->status == ZX_OK) {
     const FileFact& f = *r->f;
+#ifdef FSTESTS_SHA256
+    sha256_init(&r->sha);
+#endif
     if (r->map) {
       r->bad = check_file(f, 0, r->map, f.size);
+      r->sha_ok = sha_matches(r, r->map, f.size, true);
     } else {
       // Odd-sized pieces, so requests from different threads overlap pages partially.
       uint64_t off = 0;
@@ -762,6 +814,7 @@ Reader g_readers[kReaders];
         uint64_t bad = check_file(f, off, r->buf, static_cast<size_t>(n));
         if (bad != kNone) r->bad = off + bad;
         off += static_cast<uint64_t>(n);
+        r->sha_ok = sha_matches(r, r->buf, static_cast<size_t>(n), off >= f.size);
       }
     }
   }
@@ -791,6 +844,7 @@ void test_concurrent_readers() {
     r.go = go;
     r.status = ZX_ERR_BAD_STATE;
     r.bad = kNone;
+    r.sha_ok = false;
     helpers[i] = Helper{};
     CHECK_OK(helper_start(&helpers[i], "reader", reader_main, reinterpret_cast<uintptr_t>(&r), 0));
   }
@@ -804,6 +858,7 @@ void test_concurrent_readers() {
       return fail_at(__LINE__, r.f->path, r.bad, got,
                      r.map ? "mapped, concurrent" : "fs_pread, concurrent");
     }
+    CHECK(r.sha_ok);
     if (r.map) CHECK_OK(fs_unmap(r.map, map_len[i]));
     CHECK_OK(fs_close(r.fd));
   }
@@ -1273,10 +1328,21 @@ const Test kCorruptTests[] = {
 
 }  // namespace
 
+// Arguments: an optional mode ("errors", "corrupt KIND") or a test-name prefix, and
+// "budget=PAGES" anywhere (fsd's page budget, for the eviction test to check).
 int main(int argc, char** argv) {
-  const char* mode = argc > 1 ? argv[1] : "";
+  const char* pos[2] = {"", ""};
+  int npos = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strncmp(argv[i], "budget=", 7) == 0) {
+      g_budget = strtoul(argv[i] + 7, nullptr, 0);
+    } else if (npos < 2) {
+      pos[npos++] = argv[i];
+    }
+  }
+  const char* mode = pos[0];
   if (strcmp(mode, "corrupt") == 0) {
-    g_kind = argc > 2 ? argv[2] : "";
+    g_kind = pos[1];
     // /ok's facts: the manifest may be unreadable on a broken image, so they are built in.
     FileFact& f = g_m.files[g_m.nfiles++];
     strlcpy(f.path, "/ok", sizeof(f.path));
@@ -1293,6 +1359,7 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "errors") == 0) {
     return testing::run_tests(kErrorTests, sizeof(kErrorTests) / sizeof(kErrorTests[0]), "");
   }
-  printf("fstests: %d files, %d symlinks, %u-byte blocks\n", g_m.nfiles, g_m.nlinks, g_m.bs);
+  printf("fstests: %d files, %d symlinks, %u-byte blocks, page budget %lu\n", g_m.nfiles,
+         g_m.nlinks, g_m.bs, static_cast<unsigned long>(g_budget));
   return testing::run_tests(kContentTests, sizeof(kContentTests) / sizeof(kContentTests[0]), mode);
 }
