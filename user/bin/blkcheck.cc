@@ -15,15 +15,12 @@
 #include <zircon/syscalls/port.h>
 
 #include "user/fs/virtio_blk.h"
+#include "user/fs/virtio_slots.h"
 
 using namespace testing;
 
 namespace {
 
-// QEMU virt's eight virtio-mmio slots: registers at kMmioBase + i * kMmioStride, PLIC source
-// i + 1 (from its device tree; a driver with a device-tree reader would look them up).
-constexpr uint64_t kMmioBase = 0x10001000, kMmioStride = 0x1000;
-constexpr int kSlots = 8;
 constexpr uint64_t kIrqKey = 1;
 constexpr uint64_t kDiskSectors = 8192;  // the 4 MiB image the harness makes
 constexpr size_t kDataBytes = 64 * 1024;
@@ -56,30 +53,12 @@ zx_status_t map(zx_handle_t vmo, size_t len, zx_vm_option_t perms, void** out) {
 zx_status_t bring_up() {
   g.resource = zx_take_startup_handle(PA_HND(PA_RESOURCE, 0));
   if (g.resource == ZX_HANDLE_INVALID) return ZX_ERR_ACCESS_DENIED;
-  void* found = nullptr;
-  for (int i = 0; i < kSlots && g.slot < 0; i++) {
-    zx_handle_t vmo;
-    if (zx_vmo_create_physical(g.resource, kMmioBase + i * kMmioStride, 4096, &vmo) != ZX_OK)
-      continue;
-    void* p;
-    if (map(vmo, 4096, ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, &p) != ZX_OK) {
-      zx_handle_close(vmo);
-      continue;
-    }
-    virtio::MmioWindow regs(p);
-    virtio::MmioDeviceInfo info;
-    const char* why;
-    if (virtio::mmio_probe(regs, 2 /* block */, &info, &why) == ZX_OK) {
-      g.slot = i;
-      g.mmio = vmo;
-      found = p;
-    } else {
-      zx_vmar_unmap(zx_vmar_root_self(), reinterpret_cast<zx_vaddr_t>(p), 4096);
-      zx_handle_close(vmo);
-    }
-  }
-  if (g.slot < 0) return ZX_ERR_NOT_FOUND;
-  static virtio::MmioWindow regs(found);  // the driver's, for good
+  virtio::FoundDevice dev;
+  zx_status_t found = virtio::find_mmio_device(g.resource, 2 /* block */, &dev);
+  if (found != ZX_OK) return found;
+  g.slot = dev.slot;
+  g.mmio = dev.vmo;
+  static virtio::MmioWindow regs(dev.regs);  // the driver's, for good
   g_regs = &regs;
   zx_iommu_desc_dummy_t desc{};
   zx_status_t s = zx_iommu_create(g.resource, ZX_IOMMU_TYPE_DUMMY, &desc, sizeof(desc), &g.iommu);
@@ -102,7 +81,7 @@ zx_status_t bring_up() {
                    kDataBytes, &g.data_phys, 1, &g.data_pmt);
   g.data_cpu = static_cast<uint8_t*>(data_cpu);
   if (s == ZX_OK) s = zx_port_create(ZX_PORT_BIND_TO_INTERRUPT, &g.port);
-  if (s == ZX_OK) s = zx_interrupt_create(g.resource, static_cast<uint32_t>(g.slot + 1), 0, &g.irq);
+  if (s == ZX_OK) s = zx_interrupt_create(g.resource, dev.irq, 0, &g.irq);
   if (s == ZX_OK) s = zx_interrupt_bind(g.irq, g.port, kIrqKey, ZX_INTERRUPT_BIND);
   if (s != ZX_OK) return s;
   virtio::VirtioBlk::Options opts;

@@ -9,14 +9,11 @@
 #include <zircon/syscalls/port.h>
 
 #include "user/fs/virtio_mmio.h"
+#include "user/fs/virtio_slots.h"
 
 namespace fs {
 namespace {
 
-// QEMU virt's eight virtio-mmio slots: registers at kMmioBase + i * kMmioStride, PLIC source
-// i + 1 (the board's device tree says so; this kernel does not pass the tree to user mode).
-constexpr uint64_t kMmioBase = 0x10001000, kMmioStride = 0x1000;
-constexpr int kSlots = 8;
 constexpr uint16_t kQueueSize = 128;
 constexpr uint64_t kSector = 512;
 
@@ -50,30 +47,12 @@ zx_status_t dma_area(zx_handle_t bti, size_t len, uint8_t** cpu, uint64_t* phys,
 
 zx_status_t Disk::Init(zx_handle_t resource, const char** why) {
   *why = "no modern virtio-blk device on the virtio-mmio slots";
-  void* regs = nullptr;
-  for (int i = 0; i < kSlots && slot_ < 0; i++) {
-    zx_handle_t vmo;
-    if (zx_vmo_create_physical(resource, kMmioBase + i * kMmioStride, 4096, &vmo) != ZX_OK)
-      continue;
-    void* p;
-    if (map(vmo, 4096, &p) != ZX_OK) {
-      zx_handle_close(vmo);
-      continue;
-    }
-    virtio::MmioWindow probe(p);
-    virtio::MmioDeviceInfo info;
-    const char* refusal;
-    if (virtio::mmio_probe(probe, 2 /* block */, &info, &refusal) == ZX_OK) {
-      slot_ = i;
-      mmio_ = vmo;
-      regs = p;
-    } else {
-      zx_vmar_unmap(zx_vmar_root_self(), reinterpret_cast<zx_vaddr_t>(p), 4096);
-      zx_handle_close(vmo);
-    }
-  }
-  if (slot_ < 0) return ZX_ERR_NOT_FOUND;
-  static virtio::MmioWindow window(regs);  // one disk per server, for its lifetime
+  virtio::FoundDevice dev;
+  zx_status_t found = virtio::find_mmio_device(resource, 2 /* block */, &dev);
+  if (found != ZX_OK) return found;
+  slot_ = dev.slot;
+  mmio_ = dev.vmo;
+  static virtio::MmioWindow window(dev.regs);  // one disk per server, for its lifetime
   regs_ = &window;
 
   *why = "cannot set up DMA memory or the interrupt";
@@ -92,8 +71,7 @@ zx_status_t Disk::Init(zx_handle_t resource, const char** why) {
       (s = dma_area(bti_, kBounceBytes, &bounce_cpu_, &bounce_phys_, &pmts_[2])) != ZX_OK)
     return s;
   if ((s = zx_port_create(ZX_PORT_BIND_TO_INTERRUPT, &port_)) != ZX_OK) return s;
-  if ((s = zx_interrupt_create(resource, static_cast<uint32_t>(slot_ + 1), 0, &irq_)) != ZX_OK)
-    return s;
+  if ((s = zx_interrupt_create(resource, dev.irq, 0, &irq_)) != ZX_OK) return s;
   if ((s = zx_interrupt_bind(irq_, port_, kIrqKey, ZX_INTERRUPT_BIND)) != ZX_OK) return s;
   virtio::VirtioBlk::Options opts;
   opts.max_queue_size = kQueueSize;
