@@ -9,8 +9,8 @@
   3b. userspace: usertests (every syscall family from user mode, then a leak check) and
      pagertests (the pager API, then a leak check) on 1 and 4 harts, blkcheck (the user-mode
      virtio-blk driver), the filesystem suite (fstests, started by init with fsd serving an
-     ext2 image; e2fsck and debugfs check the image afterwards) on 1 and 4 harts, disk errors
-     injected with QEMU blkdebug, deliberately corrupted images, the user shell typed at
+     ext2 image; e2fsck and debugfs check the image afterwards) on 1 and 4 harts, a read-only
+     disk, disk errors injected with QEMU blkdebug, deliberately corrupted images, the user shell typed at
      through the UART, and the seeded syscall fuzzer
   4. clang-format: the tree is formatted; the syscall table's outputs are current and the
      public Zircon headers compile
@@ -146,8 +146,9 @@ def main():
         ("pager tests, 4 harts", lambda: selftest.run_pagertests(build, 4)),
         ("user-mode virtio-blk driver, 1 hart", lambda: selftest.run_blkcheck(build, 1)),
         ("user-mode virtio-blk driver, 4 harts", lambda: selftest.run_blkcheck(build, 4)),
-        ("filesystem, 1 hart (1 KiB blocks)", lambda: selftest.run_fstests(build, 1)),
-        ("filesystem, 4 harts (4 KiB blocks, 40 MiB file)", lambda: selftest.run_fstests(build, 4)),
+        ("filesystem, 1 hart (1 and 4 KiB blocks)", lambda: selftest.run_fstests(build, 1)),
+        ("filesystem, 4 harts (1 and 4 KiB blocks)", lambda: selftest.run_fstests(build, 4)),
+        ("filesystem: read-only disk", lambda: selftest.run_fs_readonly(build)),
         ("filesystem: disk errors injected by blkdebug", lambda: selftest.run_fs_errors(build)),
         ("filesystem: corrupted images", lambda: selftest.run_fs_corrupt(build)),
         ("user shell", lambda: selftest.run_shell(build)),

@@ -326,6 +326,9 @@ def expected_writes(bs):
     files["/w/sub/f"] = pattern("/w/sub/f", 0, 2 * bs)
     files["/w/dir2/inner"] = pattern("/w/dir2/inner", 0, 333)
     files["/w/empty"] = b""
+    for i in range(4):  # writes_concurrent_clients: one process each
+        path = "/w/conc/p%d" % i
+        files[path] = pattern(path, 0, 100000 + 7777 * i)
     for i in range(40):
         if i % 2 == 1:
             path = "/w/many/f%02d" % i
@@ -365,6 +368,14 @@ def check_writes(image, bs, workdir):
         if os.path.lexists(os.path.join(workdir, path.lstrip("/"))):
             problems.append("%s still exists" % path)
     return problems
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def fsck(image):

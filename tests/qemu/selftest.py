@@ -6,7 +6,8 @@
                                               a report that names the fault and a symbolized
                                               backtrace
   selftest.py --build build --fstests --cpus 1  the filesystem suite on the content image
-              (--fs-errors: a disk error injected with blkdebug; --fs-corrupt: broken images)
+              (--fs-errors: a disk error injected with blkdebug; --fs-readonly: a read-only
+              disk; --fs-corrupt: broken images)
 
 Each check prints one line ("ok name" or "FAIL name: why"); failures show the console tail and
 the saved log. Returns (passed, failed) to tests/run_all.py, or exits with the failure count.
@@ -230,23 +231,30 @@ def _fs_checks(tag, res, log):
     return passed, failed
 
 
-def run_fstests(build, cpus, timeout=300):
-    """user/bin/fstests on a fresh copy of the content image (1 KiB blocks and a 2 MiB file on
-    one hart, 4 KiB blocks and a 40 MiB file on several), started by init with fsd serving the
-    disk under a page budget half the big file's size (so reading it evicts); then, on the host,
-    e2fsck -fn finds the image clean after the server unmounted it, and debugfs finds under /w
-    exactly what the write tests wrote (fsimages.expected_writes)."""
-    bs = 1024 if cpus == 1 else 4096
-    budget = 256 if cpus == 1 else 5120
+def run_fstests(build, cpus, block_sizes=(1024, 4096), timeout=300):
+    """user/bin/fstests on a fresh copy of each content image (1 KiB blocks with a 2 MiB file,
+    4 KiB blocks with a 40 MiB file), started by init with fsd serving the disk under a page
+    budget half the big file's size (so reading it evicts); then, on the host, e2fsck -fn finds
+    the image clean after the server unmounted it, and debugfs finds under /w exactly what the
+    write tests wrote (fsimages.expected_writes)."""
+    passed = failed = 0
+    for bs in block_sizes:
+        p, f = _run_fstests_image(build, cpus, bs, timeout)
+        passed, failed = passed + p, failed + f
+    return passed, failed
+
+
+def _run_fstests_image(build, cpus, bs, timeout):
+    budget = 256 if bs == 1024 else 5120
     image, _ = fsimages.content_image(build, bs)
-    work = fsimages.working_copy(image, os.path.join(build, "test", "fstests-cpus%d.img" % cpus))
+    name = "fstests-cpus%d-%dk" % (cpus, bs // 1024)
+    work = fsimages.working_copy(image, os.path.join(build, "test", name + ".img"))
     tag = "cpus%d/fs%dk" % (cpus, bs // 1024)
-    log_name = "fstests-cpus%d.log" % cpus
-    log = os.path.join(build, "test", log_name)
+    log = os.path.join(build, "test", name + ".log")
     passed, failed, res = _run_utests(build, cpus, "fstests", timeout, virtio_blk_args(work),
                                       bootargs="run=init,fsd.budget=%d,fstests,budget=%d"
                                       % (budget, budget), first="init", tag=tag,
-                                      log_name=log_name)
+                                      log_name=name + ".log")
     p, f = _fs_checks(tag, res, log)
     passed, failed = passed + p, failed + f
     clean, out = fsimages.fsck(work)
@@ -263,6 +271,30 @@ def run_fstests(build, cpus, timeout=300):
     else:
         passed += 1
         print("ok   %s/host_sees_writes" % tag)
+    return passed, failed
+
+
+def run_fs_readonly(build, cpus=2, timeout=120):
+    """`fstests readonly`: the 1 KiB content image on a read-only disk (as `make qemu DISK_RO=1`
+    attaches it): fsd mounts it read-only, reads work, changes are refused, and the image's
+    bytes are the same afterwards."""
+    image, _ = fsimages.content_image(build, 1024)
+    work = fsimages.working_copy(image, os.path.join(build, "test", "fsreadonly.img"))
+    before = fsimages.sha256_file(work)
+    tag = "cpus%d/fs_readonly" % cpus
+    log_name = "fsreadonly-cpus%d.log" % cpus
+    passed, failed, res = _run_utests(build, cpus, "fstests", timeout,
+                                      virtio_blk_args(work, read_only=True),
+                                      bootargs="run=init,fstests,readonly", first="init", tag=tag,
+                                      log_name=log_name)
+    p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
+    passed, failed = passed + p, failed + f
+    if fsimages.sha256_file(work) == before:
+        passed += 1
+        print("ok   %s/image_unchanged" % tag)
+    else:
+        failed += 1
+        print("FAIL %s/image_unchanged: the read-only disk's image changed" % tag)
     return passed, failed
 
 
@@ -368,6 +400,7 @@ def main():
     ap.add_argument("--fuzz", action="store_true")
     ap.add_argument("--fstests", action="store_true")
     ap.add_argument("--fs-errors", action="store_true")
+    ap.add_argument("--fs-readonly", action="store_true")
     ap.add_argument("--fs-corrupt", action="store_true")
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
@@ -387,6 +420,8 @@ def main():
         p, f = run_fstests(a.build, a.cpus)
     elif a.fs_errors:
         p, f = run_fs_errors(a.build)
+    elif a.fs_readonly:
+        p, f = run_fs_readonly(a.build)
     elif a.fs_corrupt:
         p, f = run_fs_corrupt(a.build)
     else:

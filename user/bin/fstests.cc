@@ -7,6 +7,8 @@
 //                           deep paths, symlinks, error statuses, concurrent readers, then the
 //                           write tests (under /w; the harness checks the image afterwards with
 //                           e2fsck -fn and debugfs, against fsimages.expected_writes())
+//   fstests readonly        the content image on a read-only disk: reads work, every change is
+//                           refused with ZX_ERR_ACCESS_DENIED, the image is unchanged
 //   fstests errors          the blkdebug image: reading /bad/victim fails (ZX_ERR_IO) at the
 //                           sector QEMU fails; the other files and the server still work
 //   fstests corrupt KIND    a deliberately broken image (fsimages.CORRUPTIONS): the broken part
@@ -17,6 +19,7 @@
 // file and which offset went wrong, and a file read under the wrong name, a page read at the
 // wrong offset and a stale page all fail.
 #include <fs.h>
+#include <launch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -760,10 +763,14 @@ void test_errors() {
 // same pages of /conc/shared, others on other files at the same time.
 constexpr int kReaders = 8;
 
+// The client library is not thread-safe (fs_client.cc), so the threads use only the mapping or
+// zx_vmo_read on the file's VMO, which the main thread looked up: what races is the server's
+// pager, which is the point.
 struct Reader {
   const FileFact* f;
   int fd;
-  const uint8_t* map;  // null: read with fs_pread
+  zx_handle_t vmo;
+  const uint8_t* map;  // null: read with zx_vmo_read
   zx_handle_t go;
   zx_status_t status;
   uint64_t bad;  // offset of the first wrong byte, or kNone
@@ -805,12 +812,11 @@ Reader g_readers[kReaders];
     } else {
       // Odd-sized pieces, so requests from different threads overlap pages partially.
       uint64_t off = 0;
+      const uint64_t piece = 5000 + 1000 * static_cast<uint64_t>(r - g_readers);
       while (off < f.size && r->bad == kNone) {
-        int64_t n = fs_pread(r->fd, r->buf, 5000 + 1000 * (r - g_readers), off);
-        if (n <= 0) {
-          r->status = n < 0 ? static_cast<zx_status_t>(n) : ZX_ERR_IO;
-          break;
-        }
+        uint64_t n = f.size - off < piece ? f.size - off : piece;
+        r->status = zx_vmo_read(r->vmo, r->buf, off, n);
+        if (r->status != ZX_OK) break;
         uint64_t bad = check_file(f, off, r->buf, static_cast<size_t>(n));
         if (bad != kNone) r->bad = off + bad;
         off += static_cast<uint64_t>(n);
@@ -834,8 +840,9 @@ void test_concurrent_readers() {
     CHECK(r.f != nullptr);
     r.fd = fs_open(files[i], FS_O_READ, 0);
     CHECK(r.fd >= 0);
+    r.vmo = fs_vmo(r.fd);
     r.map = nullptr;
-    if (i % 2 == 0) {  // half map the file, half fs_pread it
+    if (i % 2 == 0) {  // half map the file, half zx_vmo_read it
       const void* addr;
       CHECK_OK(fs_map(r.fd, &addr, &map_len[i]));
       CHECK_EQ(map_len[i], r.f->size);
@@ -856,7 +863,7 @@ void test_concurrent_readers() {
     if (r.bad != kNone) {
       uint8_t got = r.map ? r.map[r.bad] : 0;
       return fail_at(__LINE__, r.f->path, r.bad, got,
-                     r.map ? "mapped, concurrent" : "fs_pread, concurrent");
+                     r.map ? "mapped, concurrent" : "zx_vmo_read, concurrent");
     }
     CHECK(r.sha_ok);
     if (r.map) CHECK_OK(fs_unmap(r.map, map_len[i]));
@@ -1122,6 +1129,64 @@ void test_writes_sparse() {
   CHECK_EQ(file_size("/w/empty"), 0);
 }
 
+// Several clients at once: kWriters processes (this program, `fstests writer I`, each with a
+// connection of its own) write /w/conc/pI in small pieces at the same time, so the server
+// interleaves their allocations in one block group and one directory.
+constexpr int kWriters = 4;
+uint64_t writer_size(int i) { return 100000 + 7777 * static_cast<uint64_t>(i); }
+
+// One writer: its exit status is 0, or says which step failed.
+int writer_main(int i) {
+  char path[32];
+  snprintf(path, sizeof(path), "/w/conc/p%d", i);
+  int fd = create(path);
+  if (fd < 0) return 10;
+  const uint64_t size = writer_size(i), seed = path_seed(path);
+  static uint8_t piece[3000];
+  for (uint64_t off = 0; off < size;) {
+    size_t n = size - off < sizeof(piece) ? static_cast<size_t>(size - off) : sizeof(piece);
+    fill_pattern(seed, off, piece, n);
+    if (fs_write(fd, piece, n) != static_cast<int64_t>(n)) return 11;
+    off += n;
+  }
+  if (fs_fsync(fd) != ZX_OK) return 12;
+  for (uint64_t off = 0; off < size;) {
+    int64_t n = fs_pread(fd, g_buf, 8192, off);
+    if (n <= 0) return 13;
+    if (check_pattern(seed, off, g_buf, static_cast<size_t>(n)) != kNone) return 14;
+    off += static_cast<uint64_t>(n);
+  }
+  return fs_close(fd) == ZX_OK ? 0 : 15;
+}
+
+void test_writes_concurrent_clients() {
+  CHECK_OK(fs_mkdir("/w/conc", 0755));
+  zx_handle_t procs[kWriters];
+  for (int i = 0; i < kWriters; i++) {
+    char arg[8];
+    snprintf(arg, sizeof(arg), "%d", i);
+    const char* argv[] = {"fstests", "writer", arg};
+    CHECK_OK(launch("fstests", 3, argv, nullptr, nullptr, 0, &procs[i]));
+  }
+  for (int i = 0; i < kWriters; i++) {
+    int64_t code = -1;
+    CHECK_OK(wait_process(procs[i], &code));
+    CHECK_OK(zx_handle_close(procs[i]));
+    CHECK_EQ(code, 0);
+  }
+  for (int i = 0; i < kWriters; i++) {
+    char path[32];
+    snprintf(path, sizeof(path), "/w/conc/p%d", i);
+    int fd = fs_open(path, FS_O_READ, 0);
+    CHECK(fd >= 0);
+    fs_stat_t st;
+    CHECK_OK(fs_fstat(fd, &st));
+    CHECK_EQ(st.size, writer_size(i));
+    expect_range(fd, path, path, 0, writer_size(i));
+    CHECK_OK(fs_close(fd));
+  }
+}
+
 // Everything to disk; the harness reads the image after the server unmounts it.
 void test_writes_sync() {
   CHECK_OK(fs_sync());
@@ -1153,7 +1218,45 @@ const Test kContentTests[] = {
     {"writes_dirs", test_writes_dirs},
     {"writes_many", test_writes_many},
     {"writes_sparse", test_writes_sparse},
+    {"writes_concurrent_clients", test_writes_concurrent_clients},
     {"writes_sync", test_writes_sync},
+};
+
+// ---- fstests readonly: the content image on a read-only disk ------------------------------------
+void test_ro_mount() {
+  CHECK_OK(fs_status());
+  fs_statfs_t sfs;
+  CHECK_OK(fs_statfs(&sfs));
+  CHECK_EQ(sfs.writable, 0);
+  CHECK_EQ(sfs.block_size, g_m.bs);
+}
+
+// Every change is refused, and nothing changed.
+void test_ro_refuses_writes() {
+  CHECK_EQ(fs_open("/w/new", FS_O_RDWR | FS_O_CREATE, 0644), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_open("/sizes/s_4096", FS_O_RDWR, 0), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_open("/sizes/s_4096", FS_O_WRITE | FS_O_TRUNC, 0), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_mkdir("/w/dir", 0755), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_unlink("/sizes/s_1"), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_rmdir("/w"), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_rename("/sizes/s_1", "/w/s_1"), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(fs_symlink("/sizes/s_1", "/w/link"), ZX_ERR_ACCESS_DENIED);
+  int fd = fs_open("/sizes/s_4097", FS_O_READ, 0);
+  CHECK(fd >= 0);
+  CHECK(fs_write(fd, "x", 1) < 0);
+  CHECK(fs_ftruncate(fd, 1) < 0);
+  CHECK_OK(fs_close(fd));
+  fs_stat_t st;
+  CHECK_EQ(fs_stat("/w/new", &st), ZX_ERR_NOT_FOUND);
+  CHECK_OK(fs_stat("/sizes/s_1", &st));
+  CHECK_EQ(st.size, 1);
+  CHECK_EQ(file_size("/sizes/s_4096"), 4096);
+}
+
+const Test kReadonlyTests[] = {
+    {"ro_mount", test_ro_mount},       {"read_sequential", test_read_sequential},
+    {"read_mapped", test_read_mapped}, {"many_dir", test_many_dir},
+    {"symlinks", test_symlinks},       {"ro_refuses_writes", test_ro_refuses_writes},
 };
 
 // ---- fstests errors: the blkdebug image ---------------------------------------------------------
@@ -1328,7 +1431,8 @@ const Test kCorruptTests[] = {
 
 }  // namespace
 
-// Arguments: an optional mode ("errors", "corrupt KIND") or a test-name prefix, and
+// Arguments: an optional mode ("errors", "readonly", "corrupt KIND", or "writer I" for one of
+// writes_concurrent_clients' processes) or a test-name prefix, and
 // "budget=PAGES" anywhere (fsd's page budget, for the eviction test to check).
 int main(int argc, char** argv) {
   const char* pos[2] = {"", ""};
@@ -1351,6 +1455,7 @@ int main(int argc, char** argv) {
     printf("fstests: corrupted image, kind %s\n", g_kind);
     return testing::run_tests(kCorruptTests, sizeof(kCorruptTests) / sizeof(kCorruptTests[0]), "");
   }
+  if (strcmp(mode, "writer") == 0) return writer_main(atoi(pos[1]));
   zx_status_t s = fs_status() == ZX_OK ? load_manifest() : fs_status();
   if (s != ZX_OK) {
     printf("[utest] manifest FAIL: no /MANIFEST (%d): not an fsimages.py image?\n", s);
@@ -1358,6 +1463,10 @@ int main(int argc, char** argv) {
   }
   if (strcmp(mode, "errors") == 0) {
     return testing::run_tests(kErrorTests, sizeof(kErrorTests) / sizeof(kErrorTests[0]), "");
+  }
+  if (strcmp(mode, "readonly") == 0) {
+    return testing::run_tests(kReadonlyTests, sizeof(kReadonlyTests) / sizeof(kReadonlyTests[0]),
+                              "");
   }
   printf("fstests: %d files, %d symlinks, %u-byte blocks, page budget %lu\n", g_m.nfiles,
          g_m.nlinks, g_m.bs, static_cast<unsigned long>(g_budget));
