@@ -4,9 +4,12 @@
 //
 //   fstests [PREFIX]        the content image: every file of /MANIFEST read through fs_read,
 //                           fs_pread at odd offsets and fs_map (page faults), holes, listings,
-//                           deep paths, symlinks, error statuses, concurrent readers, then the
-//                           write tests (under /w; the harness checks the image afterwards with
-//                           e2fsck -fn and debugfs, against fsimages.expected_writes())
+//                           deep paths, symlinks, error statuses, concurrent readers, the big
+//                           file read twice under fsd's page budget (`budget=PAGES`, the same
+//                           number the harness gives fsd), then the write tests, one of them
+//                           with several client processes (under /w; the harness checks the
+//                           image afterwards with e2fsck -fn and debugfs, against
+//                           fsimages.expected_writes())
 //   fstests readonly        the content image on a read-only disk: reads work, every change is
 //                           refused with ZX_ERR_ACCESS_DENIED, the image is unchanged
 //   fstests errors          the blkdebug image: reading /bad/victim fails (ZX_ERR_IO) at the
