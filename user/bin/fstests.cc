@@ -13,7 +13,8 @@
 //   fstests readonly        the content image on a read-only disk: reads work, every change is
 //                           refused with ZX_ERR_ACCESS_DENIED, the image is unchanged
 //   fstests errors          the blkdebug image: reading /bad/victim fails (ZX_ERR_IO) at the
-//                           sector QEMU fails; the other files and the server still work
+//                           sector QEMU fails; the other files, the server and another client
+//                           process (`fstests errors others`) still work
 //   fstests corrupt KIND    a deliberately broken image (fsimages.CORRUPTIONS): the broken part
 //                           gives an error status, the rest still works, nothing crashes
 //
@@ -1308,9 +1309,20 @@ void test_disk_error_others() {
   CHECK_EQ(n, 5);
 }
 
+// Another client, after the failure: a new process (`fstests errors others`, with a connection
+// of its own) reads the good files too.
+void test_disk_error_other_client() {
+  const char* argv[] = {"fstests", "errors", "others"};
+  int64_t code = -1;
+  zx_info_process_t info;
+  CHECK_OK(testing::run("fstests", 3, argv, &code, &info));
+  CHECK_EQ(code, 0);
+}
+
 const Test kErrorTests[] = {
     {"disk_error_victim", test_disk_error_victim},
     {"disk_error_others", test_disk_error_others},
+    {"disk_error_other_client", test_disk_error_other_client},
 };
 
 // ---- fstests corrupt KIND
@@ -1463,6 +1475,13 @@ int main(int argc, char** argv) {
   if (s != ZX_OK) {
     printf("[utest] manifest FAIL: no /MANIFEST (%d): not an fsimages.py image?\n", s);
     return 1;
+  }
+  if (strcmp(mode, "errors") == 0 && strcmp(pos[1], "others") == 0) {
+    // The child of disk_error_other_client: its result is its exit status, not a [utest] line.
+    testing::g_failed = false;
+    test_disk_error_others();
+    if (testing::g_failed) printf("fstests errors others: %s\n", testing::g_why);
+    return testing::g_failed ? 1 : 0;
   }
   if (strcmp(mode, "errors") == 0) {
     return testing::run_tests(kErrorTests, sizeof(kErrorTests) / sizeof(kErrorTests[0]), "");
