@@ -146,6 +146,7 @@ def main():
         ("pager tests, 4 harts", lambda: selftest.run_pagertests(build, 4)),
         ("user-mode virtio-blk driver, 1 hart", lambda: selftest.run_blkcheck(build, 1)),
         ("user-mode virtio-blk driver, 4 harts", lambda: selftest.run_blkcheck(build, 4)),
+        ("the disk image make qemu boots with", lambda: selftest.run_disk_image(build)),
         ("filesystem, 1 hart (1 and 4 KiB blocks)", lambda: selftest.run_fstests(build, 1)),
         ("filesystem, 4 harts (1 and 4 KiB blocks)", lambda: selftest.run_fstests(build, 4)),
         ("filesystem: read-only disk", lambda: selftest.run_fs_readonly(build)),

@@ -329,6 +329,29 @@ def run_fs_corrupt(build, cpus=1, timeout=60):
     return passed, failed
 
 
+
+def run_disk_image(build, cpus=2, timeout=60):
+    """build/disk.img (what `make qemu` boots with) as a read-only disk: fsd mounts it, and a
+    program runs from its /bin (not from the boot image) with its arguments."""
+    log = os.path.join(build, "test", "diskimg.log")
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus,
+                     bootargs="run=init,/bin/echo,hello,from,the,disk", timeout=timeout,
+                     log_path=log, extra=virtio_blk_args(os.path.join(build, "disk.img"), True))
+    problems = []
+    if not re.search(r"^fsd: ext2 on .* read-only$", res.output, re.M):
+        problems.append("fsd did not mount it read-only")
+    if not re.search(r"^hello from the disk$", res.output, re.M):
+        problems.append("/bin/echo printed nothing")
+    if not re.search(r"^userboot: leak check after init: .*\(ok\)$", res.output, re.M):
+        problems.append("no clean leak check")
+    if res.timed_out or res.status != 0 or CRASH_LINES.search(res.output):
+        problems.append("status %s%s" % (res.status, " (timed out)" if res.timed_out else ""))
+    if problems:
+        print("FAIL disk.img: %s; console tail:\n%s\n(log: %s)" % ("; ".join(problems), res.tail(), log))
+        return 0, 1
+    print("ok   disk.img: fsd mounts it, /bin/echo runs from it")
+    return 1, 0
+
 def run_fuzz(build, cpus=2, timeout=240):
     """The seeded syscall fuzzer as the first process: it must finish, the kernel must not
     fault, and nothing may leak once it is gone. The seed is printed for replaying."""
@@ -402,6 +425,7 @@ def main():
     ap.add_argument("--fs-errors", action="store_true")
     ap.add_argument("--fs-readonly", action="store_true")
     ap.add_argument("--fs-corrupt", action="store_true")
+    ap.add_argument("--disk-image", action="store_true")
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
     if a.crash:
@@ -424,6 +448,8 @@ def main():
         p, f = run_fs_readonly(a.build)
     elif a.fs_corrupt:
         p, f = run_fs_corrupt(a.build)
+    elif a.disk_image:
+        p, f = run_disk_image(a.build)
     else:
         p, f = run_selftests(a.build, a.cpus)
     print("%d passed, %d failed" % (p, f))
