@@ -15,7 +15,7 @@ namespace {
 uint64_t page_down(uint64_t v) { return v & ~(FilePager::kPage - 1); }
 uint64_t page_up(uint64_t v) { return (v + FilePager::kPage - 1) & ~(FilePager::kPage - 1); }
 uint64_t min(uint64_t a, uint64_t b) { return a < b ? a : b; }
-uint64_t max(uint64_t a, uint64_t b) { return a > b ? a : b; }
+[[maybe_unused]] uint64_t max(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
 // Errors a pager may fail a range with (zx_pager_op_range FAIL); anything else becomes ZX_ERR_IO.
 zx_status_t fail_code(zx_status_t s) {
