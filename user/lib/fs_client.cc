@@ -132,15 +132,20 @@ zx_status_t transact(Call* c) {
 
 // ---- paths -------------------------------------------------------------------------------------
 
-// The working directory: always absolute and normalised ("/" or "/a/b", no trailing slash).
-char g_cwd[FS_MAX_PATH + 1] = "/";
+// The working directory: always absolute and normalised ("/" or "/a/b", no trailing slash). It
+// starts as the launcher's (its PWD), read on first use rather than by a constructor: a
+// constructor would link this whole library, and its buffers, into every program.
+char g_cwd_buf[FS_MAX_PATH + 1] = "/";
+bool g_cwd_read;
 
-// The working directory starts as the launcher's (its PWD); the C library runs constructors after
-// it has read the environment.
-[[gnu::constructor]] void init_cwd() {
-  const char* pwd = getenv("PWD");
-  if (pwd != nullptr && pwd[0] == '/' && strlen(pwd) <= FS_MAX_PATH)
-    strlcpy(g_cwd, pwd, sizeof(g_cwd));
+char* cwd() {
+  if (!g_cwd_read) {
+    g_cwd_read = true;
+    const char* pwd = getenv("PWD");
+    if (pwd != nullptr && pwd[0] == '/' && strlen(pwd) <= FS_MAX_PATH)
+      strlcpy(g_cwd_buf, pwd, sizeof(g_cwd_buf));
+  }
+  return g_cwd_buf;
 }
 
 // A path as sent to the server: absolute and normalised.
@@ -184,7 +189,7 @@ zx_status_t resolve(const char* path, Path* out) {
     return ZX_OK;
   };
   zx_status_t s = ZX_OK;
-  if (path[0] != '/') s = push_all(g_cwd);
+  if (path[0] != '/') s = push_all(cwd());
   if (s == ZX_OK) s = push_all(path);
   if (s != ZX_OK) return s;
   if (len == 0) out->buf[len++] = '/';
@@ -656,11 +661,14 @@ zx_status_t fs_chdir(const char* path) {
   fs_stat_t st;
   if ((s = stat_path(p, 0, &st)) != ZX_OK) return s;
   if ((st.mode & FS_S_IFMT) != FS_S_IFDIR) return ZX_ERR_NOT_DIR;
-  memcpy(g_cwd, p.buf, p.len + 1);
+  memcpy(cwd(), p.buf, p.len + 1);
   return ZX_OK;
 }
 
-const char* fs_getcwd(void) { return g_cwd; }
+const char* fs_getcwd(void) {
+  LibcMutexGuard guard(&g_lock);
+  return cwd();
+}
 
 }  // extern "C"
 
