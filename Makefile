@@ -7,6 +7,11 @@ MEM ?= 256M
 LAB ?=
 GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
 BOOTARGS ?=
+# The disk `make qemu` attaches: the image built from user/rootfs and the programs, or any
+# other ext2 image (DISK=path.img); DISK_RO=1 attaches it read-only.
+DISK ?= $(BUILD)/disk.img
+DISK_RO ?=
+DISK_SIZE ?= 64M
 Q ?= @
 
 # --- toolchain -------------------------------------------------------------------------------
@@ -48,13 +53,16 @@ HOBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_CORE) $(HOST_TESTS))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all kernel qemu qemu-gdb gdb test host-test qemu-test grade handout check-labs bench \
-	format format-check clean help deps compile_commands
-all: kernel compile_commands
+.PHONY: all kernel disk check-disk qemu qemu-gdb gdb test host-test qemu-test grade handout \
+	check-labs bench format format-check clean help deps compile_commands
+all: kernel disk compile_commands
 
 help:
-	@echo "make            build the kernel ($(BUILD)/kernel.elf) and compile_commands.json"
+	@echo "make            build the kernel ($(BUILD)/kernel.elf), the disk and compile_commands.json"
 	@echo "make qemu       boot the kernel on CPUS=$(CPUS) harts with MEM=$(MEM) (Ctrl-A X quits)"
+	@echo "                with the disk $(BUILD)/disk.img; DISK=path.img boots with another ext2"
+	@echo "                image, DISK_RO=1 attaches it read-only"
+	@echo "make disk       build the ext2 disk image $(BUILD)/disk.img (user/rootfs + /bin/PROGRAM)"
 	@echo "make qemu-gdb   boot stopped at the first instruction, waiting for gdb on port $(GDBPORT)"
 	@echo "make gdb        attach gdb-multiarch with kernel symbols to a running qemu-gdb"
 	@echo "make test       host unit tests, in-QEMU self tests at CPUS=1 and 4, fault tests, lab checks"
@@ -108,14 +116,25 @@ $(BUILD)/kernel.elf: $(KOBJS) $(BUILD)/bootfs_blob.o $(LDSCRIPT) tools/gensyms.p
 	$(Q)$(PYTHON) tools/gensyms.py --check $(BUILD)/kernel.pass1.sym $(BUILD)/kernel.sym
 	$(Q)$(OBJDUMP) -S $@ > $(BUILD)/kernel.asm
 
+# The disk is a modern (virtio-mmio version 2) virtio-blk device, as tests/qemu/qemu.py's
+# virtio_blk_args() attaches it: QEMU's virt machine makes legacy devices unless told otherwise.
+comma := ,
+DISK_READONLY := $(if $(filter-out 0 no,$(DISK_RO)),$(comma)readonly=on)
+QEMUDISK = -global virtio-mmio.force-legacy=false \
+	-drive file=$(DISK),if=none,format=raw,id=disk0$(DISK_READONLY) -device virtio-blk-device,drive=disk0
 QEMUCMD = $(QEMU) -machine virt -cpu rv64 -smp $(CPUS) -m $(MEM) -nographic -bios $(OPENSBI) \
-	-kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)")
+	-kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMUDISK)
 
-qemu: kernel
-	@echo "Booting on $(CPUS) harts with $(MEM). Quit QEMU with Ctrl-A then X."
+# The default disk is built first; another one (DISK=...) must exist already.
+QEMU_DISK_DEP := $(if $(filter $(DISK_IMG),$(DISK)),$(DISK_IMG))
+check-disk: $(QEMU_DISK_DEP)
+	@test -f "$(DISK)" || { echo "no disk image $(DISK) (DISK=path.img names an ext2 image)"; exit 2; }
+
+qemu: kernel $(QEMU_DISK_DEP) check-disk
+	@echo "Booting on $(CPUS) harts with $(MEM), disk $(DISK)$(if $(DISK_READONLY), (read-only)). Quit QEMU with Ctrl-A then X."
 	$(QEMUCMD)
 
-qemu-gdb: kernel
+qemu-gdb: kernel $(QEMU_DISK_DEP) check-disk
 	@echo "QEMU is stopped at the first instruction; in another terminal run: make gdb GDBPORT=$(GDBPORT)"
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 
@@ -169,7 +188,7 @@ host-test: $(BUILD)/host-tests $(BUILD)/virt.dtb
 	$(Q)VIRT_DTB=$(BUILD)/virt.dtb $(BUILD)/host-tests
 
 # --- tests, grading, labs ----------------------------------------------------------------------
-test: $(BUILD)/host-tests $(BUILD)/ext2-fuzz $(BUILD)/virt.dtb kernel
+test: $(BUILD)/host-tests $(BUILD)/ext2-fuzz $(BUILD)/virt.dtb kernel $(DISK_IMG)
 	$(Q)$(PYTHON) tests/run_all.py --build $(BUILD)
 
 qemu-test: kernel

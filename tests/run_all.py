@@ -7,7 +7,10 @@
   3. deliberate kernel faults: each must produce a symbolized report
      and the console, typed at through the UART: line editing, help, shutdown
   3b. userspace: usertests (every syscall family from user mode, then a leak check) and
-     pagertests (the pager API, then a leak check) on 1 and 4 harts, the user shell typed at
+     pagertests (the pager API, then a leak check) on 1 and 4 harts, blkcheck (the user-mode
+     virtio-blk driver), the filesystem suite (fstests, started by init with fsd serving an
+     ext2 image; e2fsck and debugfs check the image afterwards) on 1 and 4 harts, a read-only
+     disk, disk errors injected with QEMU blkdebug, deliberately corrupted images, the user shell typed at
      through the UART, and the seeded syscall fuzzer
   4. clang-format: the tree is formatted; the syscall table's outputs are current and the
      public Zircon headers compile
@@ -143,6 +146,12 @@ def main():
         ("pager tests, 4 harts", lambda: selftest.run_pagertests(build, 4)),
         ("user-mode virtio-blk driver, 1 hart", lambda: selftest.run_blkcheck(build, 1)),
         ("user-mode virtio-blk driver, 4 harts", lambda: selftest.run_blkcheck(build, 4)),
+        ("the disk image make qemu boots with", lambda: selftest.run_disk_image(build)),
+        ("filesystem, 1 hart (1 and 4 KiB blocks)", lambda: selftest.run_fstests(build, 1)),
+        ("filesystem, 4 harts (1 and 4 KiB blocks)", lambda: selftest.run_fstests(build, 4)),
+        ("filesystem: read-only disk", lambda: selftest.run_fs_readonly(build)),
+        ("filesystem: disk errors injected by blkdebug", lambda: selftest.run_fs_errors(build)),
+        ("filesystem: corrupted images", lambda: selftest.run_fs_corrupt(build)),
         ("user shell", lambda: selftest.run_shell(build)),
         ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),
         ("formatting", format_check),

@@ -59,4 +59,22 @@ $(BOOTFS): $(USER_STRIPPED) tools/mkbootfs.py
 	@echo "  BOOTFS  $@"
 	$(Q)$(PYTHON) tools/mkbootfs.py $@ $(USER_STRIPPED)
 
+# The disk image: user/rootfs (less the .keep files that only keep empty folders in git) plus
+# every program, stripped, as /bin/NAME; see tools/mkdisk.py. Its list of inputs is a file
+# rewritten only when it changes, so that removing a file or a program rebuilds the image too.
+DISK_IMG := $(BUILD)/disk.img
+ROOTFS_FILES := $(sort $(shell find user/rootfs -type f -o -type l 2>/dev/null))
+DISK_INPUTS := $(BUILD)/disk.inputs
+disk: $(DISK_IMG)
+
+.PHONY: disk-inputs-check
+$(DISK_INPUTS): disk-inputs-check
+	@mkdir -p $(dir $@)
+	@echo '$(ROOTFS_FILES) $(USER_PROGRAMS) $(DISK_SIZE)' | cmp -s - $@ || \
+		echo '$(ROOTFS_FILES) $(USER_PROGRAMS) $(DISK_SIZE)' > $@
+
+$(DISK_IMG): $(USER_STRIPPED) $(ROOTFS_FILES) $(DISK_INPUTS) tools/mkdisk.py | $(DEPS_STAMP)
+	@echo "  MKDISK  $@"
+	$(Q)$(PYTHON) tools/mkdisk.py $@ --rootfs user/rootfs --size $(DISK_SIZE) $(USER_STRIPPED)
+
 -include $(USER_LIB_OBJS:.o=.d) $(USER_BIN_OBJS:.o=.d)

@@ -5,6 +5,9 @@
   selftest.py --build build --crash           deliberate faults: each must stop the kernel with
                                               a report that names the fault and a symbolized
                                               backtrace
+  selftest.py --build build --fstests --cpus 1  the filesystem suite on the content image
+              (--fs-errors: a disk error injected with blkdebug; --fs-readonly: a read-only
+              disk; --fs-corrupt: broken images)
 
 Each check prints one line ("ok name" or "FAIL name: why"); failures show the console tail and
 the saved log. Returns (passed, failed) to tests/run_all.py, or exits with the failure count.
@@ -16,6 +19,7 @@ import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from tests.qemu import fsimages  # noqa: E402
 from tests.qemu.qemu import run_kernel, virtio_blk_args  # noqa: E402
 
 RESULT = re.compile(r"^\[test\] (\S+) (PASS|FAIL)(?:: (.*?))? token=(\S+)$")
@@ -128,11 +132,23 @@ def run_user_program(build, cpus, program, timeout=240, extra=()):
     """Runs the boot-image test program `program` (usertests, pagertests) as the first process:
     one check per "[utest] NAME PASS|FAIL" line it prints, then the kernel's leak check once
     the process is gone."""
-    log = os.path.join(build, "test", "%s-cpus%d.log" % (program, cpus))
-    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus, bootargs="run=%s" % program,
-                     timeout=timeout, log_path=log, extra=extra)
+    passed, failed, _ = _run_utests(build, cpus, program, timeout, extra)
+    return passed, failed
+
+
+def _run_utests(build, cpus, program, timeout=240, extra=(), bootargs=None, first=None,
+                tag=None, log_name=None):
+    """run_user_program's work, for any boot arguments: `first` is the first process (whose
+    leak check ends the run; `program` unless init starts it), `tag` prefixes every result.
+    Returns (passed, failed, the QEMU Result)."""
+    log = os.path.join(build, "test", log_name or "%s-cpus%d.log" % (program, cpus))
+    first = first or program
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus,
+                     bootargs=bootargs or "run=%s" % program, timeout=timeout, log_path=log,
+                     extra=extra)
     # Results are named after the program, except usertests' (kept as cpusN/user/NAME).
-    tag = "cpus%d/%s" % (cpus, "user" if program == "usertests" else program)
+    if tag is None:
+        tag = "cpus%d/%s" % (cpus, "user" if program == "usertests" else program)
     passed = failed = 0
     for line in res.lines():
         m = UTEST.match(line.strip())
@@ -144,7 +160,7 @@ def run_user_program(build, cpus, program, timeout=240, extra=()):
         else:
             failed += 1
             print("FAIL %s/%s: %s" % (tag, m.group(1), m.group(3)))
-    leak = re.search(r"^userboot: leak check after %s: .*\(ok\)$" % re.escape(program), res.output, re.M)
+    leak = re.search(r"^userboot: leak check after %s: .*\(ok\)$" % re.escape(first), res.output, re.M)
     if leak:
         passed += 1
         print("ok   %s/no_leaks_after_exit" % tag)
@@ -157,7 +173,7 @@ def run_user_program(build, cpus, program, timeout=240, extra=()):
               % (tag, res.status, " (timed out)" if res.timed_out else "", res.tail(), log))
     elif failed:
         print("     console log: %s" % log)
-    return passed, failed
+    return passed, failed, res
 
 
 def run_usertests(build, cpus, timeout=240):
@@ -191,6 +207,150 @@ def run_blkcheck(build, cpus, timeout=120):
     make_pattern_disk(image)
     return run_user_program(build, cpus, "blkcheck", timeout, extra=virtio_blk_args(image))
 
+
+# ---- the filesystem (user/bin/fstests.cc on the images of tests/qemu/fsimages.py) -------------
+# A user process that faulted, or the kernel noticing anything: never acceptable, whatever the
+# disk holds.
+CRASH_LINES = re.compile(r"^(user exception: .*|.*KERNEL (FAULT|PANIC).*)$", re.M)
+
+
+def _fs_checks(tag, res, log):
+    """What every filesystem run must show besides its own results: no process faulted (fsd
+    included), the kernel did not fault, and fstests got to its summary line."""
+    passed = failed = 0
+    crash = CRASH_LINES.search(res.output)
+    if crash:
+        failed += 1
+        print("FAIL %s/no_crashes: %s (log: %s)" % (tag, crash.group(0).strip(), log))
+    else:
+        passed += 1
+        print("ok   %s/no_crashes" % tag)
+    if not re.search(r"^\[utest\] summary: \d+ passed, \d+ failed$", res.output, re.M):
+        failed += 1
+        print("FAIL %s/finished: fstests printed no summary line (log: %s)" % (tag, log))
+    return passed, failed
+
+
+def run_fstests(build, cpus, block_sizes=(1024, 4096), timeout=300):
+    """user/bin/fstests on a fresh copy of each content image (1 KiB blocks with a 2 MiB file,
+    4 KiB blocks with a 40 MiB file), started by init with fsd serving the disk under a page
+    budget half the big file's size (so reading it evicts); then, on the host, e2fsck -fn finds
+    the image clean after the server unmounted it, and debugfs finds under /w exactly what the
+    write tests wrote (fsimages.expected_writes)."""
+    passed = failed = 0
+    for bs in block_sizes:
+        p, f = _run_fstests_image(build, cpus, bs, timeout)
+        passed, failed = passed + p, failed + f
+    return passed, failed
+
+
+def _run_fstests_image(build, cpus, bs, timeout):
+    budget = 256 if bs == 1024 else 5120
+    image, _ = fsimages.content_image(build, bs)
+    name = "fstests-cpus%d-%dk" % (cpus, bs // 1024)
+    work = fsimages.working_copy(image, os.path.join(build, "test", name + ".img"))
+    tag = "cpus%d/fs%dk" % (cpus, bs // 1024)
+    log = os.path.join(build, "test", name + ".log")
+    passed, failed, res = _run_utests(build, cpus, "fstests", timeout, virtio_blk_args(work),
+                                      bootargs="run=init,fsd.budget=%d,fstests,budget=%d"
+                                      % (budget, budget), first="init", tag=tag,
+                                      log_name=name + ".log")
+    p, f = _fs_checks(tag, res, log)
+    passed, failed = passed + p, failed + f
+    clean, out = fsimages.fsck(work)
+    if clean:
+        passed += 1
+        print("ok   %s/e2fsck_clean_after_writes" % tag)
+    else:
+        failed += 1
+        print("FAIL %s/e2fsck_clean_after_writes: e2fsck -fn %s:\n%s" % (tag, work, out[-2000:]))
+    problems = fsimages.check_writes(work, bs, work + ".w")
+    if problems:
+        failed += 1
+        print("FAIL %s/host_sees_writes: %s" % (tag, "; ".join(problems[:5])))
+    else:
+        passed += 1
+        print("ok   %s/host_sees_writes" % tag)
+    return passed, failed
+
+
+def run_fs_readonly(build, cpus=2, timeout=120):
+    """`fstests readonly`: the 1 KiB content image on a read-only disk (as `make qemu DISK_RO=1`
+    attaches it): fsd mounts it read-only, reads work, changes are refused, and the image's
+    bytes are the same afterwards."""
+    image, _ = fsimages.content_image(build, 1024)
+    work = fsimages.working_copy(image, os.path.join(build, "test", "fsreadonly.img"))
+    before = fsimages.sha256_file(work)
+    tag = "cpus%d/fs_readonly" % cpus
+    log_name = "fsreadonly-cpus%d.log" % cpus
+    passed, failed, res = _run_utests(build, cpus, "fstests", timeout,
+                                      virtio_blk_args(work, read_only=True),
+                                      bootargs="run=init,fstests,readonly", first="init", tag=tag,
+                                      log_name=log_name)
+    p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
+    passed, failed = passed + p, failed + f
+    if fsimages.sha256_file(work) == before:
+        passed += 1
+        print("ok   %s/image_unchanged" % tag)
+    else:
+        failed += 1
+        print("FAIL %s/image_unchanged: the read-only disk's image changed" % tag)
+    return passed, failed
+
+
+def run_fs_errors(build, cpus=2, timeout=120):
+    """`fstests errors` with QEMU's blkdebug failing every read of one sector of /bad/victim:
+    the reader gets ZX_ERR_IO, the other files and the server keep working."""
+    image, config, _, _ = fsimages.errors_image(build)
+    work = fsimages.working_copy(image, os.path.join(build, "test", "fserrors.img"))
+    tag = "cpus%d/fs_disk_errors" % cpus
+    log_name = "fserrors-cpus%d.log" % cpus
+    passed, failed, res = _run_utests(build, cpus, "fstests", timeout,
+                                      fsimages.blkdebug_args(config, work),
+                                      bootargs="run=init,fstests,errors", first="init", tag=tag,
+                                      log_name=log_name)
+    p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
+    return passed + p, failed + f
+
+
+def run_fs_corrupt(build, cpus=1, timeout=60):
+    """`fstests corrupt KIND` on each deliberately broken image (fsimages.CORRUPTIONS), one
+    boot each: the broken part answers an error, nothing crashes, nothing leaks."""
+    passed = failed = 0
+    for kind, image, what in fsimages.corrupt_images(build):
+        tag = "corrupt/%s" % kind
+        log_name = "fscorrupt-%s.log" % kind
+        p, f, res = _run_utests(build, cpus, "fstests", timeout, virtio_blk_args(image),
+                                bootargs="run=init,fstests,corrupt,%s" % kind, first="init",
+                                tag=tag, log_name=log_name)
+        passed, failed = passed + p, failed + f
+        p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
+        passed, failed = passed + p, failed + f
+    return passed, failed
+
+
+
+def run_disk_image(build, cpus=2, timeout=60):
+    """build/disk.img (what `make qemu` boots with) as a read-only disk: fsd mounts it, and a
+    program runs from its /bin (not from the boot image) with its arguments."""
+    log = os.path.join(build, "test", "diskimg.log")
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus,
+                     bootargs="run=init,/bin/echo,hello,from,the,disk", timeout=timeout,
+                     log_path=log, extra=virtio_blk_args(os.path.join(build, "disk.img"), True))
+    problems = []
+    if not re.search(r"^fsd: ext2 on .* read-only$", res.output, re.M):
+        problems.append("fsd did not mount it read-only")
+    if not re.search(r"^hello from the disk$", res.output, re.M):
+        problems.append("/bin/echo printed nothing")
+    if not re.search(r"^userboot: leak check after init: .*\(ok\)$", res.output, re.M):
+        problems.append("no clean leak check")
+    if res.timed_out or res.status != 0 or CRASH_LINES.search(res.output):
+        problems.append("status %s%s" % (res.status, " (timed out)" if res.timed_out else ""))
+    if problems:
+        print("FAIL disk.img: %s; console tail:\n%s\n(log: %s)" % ("; ".join(problems), res.tail(), log))
+        return 0, 1
+    print("ok   disk.img: fsd mounts it, /bin/echo runs from it")
+    return 1, 0
 
 def run_fuzz(build, cpus=2, timeout=240):
     """The seeded syscall fuzzer as the first process: it must finish, the kernel must not
@@ -261,7 +421,13 @@ def main():
     ap.add_argument("--pagertests", action="store_true")
     ap.add_argument("--shell", action="store_true")
     ap.add_argument("--fuzz", action="store_true")
+    ap.add_argument("--fstests", action="store_true")
+    ap.add_argument("--fs-errors", action="store_true")
+    ap.add_argument("--fs-readonly", action="store_true")
+    ap.add_argument("--fs-corrupt", action="store_true")
+    ap.add_argument("--disk-image", action="store_true")
     a = ap.parse_args()
+    a.build = os.path.abspath(a.build)
     if a.crash:
         p, f = run_crashes(a.build)
     elif a.console:
@@ -274,6 +440,16 @@ def main():
         p, f = run_shell(a.build)
     elif a.fuzz:
         p, f = run_fuzz(a.build, a.cpus)
+    elif a.fstests:
+        p, f = run_fstests(a.build, a.cpus)
+    elif a.fs_errors:
+        p, f = run_fs_errors(a.build)
+    elif a.fs_readonly:
+        p, f = run_fs_readonly(a.build)
+    elif a.fs_corrupt:
+        p, f = run_fs_corrupt(a.build)
+    elif a.disk_image:
+        p, f = run_disk_image(a.build)
     else:
         p, f = run_selftests(a.build, a.cpus)
     print("%d passed, %d failed" % (p, f))

@@ -26,6 +26,13 @@ uint32_t dirent_type(uint8_t ft) {
   }
 }
 
+const char* op_name(uint32_t op) {
+  static const char* const kNames[] = {"?",       "open",    "close",    "stat",   "fstat",
+                                       "readdir", "mkdir",   "unlink",   "rename", "truncate",
+                                       "sync",    "symlink", "readlink", "statfs", "clone"};
+  return op < sizeof(kNames) / sizeof(kNames[0]) ? kNames[op] : "?";
+}
+
 bool is_regular(uint16_t mode) { return (mode & ext2::kModeTypeMask) == ext2::kModeRegular; }
 bool is_dir(uint16_t mode) { return (mode & ext2::kModeTypeMask) == ext2::kModeDir; }
 
@@ -178,6 +185,13 @@ void Server::ServeConnection(Conn* c, zx_signals_t observed) {
       status = Dispatch(c, req, &reply);
     }
     if (req.handle != ZX_HANDLE_INVALID) zx_handle_close(req.handle);  // not taken by the op
+    if (status == ZX_ERR_IO || status == ZX_ERR_IO_DATA_INTEGRITY) {
+      // The disk failed or the image is inconsistent: worth a line on the console, with the
+      // request that ran into it (the client only sees the status).
+      printf("fsd: %s %.*s: %s\n", op_name(hdr->op),
+             static_cast<int>(req.path != nullptr ? hdr->path_len : 0),
+             req.path != nullptr ? req.path : "", zx_status_get_string(status));
+    }
     if (nbytes >= sizeof(zx_txid_t)) rhdr->txid = hdr->txid;
     rhdr->status = status;
     if (status != ZX_OK) {
