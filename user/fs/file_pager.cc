@@ -163,9 +163,10 @@ void FilePager::HandleRead(FileNode* node, uint64_t offset, uint64_t length) {
   stats_.requests++;
   uint64_t vmo_end = page_up(node->size);
   if (offset >= vmo_end || node->vmo == ZX_HANDLE_INVALID) return;  // raced with a shrink
-  uint64_t end = ReadaheadEnd(node, offset, min(length, vmo_end - offset));
-  if (end <= offset || end > vmo_end) end = min(offset + length, vmo_end);
   uint64_t requested_end = min(offset + length, vmo_end);
+  uint64_t end = page_up(ReadaheadEnd(node, offset, requested_end - offset));
+  // A wrong answer costs readahead, not correctness: at least the request, at most the VMO.
+  if (end < requested_end || end > vmo_end) end = requested_end;
   node->ra_next = end;
   for (uint64_t at = offset; at < end;) {
     uint64_t chunk = min(end - at, kMaxReadahead);
