@@ -46,6 +46,8 @@ HOST_CORE := $(sort $(wildcard kernel/lib/*.cc kernel/object/handle_table.cc ker
 # The virtio ring and block request layer (user/fs): freestanding, so the host tests run it
 # against a simulated device.
 HOST_CORE += $(wildcard user/fs/virtqueue.cc user/fs/virtio_mmio.cc user/fs/virtio_blk.cc)
+# SHA-256 (user/lib, for sha256sum): checked against the FIPS 180-4 vectors and sha256sum.
+HOST_CORE += user/lib/sha256.cc
 HOST_TESTS := $(sort $(wildcard tests/host/*.cc))
 
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))

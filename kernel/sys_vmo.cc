@@ -3,6 +3,7 @@
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/syscall_helpers.h"
+#include "mm/reclaim_queue.h"
 
 namespace {
 constexpr uint32_t kVmoResizable = 1u << 1;  // ZX_VMO_RESIZABLE
@@ -34,13 +35,25 @@ zx_status_t sys_vmo_create(uint64_t size, uint32_t options, UserOutPtr<zx_handle
   return make_handle(RefPtr<Dispatcher>(d), rights, out);
 }
 
+// Runs an operation that may allocate pages; when it runs out of memory while clean pager pages
+// could be evicted, evicts them and runs it again (reads and writes are idempotent).
+namespace {
+template <typename Op>
+zx_status_t retry_after_reclaim(Op op) {
+  for (;;) {
+    zx_status_t s = op();
+    if (s != ZX_ERR_NO_MEMORY || ReclaimQueue::reclaim_now() == 0) return s;
+  }
+}
+}  // namespace
+
 zx_status_t sys_vmo_read(zx_handle_t handle, UserOutPtr<void> buffer, uint64_t offset,
                          size_t buffer_size) {
   RefPtr<VmObjectDispatcher> v;
   zx_status_t s = get_object(handle, ZX_RIGHT_READ, &v);
   if (s != ZX_OK) return s;
   if (!user_range_ok(buffer.addr(), buffer_size)) return ZX_ERR_INVALID_ARGS;
-  return v->vmo()->read_user(buffer, offset, buffer_size);
+  return retry_after_reclaim([&] { return v->vmo()->read_user(buffer, offset, buffer_size); });
 }
 
 zx_status_t sys_vmo_write(zx_handle_t handle, UserInPtr<const void> buffer, uint64_t offset,
@@ -49,7 +62,7 @@ zx_status_t sys_vmo_write(zx_handle_t handle, UserInPtr<const void> buffer, uint
   zx_status_t s = get_object(handle, ZX_RIGHT_WRITE, &v);
   if (s != ZX_OK) return s;
   if (!user_range_ok(buffer.addr(), buffer_size)) return ZX_ERR_INVALID_ARGS;
-  return v->vmo()->write_user(buffer, offset, buffer_size);
+  return retry_after_reclaim([&] { return v->vmo()->write_user(buffer, offset, buffer_size); });
 }
 
 zx_status_t sys_vmo_get_size(zx_handle_t handle, UserOutPtr<uint64_t> size) {

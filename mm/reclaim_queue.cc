@@ -213,6 +213,18 @@ int reclaimer(void*) {
 }
 }  // namespace
 
+uint64_t ReclaimQueue::reclaim_now() {
+  uint64_t total = page_alloc_total_pages();
+  uint64_t evicted = 0;
+  // Up to the reclaimer's high mark, so the next allocations do not fail straight away.
+  while (page_alloc_free_pages() < total / 32) {
+    uint64_t n = reclaim_turn();
+    if (n == 0) break;
+    evicted += n;
+  }
+  return evicted;
+}
+
 void ReclaimQueue::start_reclaimer() {
   Thread* t = thread_create("reclaimer", reclaimer, nullptr);
   if (!t) {

@@ -67,6 +67,10 @@ class ReclaimQueue : public RefCounted<ReclaimQueue> {
   static ReclaimCounts totals();
   // Starts the thread that evicts when free memory runs low.
   static void start_reclaimer();
+  // No locks held: an allocation just failed. Evicts a batch from every queue now, rather than
+  // waiting for the reclaimer's next turn; returns how many pages it freed (0: retrying is
+  // pointless).
+  static uint64_t reclaim_now();
 
   ListNode all_node;  // on the list of every queue (for the reclaimer and totals)
 

@@ -8,6 +8,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/thread.h"
 #include "mm/kernel_aspace.h"
+#include "mm/reclaim_queue.h"
 
 uint32_t vm_flags_to_mmu(uint32_t flags) {
   uint32_t mmu = kMmuUser;
@@ -60,18 +61,25 @@ zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
   bool waited = false;
   for (;;) {
     PageWait wait;
+    zx_status_t s;
     {
       MutexGuard g(lock_);
       if (destroyed_) return ZX_ERR_BAD_STATE;
       VmMapping* m = root_->find_mapping_locked(va);
       if (!m) return ZX_ERR_NOT_FOUND;
-      zx_status_t s = m->page_fault(va, access, &wait);
+      s = m->page_fault(va, access, &wait);
       if (s == ZX_OK && waited) m->fault_around(va);  // the pager's run is likely there too
-      if (s != ZX_ERR_SHOULD_WAIT) return s;
     }
+    if (s == ZX_ERR_NO_MEMORY) {
+      // Clean pager pages can make room; try again once they are gone (without our lock: the
+      // eviction unmaps from every address space, this one included).
+      if (ReclaimQueue::reclaim_now() > 0) continue;
+      return s;
+    }
+    if (s != ZX_ERR_SHOULD_WAIT) return s;
     // Waiting for a pager: without our lock, so the process's other threads (the pager among
     // them, perhaps) can fault and map meanwhile. The mapping may be gone when we look again.
-    zx_status_t s = wait.source->finish_wait(&wait.slot);
+    s = wait.source->finish_wait(&wait.slot);
     if (s != ZX_OK) return s;
     waited = true;
   }

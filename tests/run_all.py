@@ -10,8 +10,9 @@
      pagertests (the pager API, then a leak check) on 1 and 4 harts, blkcheck (the user-mode
      virtio-blk driver), the filesystem suite (fstests, started by init with fsd serving an
      ext2 image; e2fsck and debugfs check the image afterwards) on 1 and 4 harts, a read-only
-     disk, disk errors injected with QEMU blkdebug, deliberately corrupted images, the user shell typed at
-     through the UART, and the seeded syscall fuzzer
+     disk, disk errors injected with QEMU blkdebug, deliberately corrupted images, the file
+     utilities typed at the shell and checked against coreutils (tests/qemu/fsutils.py), the
+     user shell typed at through the UART, and the seeded syscall fuzzer
   4. clang-format: the tree is formatted; the syscall table's outputs are current and the
      public Zircon headers compile
   5. make check-labs: every lab grader fails on its handout and passes on the solution
@@ -26,7 +27,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
-from tests.qemu import selftest  # noqa: E402
+from tests.qemu import fsutils, selftest  # noqa: E402
 
 
 def host_tests(build):
@@ -152,6 +153,7 @@ def main():
         ("filesystem: read-only disk", lambda: selftest.run_fs_readonly(build)),
         ("filesystem: disk errors injected by blkdebug", lambda: selftest.run_fs_errors(build)),
         ("filesystem: corrupted images", lambda: selftest.run_fs_corrupt(build)),
+        ("file utilities typed at the shell, against coreutils", lambda: fsutils.run_fsutils(build)),
         ("user shell", lambda: selftest.run_shell(build)),
         ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),
         ("formatting", format_check),

@@ -767,9 +767,9 @@ void test_errors() {
 // same pages of /conc/shared, others on other files at the same time.
 constexpr int kReaders = 8;
 
-// The client library is not thread-safe (fs_client.cc), so the threads use only the mapping or
-// zx_vmo_read on the file's VMO, which the main thread looked up: what races is the server's
-// pager, which is the point.
+// The threads use only the mapping or zx_vmo_read on the file's VMO, which the main thread looked
+// up (the client library would serialize their calls under its one mutex): what races is the
+// server's pager, which is the point.
 struct Reader {
   const FileFact* f;
   int fd;

@@ -8,10 +8,18 @@
 // offset and the file size as last learned (the VMO's size is page-rounded, so it cannot say
 // where the file ends).
 //
-// Not thread-safe: the descriptor table, the working directory and the message buffers are
-// plain globals, as the C library has no lock (its malloc has none either). A program that
-// uses the filesystem from several threads must serialise the calls itself.
+// The cached size is refreshed (FSTAT) whenever a read or write reaches past it, by fs_fstat,
+// fs_map and seeking from the end, and when the VMO turns out shorter than it (another
+// descriptor shrank the file across a page boundary). A shrink by another descriptor within
+// the last page is not seen until then: a read there returns zeros rather than ending early.
+//
+// Threads: one mutex (g_lock) covers the descriptor table, the connection, the working
+// directory and the message buffers, taken by every function of fs.h for its whole length, so
+// calls from several threads are served one after another (the server too serves one request
+// at a time). fs_getcwd's string may change under a caller whose other thread calls fs_chdir.
+// Internal functions never take it; public ones never call each other.
 #include <fs.h>
+#include <libc_mutex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zircon/process.h>
@@ -21,6 +29,8 @@
 namespace {
 
 constexpr uint64_t kPage = 4096;
+
+libc_mutex_t g_lock = LIBC_MUTEX_INIT;
 
 uint64_t page_up(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 
@@ -247,6 +257,7 @@ zx_status_t close_fd(Fd* f) {
 // Files still open at exit are closed, so that the server writes their dirty pages back now
 // rather than at its next periodic flush (the same as a process that closed them itself).
 void close_all_at_exit() {
+  LibcMutexGuard guard(&g_lock);
   for (Fd& f : g_fds) {
     if (f.used) close_fd(&f);
   }
@@ -257,16 +268,25 @@ int64_t do_pread(Fd* f, void* buf, size_t len, uint64_t offset) {
   if (len == 0) return 0;
   if (len > INT64_MAX) len = INT64_MAX;
   // Another descriptor or process may have grown the file since we last asked.
+  bool fresh = false;
   if (offset + len > f->size || offset + len < offset) {
     zx_status_t s = refresh_size(f);
     if (s != ZX_OK) return s;
+    fresh = true;
   }
-  if (offset >= f->size) return 0;
-  uint64_t n = f->size - offset;
-  if (n > len) n = len;
-  zx_status_t s = zx_vmo_read(f->vmo, buf, offset, n);
-  if (s != ZX_OK) return s;
-  return static_cast<int64_t>(n);
+  for (;;) {
+    if (offset >= f->size) return 0;
+    uint64_t n = f->size - offset;
+    if (n > len) n = len;
+    zx_status_t s = zx_vmo_read(f->vmo, buf, offset, n);
+    if (s == ZX_OK) return static_cast<int64_t>(n);
+    // The VMO ends before the size we knew: someone shrank the file. Learn the new size and
+    // try again. (A shrink within the last page goes unseen until the size is next learned:
+    // the bytes past the new end read as zeros.)
+    if (s != ZX_ERR_OUT_OF_RANGE || fresh) return s;
+    if ((s = refresh_size(f)) != ZX_OK) return s;
+    fresh = true;
+  }
 }
 
 zx_status_t do_truncate(Fd* f, uint64_t size) {
@@ -284,16 +304,32 @@ int64_t do_pwrite(Fd* f, const void* buf, size_t len, uint64_t offset) {
   if (len == 0) return 0;
   if (len > INT64_MAX || offset > INT64_MAX - len) return ZX_ERR_FILE_BIG;
   uint64_t end = offset + len;
-  if (end > f->size) {
-    // The cached size may be stale (another writer grew the file), and TRUNCATE also shrinks:
-    // ask first, so that growing for this write never cuts off someone else's data.
-    zx_status_t s = refresh_size(f);
-    if (s == ZX_OK && end > f->size) s = do_truncate(f, end);
-    if (s != ZX_OK) return s;
+  // Twice at most: the second time after the VMO turned out shorter than the size we knew
+  // (another descriptor shrank the file), so the size is fresh and the file grows again.
+  for (int attempt = 0;; attempt++) {
+    if (end > f->size || attempt > 0) {
+      // The cached size may be stale (another writer grew the file), and TRUNCATE also
+      // shrinks: ask first, so that growing for this write never cuts off someone's data.
+      zx_status_t s = refresh_size(f);
+      if (s == ZX_OK && end > f->size) s = do_truncate(f, end);
+      if (s != ZX_OK) return s;
+    }
+    zx_status_t s = zx_vmo_write(f->vmo, buf, offset, len);
+    if (s == ZX_OK) return static_cast<int64_t>(len);
+    if (s != ZX_ERR_OUT_OF_RANGE || attempt > 0) return s;
   }
-  zx_status_t s = zx_vmo_write(f->vmo, buf, offset, len);
-  if (s != ZX_OK) return s;
-  return static_cast<int64_t>(len);
+}
+
+// STAT of a path already resolved (flags: FS_O_NOFOLLOW for lstat).
+zx_status_t stat_path(const Path& p, uint32_t flags, fs_stat_t* out) {
+  Call c;
+  c.op = FS_OP_STAT;
+  c.flags = flags;
+  c.path = p.buf;
+  c.path_len = p.len;
+  zx_status_t s = transact(&c);
+  if (s == ZX_OK) *out = c.reply.stat;
+  return s;
 }
 
 }  // namespace
@@ -303,16 +339,19 @@ int64_t do_pwrite(Fd* f, const void* buf, size_t len, uint64_t offset) {
 extern "C" {
 
 zx_status_t fs_status(void) {
+  LibcMutexGuard guard(&g_lock);
   return connection() != ZX_HANDLE_INVALID ? ZX_OK : ZX_ERR_UNAVAILABLE;
 }
 
 void fs_set_connection(zx_handle_t channel) {
+  LibcMutexGuard guard(&g_lock);
   connection();  // take (and drop below) the startup handle, so it cannot come back later
   if (g_conn != ZX_HANDLE_INVALID) zx_handle_close(g_conn);
   g_conn = channel;
 }
 
 zx_status_t fs_clone_connection(zx_handle_t* out) {
+  LibcMutexGuard guard(&g_lock);
   if (out == nullptr) return ZX_ERR_INVALID_ARGS;
   if (connection() == ZX_HANDLE_INVALID) return ZX_ERR_UNAVAILABLE;
   zx_handle_t mine, theirs;
@@ -331,6 +370,7 @@ zx_status_t fs_clone_connection(zx_handle_t* out) {
 }
 
 int fs_open(const char* path, uint32_t flags, uint32_t perm) {
+  LibcMutexGuard guard(&g_lock);
   if (flags & ~FS_O_ALL) return ZX_ERR_INVALID_ARGS;
   int fd = -1;
   for (int i = 0; i < static_cast<int>(FS_MAX_FDS); i++) {
@@ -363,18 +403,20 @@ int fs_open(const char* path, uint32_t flags, uint32_t perm) {
   }
   if (!g_atexit_set) {
     g_atexit_set = true;
-    (void)close_all_at_exit;
+    atexit(close_all_at_exit);
   }
   return fd;
 }
 
 zx_status_t fs_close(int fd) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f = get_fd(fd);
   if (f == nullptr) return ZX_ERR_BAD_HANDLE;
   return close_fd(f);
 }
 
 int64_t fs_read(int fd, void* buf, size_t len) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f;
   zx_status_t s = get_file(fd, &f);
   if (s != ZX_OK) return s;
@@ -384,6 +426,7 @@ int64_t fs_read(int fd, void* buf, size_t len) {
 }
 
 int64_t fs_pread(int fd, void* buf, size_t len, uint64_t offset) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f;
   zx_status_t s = get_file(fd, &f);
   if (s != ZX_OK) return s;
@@ -391,6 +434,7 @@ int64_t fs_pread(int fd, void* buf, size_t len, uint64_t offset) {
 }
 
 int64_t fs_write(int fd, const void* buf, size_t len) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f;
   zx_status_t s = get_file(fd, &f);
   if (s != ZX_OK) return s;
@@ -406,6 +450,7 @@ int64_t fs_write(int fd, const void* buf, size_t len) {
 }
 
 int64_t fs_pwrite(int fd, const void* buf, size_t len, uint64_t offset) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f;
   zx_status_t s = get_file(fd, &f);
   if (s != ZX_OK) return s;
@@ -413,6 +458,7 @@ int64_t fs_pwrite(int fd, const void* buf, size_t len, uint64_t offset) {
 }
 
 int64_t fs_seek(int fd, int64_t offset, int whence) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f;
   zx_status_t s = get_file(fd, &f);
   if (s != ZX_OK) return s;
@@ -437,6 +483,7 @@ int64_t fs_seek(int fd, int64_t offset, int whence) {
 }
 
 zx_status_t fs_fstat(int fd, fs_stat_t* out) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f = get_fd(fd);
   if (f == nullptr) return ZX_ERR_BAD_HANDLE;
   if (out == nullptr) return ZX_ERR_INVALID_ARGS;
@@ -444,6 +491,7 @@ zx_status_t fs_fstat(int fd, fs_stat_t* out) {
 }
 
 zx_status_t fs_ftruncate(int fd, uint64_t size) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f;
   zx_status_t s = get_file(fd, &f);
   if (s != ZX_OK) return s;
@@ -452,6 +500,7 @@ zx_status_t fs_ftruncate(int fd, uint64_t size) {
 }
 
 zx_status_t fs_fsync(int fd) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f = get_fd(fd);
   if (f == nullptr) return ZX_ERR_BAD_HANDLE;
   Call c;
@@ -461,11 +510,13 @@ zx_status_t fs_fsync(int fd) {
 }
 
 zx_handle_t fs_vmo(int fd) {
+  LibcMutexGuard guard(&g_lock);
   Fd* f = get_fd(fd);
   return f != nullptr ? f->vmo : ZX_HANDLE_INVALID;
 }
 
 zx_status_t fs_map(int fd, const void** addr, size_t* len) {
+  LibcMutexGuard guard(&g_lock);
   if (addr == nullptr || len == nullptr) return ZX_ERR_INVALID_ARGS;
   Fd* f;
   zx_status_t s = get_file(fd, &f);
@@ -493,26 +544,22 @@ zx_status_t fs_unmap(const void* addr, size_t len) {
 
 zx_status_t fs_stat(const char* path, fs_stat_t* out) {
   if (out == nullptr) return ZX_ERR_INVALID_ARGS;
-  Call c;
-  c.op = FS_OP_STAT;
+  LibcMutexGuard guard(&g_lock);
   Path p;
-  zx_status_t s = path_call(&c, path, &p);
-  if (s == ZX_OK) *out = c.reply.stat;
-  return s;
+  zx_status_t s = resolve(path, &p);
+  return s != ZX_OK ? s : stat_path(p, 0, out);
 }
 
 zx_status_t fs_lstat(const char* path, fs_stat_t* out) {
   if (out == nullptr) return ZX_ERR_INVALID_ARGS;
-  Call c;
-  c.op = FS_OP_STAT;
-  c.flags = FS_O_NOFOLLOW;
+  LibcMutexGuard guard(&g_lock);
   Path p;
-  zx_status_t s = path_call(&c, path, &p);
-  if (s == ZX_OK) *out = c.reply.stat;
-  return s;
+  zx_status_t s = resolve(path, &p);
+  return s != ZX_OK ? s : stat_path(p, FS_O_NOFOLLOW, out);
 }
 
 zx_status_t fs_mkdir(const char* path, uint32_t perm) {
+  LibcMutexGuard guard(&g_lock);
   Call c;
   c.op = FS_OP_MKDIR;
   c.perm = perm;
@@ -521,6 +568,7 @@ zx_status_t fs_mkdir(const char* path, uint32_t perm) {
 }
 
 zx_status_t fs_unlink(const char* path) {
+  LibcMutexGuard guard(&g_lock);
   Call c;
   c.op = FS_OP_UNLINK;
   Path p;
@@ -528,6 +576,7 @@ zx_status_t fs_unlink(const char* path) {
 }
 
 zx_status_t fs_rmdir(const char* path) {
+  LibcMutexGuard guard(&g_lock);
   Call c;
   c.op = FS_OP_UNLINK;
   c.flags = FS_UNLINK_DIR;
@@ -536,6 +585,7 @@ zx_status_t fs_rmdir(const char* path) {
 }
 
 zx_status_t fs_rename(const char* from, const char* to) {
+  LibcMutexGuard guard(&g_lock);
   Path p2;
   zx_status_t s = resolve(to, &p2);
   if (s != ZX_OK) return s;
@@ -548,6 +598,7 @@ zx_status_t fs_rename(const char* from, const char* to) {
 }
 
 zx_status_t fs_symlink(const char* target, const char* path) {
+  LibcMutexGuard guard(&g_lock);
   // The target is stored as written: a relative target is relative to the link's directory
   // when followed, not to our working directory now.
   if (target == nullptr || target[0] == '\0') return ZX_ERR_INVALID_ARGS;
@@ -562,6 +613,7 @@ zx_status_t fs_symlink(const char* target, const char* path) {
 }
 
 int64_t fs_readlink(const char* path, char* buf, size_t cap) {
+  LibcMutexGuard guard(&g_lock);
   if (buf == nullptr && cap != 0) return ZX_ERR_INVALID_ARGS;
   Call c;
   c.op = FS_OP_READLINK;
@@ -577,6 +629,7 @@ int64_t fs_readlink(const char* path, char* buf, size_t cap) {
 }
 
 zx_status_t fs_statfs(fs_statfs_t* out) {
+  LibcMutexGuard guard(&g_lock);
   if (out == nullptr) return ZX_ERR_INVALID_ARGS;
   Call c;
   c.op = FS_OP_STATFS;
@@ -588,6 +641,7 @@ zx_status_t fs_statfs(fs_statfs_t* out) {
 }
 
 zx_status_t fs_sync(void) {
+  LibcMutexGuard guard(&g_lock);
   Call c;
   c.op = FS_OP_SYNC;
   c.fid = FS_FID_NONE;
@@ -595,11 +649,12 @@ zx_status_t fs_sync(void) {
 }
 
 zx_status_t fs_chdir(const char* path) {
+  LibcMutexGuard guard(&g_lock);
   Path p;
   zx_status_t s = resolve(path, &p);
   if (s != ZX_OK) return s;
   fs_stat_t st;
-  if ((s = fs_stat(p.buf, &st)) != ZX_OK) return s;
+  if ((s = stat_path(p, 0, &st)) != ZX_OK) return s;
   if ((st.mode & FS_S_IFMT) != FS_S_IFDIR) return ZX_ERR_NOT_DIR;
   memcpy(g_cwd, p.buf, p.len + 1);
   return ZX_OK;
@@ -655,12 +710,13 @@ zx_status_t fetch(fs_dir_t* d) {
 extern "C" {
 
 zx_status_t fs_opendir(const char* path, fs_dir_t** out) {
+  LibcMutexGuard guard(&g_lock);
   if (out == nullptr) return ZX_ERR_INVALID_ARGS;
   Path p;
   zx_status_t s = resolve(path, &p);
   if (s != ZX_OK) return s;
   fs_stat_t st;
-  if ((s = fs_stat(p.buf, &st)) != ZX_OK) return s;
+  if ((s = stat_path(p, 0, &st)) != ZX_OK) return s;
   if ((st.mode & FS_S_IFMT) != FS_S_IFDIR) return ZX_ERR_NOT_DIR;
   auto* d = static_cast<fs_dir_t*>(malloc(sizeof(fs_dir_t)));
   if (d == nullptr) return ZX_ERR_NO_MEMORY;
@@ -675,6 +731,7 @@ zx_status_t fs_opendir(const char* path, fs_dir_t** out) {
 }
 
 zx_status_t fs_readdir(fs_dir_t* d, fs_dirent_t* out) {
+  LibcMutexGuard guard(&g_lock);
   if (d == nullptr || out == nullptr) return ZX_ERR_INVALID_ARGS;
   if (d->next == d->count) {
     zx_status_t s = fetch(d);

@@ -16,7 +16,9 @@ void free(void* p);
 void* calloc(size_t n, size_t size);
 void* realloc(void* p, size_t size);
 
-// Flushes stdout, then zx_process_exit(status).
+// Registers fn to run at exit(), last registered first (at most 32).
+int atexit(void (*fn)(void));
+// Runs the atexit functions, flushes stdout, then zx_process_exit(status).
 __attribute__((noreturn)) void exit(int status);
 __attribute__((noreturn)) void abort(void);
 
