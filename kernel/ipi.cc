@@ -62,7 +62,9 @@ void ipi_stop_other_harts() {
   }
 }
 
-void tlb_shootdown(uint64_t va, uint64_t len) {
+namespace {
+// Shoots down [va, va+len) on every online hart, or (aspace != nullptr) on those holding aspace.
+void shootdown(const void* aspace, uint64_t va, uint64_t len) {
   bool irq = riscv::irq_save();
   while (__atomic_exchange_n(&g_tlb_lock, 1, __ATOMIC_ACQUIRE)) {
     answer_tlb();  // someone else's shootdown may be waiting for us
@@ -75,13 +77,28 @@ void tlb_shootdown(uint64_t va, uint64_t len) {
   int me = this_cpu_num();
   flush(va, len);
   g_tlb_acked[me] = gen;
+  // The page-table change must be visible before we look at which harts hold the address space:
+  // a hart switching to it now either is seen here, or walks the changed table after its own
+  // fence (VmAspace::activate).
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  bool target[kMaxCpus];
   for (int i = 0; i < g_ncpus; i++) {
-    if (i != me && g_cpus[i].online) ipi_send(i, kIpiTlb);
+    target[i] = i != me && g_cpus[i].online &&
+                (aspace == nullptr ||
+                 __atomic_load_n(&g_cpus[i].active_aspace, __ATOMIC_RELAXED) == aspace);
+    if (target[i]) ipi_send(i, kIpiTlb);
   }
   for (int i = 0; i < g_ncpus; i++) {
-    if (i == me || !g_cpus[i].online) continue;
+    if (!target[i]) continue;
     while (__atomic_load_n(&g_tlb_acked[i], __ATOMIC_ACQUIRE) != gen) riscv::pause();
   }
   __atomic_store_n(&g_tlb_lock, 0, __ATOMIC_RELEASE);
   riscv::irq_restore(irq);
+}
+}  // namespace
+
+void tlb_shootdown(uint64_t va, uint64_t len) { shootdown(nullptr, va, len); }
+
+void tlb_shootdown_aspace(const void* aspace, uint64_t va, uint64_t len) {
+  shootdown(aspace, va, len);
 }

@@ -48,6 +48,10 @@ void VmAspace::destroy() {
 
 void VmAspace::activate(VmAspace* aspace) {
   uint64_t satp = aspace ? aspace->pt_.satp() : kernel_page_table().satp();
+  // Announce the switch before making it, and fence, so a concurrent shootdown of this address
+  // space either sees us or has already changed the table we are about to walk (kernel/ipi.cc).
+  __atomic_store_n(&this_cpu()->active_aspace, static_cast<const void*>(aspace), __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
   csr_write(satp, satp);
   riscv::sfence_vma_all();
 }
@@ -106,7 +110,7 @@ zx_status_t VmAspace::pt_map(uint64_t va, uint64_t pa, uint64_t len, uint32_t mm
       flush = true;
     }
   }
-  if (flush) tlb_shootdown(va, len);  // outside the spinlock, as always
+  if (flush) tlb_shootdown_aspace(this, va, len);  // outside the spinlock, as always
   return s;
 }
 
@@ -126,7 +130,7 @@ void VmAspace::pt_unmap(uint64_t va, uint64_t len) {
     SpinLockGuard g(pt_lock_);
     pt_.unmap(va, len, &n);
   }
-  if (n) tlb_shootdown(va, len);  // outside the spinlock: other harts must be able to answer
+  if (n) tlb_shootdown_aspace(this, va, len);  // outside the spinlock: others must answer
 }
 
 void VmAspace::pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags) {
@@ -134,7 +138,7 @@ void VmAspace::pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags) {
     SpinLockGuard g(pt_lock_);
     pt_.protect(va, len, mmu_flags);
   }
-  tlb_shootdown(va, len);
+  tlb_shootdown_aspace(this, va, len);
 }
 
 namespace {

@@ -62,6 +62,10 @@ def stage(root):
     with open(os.path.join(root, "d", ".hidden"), "w") as f:
         f.write("h\n")
     os.symlink("one", os.path.join(root, "d", "link"))
+    # The check: sha256sum of a 40 MiB file at the shell matches the host's.
+    os.makedirs(os.path.join(root, "big"))
+    with open(os.path.join(root, "big", "forty.bin"), "wb") as f:
+        f.write(random.Random(40).randbytes(40 << 20))
     mkdisk.stage_times(root)
 
 
@@ -131,7 +135,7 @@ def run_fsutils(build, cpus=2, timeout=180):
     log = os.path.join(work, "console.log")
     os.makedirs(work, exist_ok=True)
     stage(root)
-    mkdisk.make_ext2(image, root, 16 << 20, block_size=4096)
+    mkdisk.make_ext2(image, root, 64 << 20, block_size=4096)
 
     names = "text.txt bin.dat empty d/one d/sub/two"
     checks = []  # (name, command, check(output) -> None or why)
@@ -167,6 +171,8 @@ def run_fsutils(build, cpus=2, timeout=180):
         ("wc matches coreutils", "wc " + names, same_as_host(["wc"] + names.split())),
         ("sha256sum matches coreutils", "sha256sum " + names,
          same_as_host(["sha256sum"] + names.split())),
+        ("sha256sum of a 40 MiB file matches coreutils", "sha256sum big/forty.bin",
+         same_as_host(["sha256sum", "big/forty.bin"])),
         ("cat prints a file byte for byte", "cat text.txt",
          lambda out: None if out == text else "output differs from text.txt"),
         ("ls lists names sorted, without dot files", "ls d",
@@ -195,9 +201,9 @@ def run_fsutils(build, cpus=2, timeout=180):
         ("rm -r removes a tree", "rm -r x", lambda out: None if out == "" else out),
         ("rm removes a file", "rm w2.bin", lambda out: None if out == "" else out),
         ("ls shows the changes", "ls",
-         lambda out: None if out == "bin.dat\nd\nempty\nlost+found\nmoved.bin\ntext.txt\nw.bin\n"
+         lambda out: None if out == "big\nbin.dat\nd\nempty\nlost+found\nmoved.bin\ntext.txt\nw.bin\n"
          else "got %r" % out),
-        ("df shows the size in KiB", "df", matches(r"^ext2\s+16384\s+\d+\s+\d+\s+\d+% /$")),
+        ("df shows the size in KiB", "df", matches(r"^ext2\s+65536\s+\d+\s+\d+\s+\d+% /$")),
         ("readbench reads the file through its pages", "readbench bin.dat",
          matches(r"^readbench: %d bytes, \d+ instructions, \d+ cycles, \d+ us" % (1500 * 1024 + 77))),
         ("sync", "sync", lambda out: None if out == "" else out),

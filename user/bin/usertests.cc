@@ -587,6 +587,69 @@ struct RaceArgs {
   zx_thread_exit();
 }
 
+// A thread on another hart keeps reading a page of a copy-on-write child, which it shares with the
+// parent, while this thread writes to the child: the child gets a page of its own, and the
+// reader's translation of the shared page must go from every hart (a shootdown that skipped the
+// reader's hart would leave it reading the old value forever).
+struct CowReaderArgs {
+  volatile uint64_t* p;
+  volatile uint32_t* stop;
+  volatile uint64_t* reads;
+};
+[[noreturn]] void cow_reader(uintptr_t arg, uintptr_t) {
+  auto* a = reinterpret_cast<CowReaderArgs*>(arg);
+  while (!*a->stop) {
+    if (*a->p == 2) break;
+    *a->reads = *a->reads + 1;
+  }
+  *a->stop = 2;  // saw the child's own page
+  zx_thread_exit();
+}
+
+void test_tlb_cow_seen_by_other_hart() {
+  zx_handle_t root = zx_vmar_root_self();
+  zx_handle_t parent, child, stack_vmo, thread;
+  zx_vaddr_t addr, stack;
+  CHECK_OK(zx_vmo_create(kPage, 0, &parent));
+  uint64_t v1 = 1, v2 = 2;
+  CHECK_OK(zx_vmo_write(parent, &v1, 0, sizeof(v1)));
+  CHECK_OK(zx_vmo_create_child(parent, ZX_VMO_CHILD_SNAPSHOT, 0, kPage, &child));
+  CHECK_OK(zx_vmar_map(root, ZX_VM_PERM_READ, 0, child, 0, kPage, &addr));
+  CHECK_OK(zx_vmo_create(16 * kPage, 0, &stack_vmo));
+  CHECK_OK(
+      zx_vmar_map(root, ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack_vmo, 0, 16 * kPage, &stack));
+  static volatile uint32_t stop;
+  static volatile uint64_t reads;
+  stop = 0;
+  reads = 0;
+  CowReaderArgs args{reinterpret_cast<volatile uint64_t*>(addr), &stop, &reads};
+  CHECK_OK(zx_thread_create(zx_process_self(), "cowread", 7, 0, &thread));
+  CHECK_OK(zx_thread_start(thread, reinterpret_cast<zx_vaddr_t>(cow_reader), stack + 16 * kPage,
+                           reinterpret_cast<uintptr_t>(&args), 0));
+  // Let it load the translation (on another hart, when there is one), then break the sharing.
+  for (int i = 0; i < 1000 && reads < 1000; i++) zx_nanosleep(zx_deadline_after(ZX_MSEC(1)));
+  CHECK(reads >= 1000);
+  CHECK_OK(zx_vmo_write(child, &v2, 0, sizeof(v2)));
+  zx_signals_t observed = 0;
+  zx_status_t s =
+      zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(5)), &observed);
+  if (s != ZX_OK) {
+    stop = 1;  // release it if it is stuck on the old page
+    zx_object_wait_one(thread, ZX_THREAD_TERMINATED, zx_deadline_after(ZX_SEC(5)), &observed);
+  }
+  CHECK_OK(s);
+  CHECK_EQ(stop, 2u);
+  uint64_t in_parent = 0;
+  CHECK_OK(zx_vmo_read(parent, &in_parent, 0, sizeof(in_parent)));
+  CHECK_EQ(in_parent, 1u);
+  zx_handle_close(thread);
+  zx_vmar_unmap(root, stack, 16 * kPage);
+  zx_vmar_unmap(root, addr, kPage);
+  zx_handle_close(parent);
+  zx_handle_close(child);
+  zx_handle_close(stack_vmo);
+}
+
 void test_thread_fault_race() {
   zx_handle_t root = zx_vmar_root_self();
   zx_handle_t data_vmo, stack_vmo;
@@ -1069,6 +1132,7 @@ const Test kTests[] = {
     {"vmar_nested_destroy", test_vmar_nested_destroy},
     {"aslr_spread", test_aslr_spread},
     {"thread_fault_race", test_thread_fault_race},
+    {"tlb_cow_seen_by_other_hart", test_tlb_cow_seen_by_other_hart},
     {"process_kill_blocked", test_process_kill_blocked},
     {"bad_syscall_number", test_bad_syscall_number},
     {"vmo_children", test_vmo_children},

@@ -24,6 +24,10 @@ struct Cpu {
   bool online = false;
   Thread* current = nullptr;
   Thread* idle = nullptr;
+  // The user address space whose page table satp holds (nullptr: the kernel's alone). Only harts
+  // holding an address space can have its translations cached: every satp switch flushes the
+  // TLB (no ASIDs), so shootdowns for user mappings go to these harts only.
+  const void* active_aspace = nullptr;
   int spinlocks_held = 0;     // for the "blocking with a spinlock held" check
   int irq_depth = 0;          // >0 while running an interrupt handler
   bool need_resched = false;  // set by IRQs and wakeups; acted on at the end of a trap
