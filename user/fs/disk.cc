@@ -204,6 +204,7 @@ zx_status_t Disk::ReadRuns(const Run* runs, int n) {
                  static_cast<uint64_t>(submitted));
       if (s != ZX_OK) break;
     }
+    run_requests_ += static_cast<uint64_t>(submitted);
     if (submitted > 0) {
       blk_.kick();
       zx_status_t c = Complete(submitted, statuses);

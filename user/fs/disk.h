@@ -62,6 +62,8 @@ class Disk final : public ext2::BlockDevice {
 
   // Statistics for the server's log and the benches.
   uint64_t requests() const { return requests_; }
+  // Of those, the requests ReadRuns made (one per run): what the pager asked of the device.
+  uint64_t run_requests() const { return run_requests_; }
   uint64_t bytes_read() const { return bytes_read_; }
 
  private:
@@ -84,7 +86,7 @@ class Disk final : public ext2::BlockDevice {
   uint64_t staging_phys_ = 0;
   uint8_t* bounce_cpu_ = nullptr;
   uint64_t bounce_phys_ = 0;
-  uint64_t requests_ = 0, bytes_read_ = 0;
+  uint64_t requests_ = 0, run_requests_ = 0, bytes_read_ = 0;
 };
 
 }  // namespace fs

@@ -45,7 +45,7 @@ struct FileNode {
 struct PagerStats {
   uint64_t requests = 0;  // READ packets served
   uint64_t pages_supplied = 0;
-  uint64_t disk_runs = 0;      // device requests issued for them
+  uint64_t disk_runs = 0;      // device requests issued for them (Disk::run_requests)
   uint64_t failures = 0;       // ranges failed back to the kernel
   uint64_t pages_written = 0;  // by writeback
 };
@@ -78,10 +78,15 @@ class FilePager {
   const PagerStats& stats() const { return stats_; }
 
  private:
-  // The readahead decision for a request; returns the end of the range to read.
+  // The readahead decision for a READ request of [offset, offset + length) (page-aligned, within
+  // the VMO): returns the end of the range to supply, at least offset + length and at most the
+  // end of the file's last page, and updates node->ra_window. HandleRead then sets node->ra_next
+  // to that end, so the next request of a sequential reader starts there.
   uint64_t ReadaheadEnd(FileNode* node, uint64_t offset, uint64_t length);
-  // Reads [offset, offset + len) of the file into the disk's staging buffer: holes and bytes
-  // past the end of the file as zeros, adjacent blocks as one device request.
+  // Reads [offset, offset + len) of the file (page-aligned, at most kMaxReadahead bytes) into
+  // the disk's staging buffer, byte i of the range at staging()[i]: holes and bytes past the end
+  // of the file as zeros, the blocks on disk with one Disk::ReadRuns call, adjacent blocks as one
+  // run (one device request). Never touches the file's VMO.
   zx_status_t FillStaging(FileNode* node, uint64_t offset, uint64_t len);
   zx_status_t SupplyChunk(FileNode* node, uint64_t offset, uint64_t len);
   zx_status_t WritebackRange(FileNode* node, uint64_t offset, uint64_t len);
