@@ -7,18 +7,9 @@ int main(int argc, char** argv) {
     printf("usage: mv SRC DST\n");
     return 2;
   }
-  const char* dst = argv[2];
   fsutil::PathBuf target;
-  fs_stat_t st;
-  if (fs_stat(dst, &st) == ZX_OK && fsutil::is_dir(st.mode)) {
-    char name[FS_MAX_NAME + 1];
-    if (!fsutil::join(target.p, fsutil::kPathMax, dst,
-                      fsutil::basename(argv[1], name, sizeof(name)))) {
-      fsutil::error("mv", dst, ZX_ERR_BAD_PATH);
-      return 1;
-    }
-    dst = target.p;
-  }
+  const char* dst = fsutil::destination("mv", argv[1], argv[2], &target);
+  if (dst == nullptr) return 1;
   zx_status_t s = fs_rename(argv[1], dst);
   if (s != ZX_OK) {
     char what[2 * fsutil::kPathMax + 8];

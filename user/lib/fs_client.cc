@@ -337,6 +337,17 @@ zx_status_t stat_path(const Path& p, uint32_t flags, fs_stat_t* out) {
   return s;
 }
 
+// A request that names one path and wants nothing back but its status.
+zx_status_t path_op(uint32_t op, uint32_t flags, uint32_t perm, const char* path) {
+  LibcMutexGuard guard(&g_lock);
+  Call c;
+  c.op = op;
+  c.flags = flags;
+  c.perm = perm;
+  Path p;
+  return path_call(&c, path, &p);
+}
+
 }  // namespace
 
 // ---- the API (fs.h) ----------------------------------------------------------------------------
@@ -564,30 +575,12 @@ zx_status_t fs_lstat(const char* path, fs_stat_t* out) {
 }
 
 zx_status_t fs_mkdir(const char* path, uint32_t perm) {
-  LibcMutexGuard guard(&g_lock);
-  Call c;
-  c.op = FS_OP_MKDIR;
-  c.perm = perm;
-  Path p;
-  return path_call(&c, path, &p);
+  return path_op(FS_OP_MKDIR, 0, perm, path);
 }
 
-zx_status_t fs_unlink(const char* path) {
-  LibcMutexGuard guard(&g_lock);
-  Call c;
-  c.op = FS_OP_UNLINK;
-  Path p;
-  return path_call(&c, path, &p);
-}
+zx_status_t fs_unlink(const char* path) { return path_op(FS_OP_UNLINK, 0, 0, path); }
 
-zx_status_t fs_rmdir(const char* path) {
-  LibcMutexGuard guard(&g_lock);
-  Call c;
-  c.op = FS_OP_UNLINK;
-  c.flags = FS_UNLINK_DIR;
-  Path p;
-  return path_call(&c, path, &p);
-}
+zx_status_t fs_rmdir(const char* path) { return path_op(FS_OP_UNLINK, FS_UNLINK_DIR, 0, path); }
 
 zx_status_t fs_rename(const char* from, const char* to) {
   LibcMutexGuard guard(&g_lock);

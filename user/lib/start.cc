@@ -55,7 +55,23 @@ zx_handle_t take(uint32_t info) {
   return ZX_HANDLE_INVALID;
 }
 
-// Reads and checks the bootstrap message; returns argc and fills g_argv.
+// Collects `num` NUL-terminated strings laid back to back from offset `off` of the message (the
+// arguments, or the environment) into out[] (at most kMaxArgs, then a nullptr); returns how many.
+int read_strings(uint32_t off, uint32_t num, uint32_t nbytes, char** out) {
+  int n = 0;
+  if (num > 0 && off >= nbytes) die("libc: bootstrap strings out of bounds\n");
+  for (uint32_t i = 0; i < num; i++) {
+    char* str = g_msg + off;
+    size_t len = strnlen(str, nbytes - off);
+    if (len == nbytes - off) die("libc: bootstrap string not terminated\n");
+    if (n < kMaxArgs) out[n++] = str;
+    off += static_cast<uint32_t>(len) + 1;
+  }
+  out[n] = nullptr;
+  return n;
+}
+
+// Reads and checks the bootstrap message; returns argc and fills g_argv and g_envp.
 int read_bootstrap(zx_handle_t bootstrap) {
   uint32_t nbytes = 0, nhandles = 0;
   zx_status_t s = zx_channel_read(bootstrap, 0, g_msg, g_handles, sizeof(g_msg), kMaxHandles,
@@ -75,33 +91,8 @@ int read_bootstrap(zx_handle_t bootstrap) {
   }
   for (uint32_t i = 0; i < nhandles; i++) g_info[i] = read_u32(g_msg + pa.handle_info_off + 4 * i);
 
-  int argc = 0;
-  if (pa.args_num > 0) {
-    if (pa.args_off >= nbytes) die("libc: bootstrap args out of bounds\n");
-    uint32_t off = pa.args_off;
-    for (uint32_t i = 0; i < pa.args_num; i++) {
-      char* arg = g_msg + off;
-      size_t len = strnlen(arg, nbytes - off);
-      if (len == nbytes - off) die("libc: bootstrap argument not terminated\n");
-      if (argc < kMaxArgs) g_argv[argc++] = arg;
-      off += static_cast<uint32_t>(len) + 1;
-    }
-  }
-  g_argv[argc] = nullptr;
-  // The environment: NAME=VALUE strings, laid out as the arguments are.
-  int envc = 0;
-  if (pa.environ_num > 0) {
-    if (pa.environ_off >= nbytes) die("libc: bootstrap environment out of bounds\n");
-    uint32_t off = pa.environ_off;
-    for (uint32_t i = 0; i < pa.environ_num; i++) {
-      char* var = g_msg + off;
-      size_t len = strnlen(var, nbytes - off);
-      if (len == nbytes - off) die("libc: bootstrap environment not terminated\n");
-      if (envc < kMaxArgs) g_envp[envc++] = var;
-      off += static_cast<uint32_t>(len) + 1;
-    }
-  }
-  g_envp[envc] = nullptr;
+  int argc = read_strings(pa.args_off, pa.args_num, nbytes, g_argv);
+  read_strings(pa.environ_off, pa.environ_num, nbytes, g_envp);  // NAME=VALUE strings
   return argc;
 }
 

@@ -91,6 +91,21 @@ struct PathBuf {
   char* p;
 };
 
+// Where `cp SRC DST` and `mv SRC DST` put SRC: DST itself, or DST/basename(SRC) when DST is an
+// existing directory (built in `target`). Reports a path too long for the protocol and returns
+// nullptr.
+inline const char* destination(const char* prog, const char* src, const char* dst,
+                               PathBuf* target) {
+  fs_stat_t st;
+  if (fs_stat(dst, &st) != ZX_OK || !is_dir(st.mode)) return dst;
+  char name[FS_MAX_NAME + 1];
+  if (!join(target->p, kPathMax, dst, basename(src, name, sizeof(name)))) {
+    error(prog, dst, ZX_ERR_BAD_PATH);
+    return nullptr;
+  }
+  return target->p;
+}
+
 // The names in a directory ("." and ".." left out), sorted by strcmp, heap-allocated: the
 // caller frees with free_names. Read completely before the caller changes the directory, so
 // removing entries while walking (rm -r) cannot confuse the server's cookies.
