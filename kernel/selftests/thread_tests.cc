@@ -390,6 +390,9 @@ SELFTEST("timer.sleep_order") {
     sl[i] = Sleeper{&s, gaps[i], base + gaps[i] * 30'000'000ull};
     ts[i] = thread_create("sleeper", sleeper, &sl[i]);
     REQUIRE(ts[i] != nullptr);
+    // All on one hart, so the order they run in is the order their timers fired: spread over
+    // several, a hart the host deschedules for longer than a gap would record its sleeper late.
+    ts[i]->affinity = this_cpu_num();
     thread_start(ts[i]);
   }
   for (int i = 0; i < 4; i++) {
