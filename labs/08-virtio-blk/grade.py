@@ -64,11 +64,7 @@ def blkcheck(cpus):
     if cpus in _runs:
         return _runs[cpus]
     build = build_dir()
-    kernel = os.path.join(build, "kernel.elf")
-    if not os.path.exists(kernel):
-        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
-    if not qemu.have_qemu():
-        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+    kernel = kernel_to_boot()
     image = os.path.join(build, "grade", "lab8-disk-cpus%d.img" % cpus)
     make_pattern_disk(image)
     log = os.path.join(build, "grade", "lab8-blkcheck-cpus%d.log" % cpus)

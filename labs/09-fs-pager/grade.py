@@ -222,11 +222,7 @@ def run(name, block_size, args, cpus=1):
                            % _hung[0])
     path, _ = image(block_size)
     build = build_dir()
-    kernel = os.path.join(build, "kernel.elf")
-    if not os.path.exists(kernel):
-        raise GradeFailure("no kernel at %s: build it first with `make kernel`" % kernel)
-    if not qemu.have_qemu():
-        raise GradeFailure("qemu-system-riscv64 is not installed (run `make deps`)")
+    kernel = kernel_to_boot()
     log = os.path.join(build, "grade", "lab9-%s.log" % name)
     bootargs = "token=%s run=init,%s" % (token(), ",".join(args))
     res = qemu.run_kernel(kernel=kernel, cpus=cpus, bootargs=bootargs, timeout=RUN_TIMEOUT,

@@ -37,6 +37,7 @@ if ROOT not in sys.path:
 from tests.qemu import qemu  # noqa: E402
 
 __all__ = ["test", "DoctestBinary", "run_tests", "selftest_grader", "token", "boot", "shell", "shell_output",
+           "kernel_to_boot",
            "build_dir", "assert_test_passed", "assert_line", "assert_no_line", "assert_status",
            "GradeFailure"]
 
@@ -89,7 +90,7 @@ def _cached(key):
     return res
 
 
-def _kernel():
+def kernel_to_boot():
     """The kernel to boot, after checking that it and QEMU are there."""
     kernel = os.path.join(build_dir(), "kernel.elf")
     if not os.path.exists(kernel):
@@ -107,7 +108,7 @@ def boot(cpus=1, bootargs="", timeout=60, name="boot", icount=False, input_text=
     key = (cpus, bootargs, icount, input_text)
     if key in _boot_cache:
         return _cached(key)
-    kernel = _kernel()
+    kernel = kernel_to_boot()
     args = ("token=%s %s" % (_token, bootargs)).strip()
     log = os.path.join(build_dir(), "grade", _log_name(name) + ".log")
     res = qemu.run_kernel(kernel=kernel, cpus=cpus, bootargs=args, timeout=timeout,
@@ -170,7 +171,7 @@ def shell(commands, cpus=1, timeout=90, name="shell"):
     key = ("shell", cpus, tuple(commands))
     if key in _boot_cache:
         return _cached(key)
-    kernel = _kernel()
+    kernel = kernel_to_boot()
     lines = ["echo %s begin" % _token] + list(commands) + ["echo %s end" % _token]
     log = os.path.join(build_dir(), "grade", _log_name(name) + ".log")
     cmd = qemu.qemu_command(kernel, cpus=cpus, bootargs="token=%s" % _token)
