@@ -255,6 +255,12 @@ class FakeBlk final : public MmioRegs {
     }
   }
 
+  // A 64-bit register written as two 32-bit halves (half 0: bits 0-31, half 1: bits 32-63).
+  static void set_half(uint64_t* reg, uint32_t half, uint32_t v) {
+    uint32_t shift = half * 32;
+    *reg = (*reg & ~(uint64_t{0xffffffff} << shift)) | (uint64_t{v} << shift);
+  }
+
   void write32(uint32_t off, uint32_t v) override {
     switch (off) {
       case MMIO_DEVICE_FEATURES_SEL:
@@ -266,10 +272,7 @@ class FakeBlk final : public MmioRegs {
       case MMIO_DRIVER_FEATURES:
         QUICK_REQUIRE((status & STATUS_FEATURES_OK) == 0);  // features are fixed once accepted
         QUICK_REQUIRE(drv_sel <= 1);
-        if (drv_sel == 0)
-          driver_features = (driver_features >> 32 << 32) | v;
-        else
-          driver_features = (driver_features & 0xffffffffull) | (uint64_t{v} << 32);
+        set_half(&driver_features, drv_sel, v);
         return;
       case MMIO_QUEUE_SEL:
         queue_sel = v;
@@ -278,22 +281,22 @@ class FakeBlk final : public MmioRegs {
         queue_num = v;
         return;
       case MMIO_QUEUE_DESC_LOW:
-        q_desc = (q_desc >> 32 << 32) | v;
+        set_half(&q_desc, 0, v);
         return;
       case MMIO_QUEUE_DESC_HIGH:
-        q_desc = (q_desc & 0xffffffffull) | (uint64_t{v} << 32);
+        set_half(&q_desc, 1, v);
         return;
       case MMIO_QUEUE_DRIVER_LOW:
-        q_driver = (q_driver >> 32 << 32) | v;
+        set_half(&q_driver, 0, v);
         return;
       case MMIO_QUEUE_DRIVER_HIGH:
-        q_driver = (q_driver & 0xffffffffull) | (uint64_t{v} << 32);
+        set_half(&q_driver, 1, v);
         return;
       case MMIO_QUEUE_DEVICE_LOW:
-        q_device = (q_device >> 32 << 32) | v;
+        set_half(&q_device, 0, v);
         return;
       case MMIO_QUEUE_DEVICE_HIGH:
-        q_device = (q_device & 0xffffffffull) | (uint64_t{v} << 32);
+        set_half(&q_device, 1, v);
         return;
       case MMIO_QUEUE_READY:
         // Queue setup belongs after FEATURES_OK and before DRIVER_OK (spec 3.1.1 step 7).

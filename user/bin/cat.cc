@@ -7,20 +7,9 @@ namespace {
 char g_buf[16384];
 
 zx_status_t cat(const char* path) {
-  int fd = fs_open(path, FS_O_READ, 0);
-  if (fd < 0) return fd;
-  zx_status_t s = ZX_OK;
-  for (;;) {
-    int64_t n = fs_read(fd, g_buf, sizeof(g_buf));
-    if (n <= 0) {
-      s = fsutil::status_of(n);
-      break;
-    }
-    // Straight to the console: printf would stop at a NUL byte.
-    zx_debug_write(g_buf, static_cast<size_t>(n));
-  }
-  fs_close(fd);
-  return s;
+  // Straight to the console: printf would stop at a NUL byte.
+  return fsutil::read_chunks(path, g_buf, sizeof(g_buf),
+                             [](const char* bytes, size_t n) { zx_debug_write(bytes, n); });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // with the host and are meant to be compared as ratios within one run; the warm figures are
 // deterministic. Output: "bench: NAME<TAB>VALUE" lines; names ending in _us are virtual
 // microseconds, the others guest instructions per operation.
+#include <counters.h>
 #include <fs.h>
 #include <launch.h>
 #include <stdio.h>
@@ -18,12 +19,6 @@ namespace {
 
 constexpr size_t kPage = 4096;
 constexpr uint64_t kFileSize = 256 * 1024;
-
-inline uint64_t rdinstret() {
-  uint64_t v;
-  asm volatile("csrr %0, instret" : "=r"(v));
-  return v;
-}
 
 bool g_ok = true;
 

@@ -7,24 +7,13 @@
 // `-icount shift=0` they count guest instructions) and zx_clock_get_monotonic. The open and
 // map are outside the measurement; every page fault, page request, disk read and supply is
 // inside it. A first run after boot measures the disk; a second one the pages left in memory.
+#include <counters.h>
 #include <fsutil.h>
 #include <zircon/syscalls.h>
 
 namespace {
 
 constexpr size_t kPage = 4096;
-
-inline uint64_t rdinstret() {
-  uint64_t v;
-  asm volatile("csrr %0, instret" : "=r"(v));
-  return v;
-}
-
-inline uint64_t rdcycle() {
-  uint64_t v;
-  asm volatile("csrr %0, cycle" : "=r"(v));
-  return v;
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 // with `-icount shift=0` the counts are deterministic. Each benchmark runs once to warm up
 // (page tables, heap, caches of the kernel's free lists), then `iters` times while counting;
 // the output is one line per benchmark, "bench: NAME<TAB>instructions per op".
+#include <counters.h>
 #include <launch.h>
 #include <stdio.h>
 #include <zircon/process.h>
@@ -12,12 +13,6 @@
 namespace {
 
 constexpr size_t kPage = 4096;
-
-inline uint64_t rdinstret() {
-  uint64_t v;
-  asm volatile("csrr %0, instret" : "=r"(v));
-  return v;
-}
 
 bool g_ok = true;
 

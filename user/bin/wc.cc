@@ -15,19 +15,11 @@ struct Counts {
 char g_buf[16384];
 
 zx_status_t count(const char* path, Counts* c) {
-  int fd = fs_open(path, FS_O_READ, 0);
-  if (fd < 0) return fd;
   bool in_word = false;
-  zx_status_t s = ZX_OK;
-  for (;;) {
-    int64_t n = fs_read(fd, g_buf, sizeof(g_buf));
-    if (n <= 0) {
-      s = fsutil::status_of(n);
-      break;
-    }
-    c->bytes += static_cast<uint64_t>(n);
-    for (int64_t i = 0; i < n; i++) {
-      unsigned char b = static_cast<unsigned char>(g_buf[i]);
+  return fsutil::read_chunks(path, g_buf, sizeof(g_buf), [&](const char* bytes, size_t n) {
+    c->bytes += n;
+    for (size_t i = 0; i < n; i++) {
+      unsigned char b = static_cast<unsigned char>(bytes[i]);
       if (b == '\n') c->lines++;
       if (isspace(b)) {
         in_word = false;
@@ -36,9 +28,7 @@ zx_status_t count(const char* path, Counts* c) {
         c->words++;
       }
     }
-  }
-  fs_close(fd);
-  return s;
+  });
 }
 
 int digits(uint64_t v) {

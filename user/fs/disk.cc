@@ -92,11 +92,11 @@ zx_status_t Disk::Submit(bool write, uint64_t sector, uint64_t phys, size_t len,
   // A buffer larger than the device takes in one segment is split into several.
   virtio::BlkSegment segs[virtio::BLK_MAX_SEGMENTS];
   uint32_t n = 0;
-  uint32_t seg_max = blk_.info().size_max ? blk_.info().size_max & ~uint32_t{511} : 0;
+  uint32_t max_seg_bytes = blk_.info().size_max ? blk_.info().size_max & ~uint32_t{511} : 0;
   while (len > 0) {
     if (n == blk_.info().seg_max || n == virtio::BLK_MAX_SEGMENTS) return ZX_ERR_OUT_OF_RANGE;
     uint32_t chunk = static_cast<uint32_t>(len);
-    if (seg_max && chunk > seg_max) chunk = seg_max;
+    if (max_seg_bytes && chunk > max_seg_bytes) chunk = max_seg_bytes;
     segs[n++] = virtio::BlkSegment{phys, chunk};
     phys += chunk;
     len -= chunk;

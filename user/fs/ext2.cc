@@ -1508,15 +1508,20 @@ zx_status_t Fs::Symlink(uint32_t dir, const char* name, size_t name_len, const c
   return Commit(st);
 }
 
-zx_status_t Fs::Unlink(uint32_t dir, const char* name, size_t name_len) {
+zx_status_t Fs::FindToRemove(uint32_t dir, const char* name, size_t name_len, uint32_t* ino,
+                             Inode* inode) {
   Inode d;
   zx_status_t st = CheckNewName(dir, name, name_len, &d);
   if (st != ZX_OK) return st;
-  uint32_t ino;
-  st = FindEntry(d, name, name_len, &ino, nullptr, nullptr, nullptr);
+  st = FindEntry(d, name, name_len, ino, nullptr, nullptr, nullptr);
   if (st != ZX_OK) return st;
+  return ReadInode(*ino, inode);
+}
+
+zx_status_t Fs::Unlink(uint32_t dir, const char* name, size_t name_len) {
+  uint32_t ino;
   Inode inode;
-  st = ReadInode(ino, &inode);
+  zx_status_t st = FindToRemove(dir, name, name_len, &ino, &inode);
   if (st != ZX_OK) return st;
   if (inode.i_links_count == 0) return ZX_ERR_IO_DATA_INTEGRITY;
   if (TypeOf(inode) == kModeDir) return ZX_ERR_NOT_FILE;
@@ -1530,14 +1535,9 @@ zx_status_t Fs::Unlink(uint32_t dir, const char* name, size_t name_len) {
 }
 
 zx_status_t Fs::Rmdir(uint32_t dir, const char* name, size_t name_len) {
-  Inode d;
-  zx_status_t st = CheckNewName(dir, name, name_len, &d);
-  if (st != ZX_OK) return st;
   uint32_t ino;
-  st = FindEntry(d, name, name_len, &ino, nullptr, nullptr, nullptr);
-  if (st != ZX_OK) return st;
   Inode inode;
-  st = ReadInode(ino, &inode);
+  zx_status_t st = FindToRemove(dir, name, name_len, &ino, &inode);
   if (st == ZX_OK) st = CheckInode(inode);
   if (st != ZX_OK) return st;
   if (TypeOf(inode) != kModeDir) return ZX_ERR_NOT_DIR;

@@ -217,6 +217,9 @@ class Fs {
   zx_status_t NewInode(uint32_t dir, const char* name, size_t name_len, uint16_t mode,
                        uint32_t* ino, Inode* inode);
   zx_status_t CheckNewName(uint32_t dir, const char* name, size_t name_len, Inode* dir_inode);
+  // The inode a name in a writable directory refers to, for Unlink and Rmdir to remove.
+  zx_status_t FindToRemove(uint32_t dir, const char* name, size_t name_len, uint32_t* ino,
+                           Inode* inode);
   uint8_t FileType(uint16_t mode) const;
   zx_status_t Resolve(uint32_t start, const char* path, bool follow_last, bool want_parent,
                       uint32_t* out, const char** last, size_t* last_len);

@@ -20,6 +20,25 @@ inline void error(const char* prog, const char* what, zx_status_t s) {
 // The result of a call that returns a count or a negative status, as a status.
 inline zx_status_t status_of(int64_t v) { return v < 0 ? static_cast<zx_status_t>(v) : ZX_OK; }
 
+// Reads a whole file front to back through `buf`, handing each piece to fn(bytes, n). Returns
+// the first error (opening or reading), or ZX_OK at the end of the file.
+template <typename Fn>
+zx_status_t read_chunks(const char* path, char* buf, size_t cap, Fn fn) {
+  int fd = fs_open(path, FS_O_READ, 0);
+  if (fd < 0) return fd;
+  zx_status_t s = ZX_OK;
+  for (;;) {
+    int64_t n = fs_read(fd, buf, cap);
+    if (n <= 0) {
+      s = status_of(n);
+      break;
+    }
+    fn(buf, static_cast<size_t>(n));
+  }
+  fs_close(fd);
+  return s;
+}
+
 inline bool is_dir(uint32_t mode) { return (mode & FS_S_IFMT) == FS_S_IFDIR; }
 inline bool is_link(uint32_t mode) { return (mode & FS_S_IFMT) == FS_S_IFLNK; }
 inline bool is_reg(uint32_t mode) { return (mode & FS_S_IFMT) == FS_S_IFREG; }
