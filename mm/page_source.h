@@ -1,9 +1,9 @@
-// Where a pager-backed VM object's pages come from: all the VM layer knows of pagers (BRIEF
-// section 4, steps 3-5). When a fault, read or write finds a page absent (or, in a VMO that
-// traps dirtying, a clean page it wants to write), the object asks its page source with the
-// object locked (begin_wait), drops the lock, and waits (finish_wait); then it looks again.
-// The waiting thread owns the wait's storage (a PageWaitSlot on its stack), so nothing is
-// allocated on the fault path and a thread that gives up (killed) withdraws only itself.
+// Where a pager-backed VM object's pages come from: all the VM layer knows of pagers
+// (docs/architecture.md, "The page-fault path", steps 3-5). When a fault, read or write finds a
+// page absent (or, in a VMO that traps dirtying, a clean page it wants to write), the object asks
+// its page source with the object locked (begin_wait), drops the lock, and waits (finish_wait);
+// then it looks again. The waiting thread owns the wait's storage (a PageWaitSlot on its stack), so
+// nothing is allocated on the fault path and a thread that gives up (killed) withdraws only itself.
 // The implementation is pager/page_source.h.
 #pragma once
 #include <stdint.h>

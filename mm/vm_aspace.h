@@ -1,7 +1,7 @@
 // An address space: a page table for the user half (sharing the kernel's upper half) and the
 // root VMAR that covers the user range. Threads of a process run on its address space; a page
-// fault on a user address comes here (BRIEF section 4, steps 1-3): find the mapping, check the
-// access, ask the object for the page, install the translation.
+// fault on a user address comes here ("The page-fault path" in docs/architecture.md, steps 1-3):
+// find the mapping, check the access, ask the object for the page, install the translation.
 #pragma once
 #include <stdint.h>
 

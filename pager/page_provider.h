@@ -1,7 +1,8 @@
 // What a page source asks of whoever provides its pages (in Zircon's terms, the PageProvider),
 // and the one provider there is: the pager proxy, which turns each request into a
-// ZX_PKT_TYPE_PAGE_REQUEST packet on the port given to zx_pager_create_vmo (BRIEF section 4,
-// step 4). The source decides *what* to ask (page_source.h); the provider only delivers.
+// ZX_PKT_TYPE_PAGE_REQUEST packet on the port given to zx_pager_create_vmo (docs/architecture.md,
+// "The page-fault path", step 4). The source decides *what* to ask (page_source.h); the provider
+// only delivers.
 //
 // Packets are kernel-owned storage inside the proxy, one per request type (the source keeps at
 // most one request of each type in flight, as Zircon does) and one for COMPLETE, so a request

@@ -1,7 +1,7 @@
-// A pager-backed VMO's page source (BRIEF section 4, steps 4-7): the kernel side of "this VMO's
-// pages come from someone else". It tracks what the VMO's waiting threads need, one tracker per
-// request type (READ for absent pages, DIRTY for clean pages a writer wants to dirty in a
-// ZX_VMO_TRAP_DIRTY VMO; pager/request_tracker.h joins overlapping requests and coalesces new
+// A pager-backed VMO's page source (docs/architecture.md, page-fault steps 4-7): the kernel side of
+// "this VMO's pages come from someone else". It tracks what the VMO's waiting threads need, one
+// tracker per request type (READ for absent pages, DIRTY for clean pages a writer wants to dirty in
+// a ZX_VMO_TRAP_DIRTY VMO; pager/request_tracker.h joins overlapping requests and coalesces new
 // ranges), asks its provider (pager/page_provider.h) for one range of each type at a time, and
 // wakes each waiter as soon as its own pages are there (early wake) or fails exactly the waiters
 // a failure concerns. Detaching (zx_pager_detach_vmo, the pager closing, the port losing its

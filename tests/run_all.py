@@ -7,7 +7,8 @@
   3. deliberate kernel faults: each must produce a symbolized report
      and the console, typed at through the UART: line editing, help, shutdown
   3b. userspace: usertests (every syscall family from user mode, then a leak check) and
-     pagertests (the pager API, then a leak check) on 1 and 4 harts, blkcheck (the user-mode
+     pagertests (the pager API, then a leak check) on 1 and 4 harts, hostile (attacks an
+     unprivileged program can make, then a leak check) on 1 and 4 harts, blkcheck (the user-mode
      virtio-blk driver), the filesystem suite (fstests, started by init with fsd serving an
      ext2 image; e2fsck and debugfs check the image afterwards) on 1 and 4 harts, a read-only
      disk, disk errors injected with QEMU blkdebug, deliberately corrupted images, the file
@@ -145,6 +146,8 @@ def main():
         ("user tests, 4 harts", lambda: selftest.run_usertests(build, 4)),
         ("pager tests, 1 hart", lambda: selftest.run_pagertests(build, 1)),
         ("pager tests, 4 harts", lambda: selftest.run_pagertests(build, 4)),
+        ("hostile programs, 1 hart", lambda: selftest.run_hostile(build, 1)),
+        ("hostile programs, 4 harts", lambda: selftest.run_hostile(build, 4)),
         ("user-mode virtio-blk driver, 1 hart", lambda: selftest.run_blkcheck(build, 1)),
         ("user-mode virtio-blk driver, 4 harts", lambda: selftest.run_blkcheck(build, 4)),
         ("the disk image make qemu boots with", lambda: selftest.run_disk_image(build)),

@@ -23,7 +23,7 @@ from tests.qemu.qemu import qemu_command, run_kernel, virtio_blk_args  # noqa: E
 LINE = re.compile(r"^bench: (\S+)\t(\d+)$")
 
 
-# Goals from the issues, and xv6-riscv's figures for the same operations (BRIEF section 7).
+# Goals from the issues, and xv6-riscv's figures for the same operations (docs/architecture.md, "Self tests and benchmarks").
 GOALS = {
     "null_syscall": (150, "xv6 getpid 1,130"),
     "page_fault_zero": (2500, "xv6 sbrk+touch 24,953"),

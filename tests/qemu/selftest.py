@@ -186,6 +186,17 @@ def run_pagertests(build, cpus, timeout=240):
     return run_user_program(build, cpus, "pagertests", timeout)
 
 
+def run_hostile(build, cpus, timeout=300):
+    """user/bin/hostile: attacks an unprivileged program can make (deep structures, floods,
+    handle cycles, refused rights, teardown races), each followed by checks that the kernel
+    still serves; then the leak check. Its closing counts line is echoed."""
+    passed, failed, res = _run_utests(build, cpus, "hostile", timeout)
+    m = re.search(r"^hostile: .*$", res.output, re.M)
+    if m:
+        print("     %s (cpus %d)" % (m.group(0), cpus))
+    return passed, failed
+
+
 def make_pattern_disk(path, sectors=8192):
     """A raw disk image whose 64-bit little-endian word at byte offset o is
     (o / 8) * 0x9E3779B97F4A7C15 + 0x5EED (user/bin/blkcheck.cc checks the same)."""

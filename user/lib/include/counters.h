@@ -1,6 +1,7 @@
 // The RISC-V user-readable counters the benchmarks count with (ubench, fsbench, readbench).
 // Under QEMU with `-icount shift=0` both advance with retired guest instructions alone, so a
-// count is the same on every run and every host (BRIEF.md section 7).
+// count is the same on every run and every host (docs/architecture.md, "Self tests and
+// benchmarks").
 #ifndef COUNTERS_H_
 #define COUNTERS_H_
 
