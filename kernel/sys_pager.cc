@@ -76,8 +76,10 @@ zx_status_t sys_pager_detach_vmo(zx_handle_t pager_h, zx_handle_t vmo_h) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
   TrackedPageSource* src;
-  zx_status_t s =
-      get_pager_vmo(pager_h, ZX_RIGHT_ATTACH_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo, &src);
+  // As Zircon: detaching both un-attaches (ATTACH_VMO) and changes how the VMO's pages are
+  // managed from now on (MANAGE_VMO).
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_ATTACH_VMO | ZX_RIGHT_MANAGE_VMO, vmo_h,
+                                ZX_RIGHT_WRITE, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
   pager->detach(src);
   return ZX_OK;
@@ -88,11 +90,15 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
   TrackedPageSource* src;
-  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
+  // Supplying changes the VMO's contents: its handle must allow writing, as Zircon requires.
+  zx_status_t s =
+      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
   RefPtr<VmObjectDispatcher> aux;
   s = get_object(aux_h, ZX_RIGHT_READ | ZX_RIGHT_WRITE, &aux);
   if (s != ZX_OK) return s;
+  // A detached VMO takes no more pages from its pager (as Zircon): its absent pages fail.
+  if (src->detached()) return ZX_ERR_BAD_STATE;
   if (!page_aligned(offset) || !page_aligned(length) || !page_aligned(aux_offset))
     return ZX_ERR_INVALID_ARGS;
   VmObject* dst = vmo->vmo().get();
@@ -142,7 +148,8 @@ zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
   TrackedPageSource* src;
-  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
+  zx_status_t s =
+      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
   if (op < kPagerOpFail || op > kPagerOpWritebackEnd) return ZX_ERR_NOT_SUPPORTED;
   if (!page_aligned(offset) || !page_aligned(length)) return ZX_ERR_INVALID_ARGS;
@@ -188,7 +195,8 @@ zx_status_t sys_pager_query_dirty_ranges(zx_handle_t pager_h, zx_handle_t vmo_h,
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
   TrackedPageSource* src;
-  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
+  zx_status_t s =
+      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
   VmObject* v = vmo->vmo().get();
   // As Zircon: the range need not be page-aligned; it is widened to whole pages.
@@ -223,7 +231,8 @@ zx_status_t sys_pager_query_vmo_stats(zx_handle_t pager_h, zx_handle_t vmo_h, ui
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
   TrackedPageSource* src;
-  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, 0, &pager, &vmo, &src);
+  zx_status_t s =
+      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo, &src);
   if (s != ZX_OK) return s;
   if (options & ~kResetVmoStats) return ZX_ERR_INVALID_ARGS;
   if (buffer_size < sizeof(uint32_t) || !user_range_ok(buffer.addr(), buffer_size))

@@ -25,7 +25,9 @@ enum : uint32_t {
 };
 constexpr uint32_t kPermMask = kPermRead | kPermWrite | kPermExecute;
 constexpr uint32_t kCanMapMask = kCanMapRead | kCanMapWrite | kCanMapExecute | kCanMapSpecific;
-constexpr uint32_t kAlignMask = 0x1fu << kAlignShift;
+// ZX_VM_ALIGN_1KB (10) .. ZX_VM_ALIGN_4GB (32): the field needs six bits, as 32 does not fit
+// in five.
+constexpr uint32_t kAlignMask = 0x3fu << kAlignShift;
 
 uint32_t perms_to_vm(uint32_t options) {
   return (options & kPermRead ? kVmRead : 0) | (options & kPermWrite ? kVmWrite : 0) |
@@ -147,21 +149,24 @@ zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar
 
 zx_status_t sys_vmar_unmap(zx_handle_t handle, zx_vaddr_t addr, size_t len) {
   RefPtr<VmAddressRegionDispatcher> vmar;
-  zx_status_t s = get_object(handle, 0, &vmar);
+  zx_rights_t rights;
+  zx_status_t s = get_object(handle, 0, &vmar, &rights);
   if (s != ZX_OK) return s;
   if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
-  return vmar->vmar()->unmap(addr, round_up_page(len));
+  return vmar->vmar()->unmap(addr, round_up_page(len), rights & ZX_RIGHT_OP_CHILDREN);
 }
 
 zx_status_t sys_vmar_protect(zx_handle_t handle, zx_vm_option_t options, zx_vaddr_t addr,
                              size_t len) {
   if (options & ~kPermMask) return ZX_ERR_INVALID_ARGS;
   RefPtr<VmAddressRegionDispatcher> vmar;
-  zx_status_t s = get_object(handle, perm_rights(options), &vmar);
+  zx_rights_t rights;
+  zx_status_t s = get_object(handle, perm_rights(options), &vmar, &rights);
   if (s != ZX_OK) return s;
   if ((options & kPermWrite) && (options & kPermExecute)) return ZX_ERR_ACCESS_DENIED;
   if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
-  return vmar->vmar()->protect(addr, round_up_page(len), perms_to_vm(options));
+  return vmar->vmar()->protect(addr, round_up_page(len), perms_to_vm(options),
+                               rights & ZX_RIGHT_OP_CHILDREN);
 }
 
 zx_status_t sys_vmar_destroy(zx_handle_t handle) {
@@ -203,5 +208,5 @@ zx_status_t sys_vmar_op_range(zx_handle_t handle, uint32_t op, zx_vaddr_t addres
   }
   zx_rights_t need = vop == VmAddressRegion::VmOp::kMapRange ? ZX_RIGHT_READ : ZX_RIGHT_WRITE;
   if (!(rights & need)) return ZX_ERR_ACCESS_DENIED;
-  return vmar->vmar()->op_range(vop, address, size);
+  return vmar->vmar()->op_range(vop, address, size, rights & ZX_RIGHT_OP_CHILDREN);
 }

@@ -102,8 +102,11 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
     case kOpCacheInvalidate:
     case kOpCacheClean:
     case kOpCacheCleanInvalidate:
-      // QEMU's harts are coherent: nothing to do but check the range and rights.
-      if (!(rights & (ZX_RIGHT_READ | ZX_RIGHT_WRITE))) return ZX_ERR_ACCESS_DENIED;
+      // QEMU's harts are coherent: nothing to do but check the rights and the range. As
+      // Zircon: invalidating may lose data, so it needs WRITE; the others READ.
+      if (!(rights & (op == kOpCacheInvalidate ? ZX_RIGHT_WRITE : ZX_RIGHT_READ)))
+        return ZX_ERR_ACCESS_DENIED;
+      if (size == 0) return ZX_ERR_INVALID_ARGS;
       if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
       return ZX_OK;
     case kOpDontNeed:
@@ -111,7 +114,9 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
     case kOpPrefetch:
       // Eviction hints: they matter for pager-backed objects, whose clean pages the kernel
       // may evict (mm/reclaim_queue.h); for other objects they only check their arguments.
-      if (!(rights & (ZX_RIGHT_READ | ZX_RIGHT_WRITE))) return ZX_ERR_ACCESS_DENIED;
+      // PREFETCH reads the range in, so it needs READ; the hints either right.
+      if (!(rights & (op == kOpPrefetch ? ZX_RIGHT_READ : ZX_RIGHT_READ | ZX_RIGHT_WRITE)))
+        return ZX_ERR_ACCESS_DENIED;
       if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
       if (!vmo->is_paged()) return ZX_OK;
       if (op == kOpPrefetch) return vmo->commit(offset, size);
@@ -162,9 +167,10 @@ zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t 
 
 zx_status_t sys_vmo_replace_as_executable(zx_handle_t handle, zx_handle_t vmex,
                                           UserOutPtr<zx_handle_t> out) {
-  // There is no resource model yet: any valid vmex handle, or none, is accepted.
+  // Resources have no kinds here (docs/objects/resource.md): a resource handle stands for
+  // ZX_RSRC_SYSTEM_VMEX_BASE, and none is accepted too; anything else is the wrong type.
   if (vmex != ZX_HANDLE_INVALID) {
-    zx_status_t s = up()->handles().get(vmex, ZX_OBJ_TYPE_NONE, 0, nullptr);
+    zx_status_t s = up()->handles().get(vmex, ZX_OBJ_TYPE_RESOURCE, 0, nullptr);
     if (s != ZX_OK) {
       up()->handles().remove(handle);  // consumed even on failure, as in Zircon
       return s;

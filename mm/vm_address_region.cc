@@ -143,6 +143,14 @@ bool VmAddressRegion::allows(uint32_t perms) const {
            ((perms & kVmExecute) && !(flags_ & kVmCanMapExecute)));
 }
 
+bool VmAddressRegion::has_subregion_locked(uint64_t addr, uint64_t end) {
+  for (RegionNode* n = children_.first_overlapping(addr, end); n && n->base < end;
+       n = children_.next(n)) {
+    if (!VmRegion::from_node(n)->is_mapping()) return true;
+  }
+  return false;
+}
+
 zx_status_t VmAddressRegion::unmap_locked(uint64_t addr, uint64_t len) {
   uint64_t end = addr + len;
   // First make sure no child VMAR is cut in two: then nothing fails half way.
@@ -169,17 +177,19 @@ zx_status_t VmAddressRegion::unmap_locked(uint64_t addr, uint64_t len) {
   }
 }
 
-zx_status_t VmAddressRegion::unmap(uint64_t addr, uint64_t len) {
+zx_status_t VmAddressRegion::unmap(uint64_t addr, uint64_t len, bool op_children) {
   if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
   len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
   MutexGuard g(aspace_->lock());
   if (destroyed_) return ZX_ERR_BAD_STATE;
   if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_INVALID_ARGS;
   if (!children_.first_overlapping(addr, addr + len)) return ZX_ERR_NOT_FOUND;  // as Zircon
+  if (!op_children && has_subregion_locked(addr, addr + len)) return ZX_ERR_INVALID_ARGS;
   return unmap_locked(addr, len);
 }
 
-zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms) {
+zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms,
+                                     bool op_children) {
   if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
   if ((perms & kVmWrite) && !(perms & kVmRead)) return ZX_ERR_INVALID_ARGS;
   len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
@@ -187,6 +197,7 @@ zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms
   if (destroyed_) return ZX_ERR_BAD_STATE;
   if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_INVALID_ARGS;
   uint64_t end_addr = addr + len;
+  if (!op_children && has_subregion_locked(addr, end_addr)) return ZX_ERR_INVALID_ARGS;
   // Every page must be mapped, directly in this VMAR, and the parent must allow the rights.
   uint64_t covered = addr;
   for (RegionNode* n = children_.first_overlapping(addr, end_addr); n && n->base < end_addr;
@@ -206,7 +217,10 @@ zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms
     {
       MutexGuard vg(m->vmo_->lock());
       m->flags_ = perms;
-      aspace_->pt_protect(m->base(), m->size(), vm_flags_to_mmu(perms));
+      // Write permission is the page's business as much as the mapping's (a page shared
+      // copy-on-write, or a clean pager page, must stay read-only), and only a fault looks at
+      // the page: translations lose write here and the next store faults (mmu_flags).
+      aspace_->pt_protect(m->base(), m->size(), m->mmu_flags(false));
     }
     n = children_.next(&m->node_);
   }
@@ -244,13 +258,14 @@ zx_status_t VmAddressRegion::destroy() {
   return destroy_locked();
 }
 
-zx_status_t VmAddressRegion::op_range(VmOp op, uint64_t addr, uint64_t len) {
+zx_status_t VmAddressRegion::op_range(VmOp op, uint64_t addr, uint64_t len, bool op_children) {
   if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
   len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
   MutexGuard g(aspace_->lock());
   if (destroyed_) return ZX_ERR_BAD_STATE;
   if (addr < base() || addr > end() || len > end() - addr) return ZX_ERR_OUT_OF_RANGE;
   uint64_t end_addr = addr + len;
+  if (!op_children && has_subregion_locked(addr, end_addr)) return ZX_ERR_INVALID_ARGS;
   // The whole range must be mapped (directly here or in nested VMARs).
   for (uint64_t va = addr; va < end_addr;) {
     VmMapping* m = find_mapping_locked(va);

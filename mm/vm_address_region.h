@@ -16,17 +16,21 @@ class VmAddressRegion : public VmRegion {
   // Maps [vmo_offset, vmo_offset+size) of vmo. flags: permissions | kVmSpecific.
   zx_status_t map(uint64_t offset, uint64_t size, RefPtr<VmObject> vmo, uint64_t vmo_offset,
                   uint32_t flags, uint64_t align, RefPtr<VmMapping>* out);
+  // `op_children` below says whether the caller's handle has ZX_RIGHT_OP_CHILDREN: without it,
+  // an operation whose range reaches into a child VMAR is refused with ZX_ERR_INVALID_ARGS
+  // (as Zircon), so that a handle without the right cannot touch what sub-VMARs hold.
+  //
   // Removes mappings in [addr, addr+len) (splitting mappings cut in the middle). Child VMARs
   // must lie wholly inside the range or outside it (ZX_ERR_INVALID_ARGS otherwise).
-  zx_status_t unmap(uint64_t addr, uint64_t len);
+  zx_status_t unmap(uint64_t addr, uint64_t len, bool op_children = true);
   // Changes permissions of every mapping in [addr, addr+len), splitting at the edges. The whole
   // range must be mapped (ZX_ERR_NOT_FOUND otherwise) and allowed (ZX_ERR_ACCESS_DENIED).
-  zx_status_t protect(uint64_t addr, uint64_t len, uint32_t perms);
+  zx_status_t protect(uint64_t addr, uint64_t len, uint32_t perms, bool op_children = true);
   // Destroys this VMAR and everything in it; the range becomes free in the parent.
   zx_status_t destroy();
   // Applies op to the objects mapped over [addr, addr+len), which must be all mapped.
   enum class VmOp { kCommit, kDecommit, kZero, kMapRange };
-  zx_status_t op_range(VmOp op, uint64_t addr, uint64_t len);
+  zx_status_t op_range(VmOp op, uint64_t addr, uint64_t len, bool op_children = true);
 
   // Aspace lock held: the mapping containing va, searching nested VMARs.
   VmMapping* find_mapping_locked(uint64_t va);
@@ -48,6 +52,8 @@ class VmAddressRegion : public VmRegion {
   zx_status_t isolate_locked(VmMapping* m, uint64_t start, uint64_t end, VmMapping** out);
   // Whether this VMAR's CAN_MAP rights allow mapping with `perms`.
   bool allows(uint32_t perms) const;
+  // Aspace lock held: whether a child VMAR overlaps [addr, end).
+  bool has_subregion_locked(uint64_t addr, uint64_t end);
 
   RegionTree children_;
 };

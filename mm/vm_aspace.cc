@@ -6,6 +6,7 @@
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/ipi.h"
 #include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "kernel/thread.h"
 #include "mm/kernel_aspace.h"
 #include "mm/reclaim_queue.h"
@@ -134,6 +135,7 @@ void VmAspace::pt_unmap(uint64_t va, uint64_t len) {
 }
 
 void VmAspace::pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags) {
+  assert(!(mmu_flags & kMmuWrite));  // see vm_aspace.h: never granted without a fault
   {
     SpinLockGuard g(pt_lock_);
     pt_.protect(va, len, mmu_flags);

@@ -39,6 +39,9 @@ class VmAspace : public RefCounted<VmAspace> {
   // was mapped there and a translation that appeared meanwhile is the same page. Returns how
   // many it mapped before running out of memory for page tables (or n).
   uint64_t pt_map_pages(uint64_t va, const uint64_t* pas, const uint32_t* flags, uint64_t n);
+  // Changes the permissions of whatever is mapped in [va, va+len). mmu_flags may not grant
+  // write: whether a page may take stores depends on the page (VmMapping::mmu_flags), which
+  // only a fault can look at, so a store after protect faults and the fault decides.
   void pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags);
   // ZX_INFO_TASK_STATS: bytes mapped, and committed bytes private / shared / shared-scaled.
   struct Stats {
@@ -60,8 +63,6 @@ class VmAspace : public RefCounted<VmAspace> {
   char name_[32] = {};
 };
 
-// Translates region flags to page-table flags (user pages).
-uint32_t vm_flags_to_mmu(uint32_t flags);
 // Boot: route user-copy faults to the current address space.
 void vm_aspace_init();
 // Context switch: load `to`'s page table (the kernel's when null) if it differs from `from`'s.

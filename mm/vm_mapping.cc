@@ -35,10 +35,9 @@ zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access, PageWait* wait) 
   uint64_t page_va = va & ~(PAGE_SIZE - 1);
   uint64_t offset = object_offset_ + (page_va - base());
   bool write = access & kVmWrite;
-  return vmo_->try_page(offset, write, wait, [&](uint64_t pa, bool exclusive) {
+  return vmo_->try_page(offset, write, wait, [&](uint64_t pa, bool writable) {
     // A page shared with a snapshot is mapped read-only; the first write faults and copies.
-    uint32_t flags = exclusive ? flags_ : flags_ & ~kVmWrite;
-    return aspace_->pt_map(page_va, pa, PAGE_SIZE, vm_flags_to_mmu(flags), /*replace=*/true);
+    return aspace_->pt_map(page_va, pa, PAGE_SIZE, mmu_flags(writable), /*replace=*/true);
   });
   // LAB 5 SOLUTION END
   // LAB 5 STUB BEGIN
@@ -52,13 +51,11 @@ zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access, PageWait* wait) 
 
 zx_status_t VmMapping::map_range(uint64_t offset, uint64_t len, bool commit) {
   if (offset > size() || len > size() - offset) return ZX_ERR_OUT_OF_RANGE;
-  uint32_t mmu = vm_flags_to_mmu(flags_);
   for (uint64_t off = offset & ~(PAGE_SIZE - 1); off < offset + len; off += PAGE_SIZE) {
     zx_status_t s;
     if (commit) {
-      s = vmo_->try_page(object_offset_ + off, false, nullptr, [&](uint64_t pa, bool exclusive) {
-        return aspace_->pt_map(base() + off, pa, PAGE_SIZE,
-                               exclusive ? mmu : vm_flags_to_mmu(flags_ & ~kVmWrite), true);
+      s = vmo_->try_page(object_offset_ + off, false, nullptr, [&](uint64_t pa, bool writable) {
+        return aspace_->pt_map(base() + off, pa, PAGE_SIZE, mmu_flags(writable), true);
       });
     } else {
       s = page_fault(base() + off, prefault_access(), nullptr);
@@ -84,7 +81,7 @@ void VmMapping::fault_around(uint64_t va) {
   if (first - base() >= size()) return;
   uint64_t n = (size() - (first - base())) / PAGE_SIZE;
   if (n > kFaultAround) n = kFaultAround;
-  uint32_t ro = vm_flags_to_mmu(flags_ & ~kVmWrite), rw = vm_flags_to_mmu(flags_);
+  uint32_t ro = mmu_flags(false), rw = mmu_flags(true);
   // One pass under the object's lock, which stops at the first page the object lacks (a
   // supplied run has ended), and one hold of the page-table lock. Nothing is marked
   // referenced: these pages were not touched yet.

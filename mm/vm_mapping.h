@@ -19,6 +19,9 @@
 class VmAspace;
 class VmAddressRegion;
 
+// Translates region permission flags to page-table flags (user pages).
+uint32_t vm_flags_to_mmu(uint32_t flags);
+
 // Permission and placement flags of regions (the syscall layer translates ZX_VM_* to these).
 constexpr uint32_t kVmRead = 1 << 0;
 constexpr uint32_t kVmWrite = 1 << 1;
@@ -89,6 +92,14 @@ class VmMapping : public VmRegion {
   void fault_around(uint64_t va);
   // The access a fault taken ahead of time (map_range, fault_around) asks for.
   uint32_t prefault_access() const;
+  // The page-table permissions for one page of this mapping: the mapping's permissions, less
+  // write unless the object said the page may take stores (VmObject::writable_locked: private
+  // to the object, and dirty if a pager supplied it). Every path that installs or rewrites a
+  // translation of a mapping goes through here, so that none can make a shared copy-on-write
+  // page or a clean pager page writable (a store must fault to copy it, or to dirty it).
+  uint32_t mmu_flags(bool page_writable) const {
+    return vm_flags_to_mmu(page_writable ? flags_ : flags_ & ~kVmWrite);
+  }
   // Object lock held (called by the object): drop translations of object range [off, off+len).
   void unmap_object_range(uint64_t offset, uint64_t len);
 

@@ -1084,11 +1084,36 @@ void test_pager_rights() {
   CHECK_EQ(zx_pager_detach_vmo(f.pager, vmo_ro), ZX_ERR_ACCESS_DENIED);
   CHECK_EQ(zx_pager_supply_pages(f.pager, f.vmo, 0, kPage, aux_ro, 0), ZX_ERR_ACCESS_DENIED);
   CHECK_EQ(zx_pager_supply_pages(f.pager, f.vmo, 0, kPage, aux_wo, 0), ZX_ERR_ACCESS_DENIED);
+  // As Zircon: the pager VMO's handle must allow writing to supply or operate on it, and
+  // reading to query it; detaching needs MANAGE_VMO as well as ATTACH_VMO.
+  CHECK_EQ(zx_pager_supply_pages(f.pager, vmo_ro, 0, kPage, aux, 0), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(zx_pager_op_range(f.pager, ZX_PAGER_OP_FAIL, vmo_ro, 0, kPage, io),
+           ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(zx_pager_detach_vmo(no_manage, f.vmo), ZX_ERR_ACCESS_DENIED);
+  zx_handle_t vmo_wo;
+  CHECK_OK(zx_handle_duplicate(f.vmo, rights_of(f.vmo) & ~ZX_RIGHT_READ, &vmo_wo));
+  zx_vmo_dirty_range_t range;
+  size_t actual, avail;
+  CHECK_EQ(zx_pager_query_dirty_ranges(f.pager, vmo_wo, 0, kPage, &range, sizeof(range), &actual,
+                                       &avail),
+           ZX_ERR_ACCESS_DENIED);
+  zx_pager_vmo_stats_t stats;
+  CHECK_EQ(zx_pager_query_vmo_stats(f.pager, vmo_wo, 0, &stats, sizeof(stats)),
+           ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_handle_close(vmo_wo));
+  uint64_t committed;
+  CHECK_OK(vmo_committed(f.vmo, &committed));
+  CHECK_EQ(committed, 0);
   CHECK_NO_PACKET(f.port);  // nothing was detached
   // With the rights, the same calls work.
   CHECK_OK(zx_pager_supply_pages(f.pager, f.vmo, 0, kPage, aux, 0));
   CHECK_OK(zx_pager_detach_vmo(f.pager, f.vmo));
   CHECK_COMPLETE(f.port, kKey);
+  // A detached VMO takes no more pages (as Zircon), and the page stays in aux.
+  CHECK_OK(zx_vmo_op_range(aux, ZX_VMO_OP_COMMIT, 0, kPage, nullptr, 0));
+  CHECK_EQ(zx_pager_supply_pages(f.pager, f.vmo, kPage, kPage, aux, 0), ZX_ERR_BAD_STATE);
+  CHECK_OK(vmo_committed(aux, &committed));
+  CHECK_EQ(committed, kPage);
   zx_handle_t all[7] = {no_manage, no_attach, port_ro, vmo_ro, aux, aux_ro, aux_wo};
   CHECK_OK(zx_handle_close_many(all, 7));
   CHECK_OK(fixture_close(&f));

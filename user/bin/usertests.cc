@@ -211,6 +211,35 @@ void test_vmar_specific() {
   CHECK_OK(zx_handle_close_many(both, 2));
 }
 
+// ZX_VM_ALIGN_* up to ZX_VM_ALIGN_4GB place regions and mappings at that alignment, as Zircon;
+// values outside 1 KiB .. 4 GiB are refused.
+void test_vmar_align() {
+  zx_handle_t root = zx_vmar_root_self();
+  constexpr uint64_t k4G = 1ull << 32;
+  zx_handle_t sub, vmo;
+  zx_vaddr_t base, addr;
+  CHECK_OK(zx_vmar_allocate(root, ZX_VM_CAN_MAP_READ | ZX_VM_ALIGN_4GB, 0, 4 * kPage, &sub, &base));
+  CHECK_EQ(base % k4G, 0);
+  CHECK_OK(zx_vmar_destroy(sub));
+  CHECK_OK(zx_handle_close(sub));
+  CHECK_OK(zx_vmo_create(kPage, 0, &vmo));
+  CHECK_OK(zx_vmar_map(root, ZX_VM_PERM_READ | ZX_VM_ALIGN_4GB, 0, vmo, 0, kPage, &addr));
+  CHECK_EQ(addr % k4G, 0);
+  CHECK_OK(zx_vmar_unmap(root, addr, kPage));
+  CHECK_OK(zx_vmar_map(root, ZX_VM_PERM_READ | ZX_VM_ALIGN_1MB, 0, vmo, 0, kPage, &addr));
+  CHECK_EQ(addr % (1u << 20), 0);
+  CHECK_OK(zx_vmar_unmap(root, addr, kPage));
+  const zx_vm_option_t kBad[] = {9u << ZX_VM_ALIGN_BASE, 33u << ZX_VM_ALIGN_BASE,
+                                 63u << ZX_VM_ALIGN_BASE};
+  for (zx_vm_option_t bad : kBad) {
+    CHECK_EQ(zx_vmar_map(root, ZX_VM_PERM_READ | bad, 0, vmo, 0, kPage, &addr),
+             ZX_ERR_INVALID_ARGS);
+    CHECK_EQ(zx_vmar_allocate(root, ZX_VM_CAN_MAP_READ | bad, 0, kPage, &sub, &base),
+             ZX_ERR_INVALID_ARGS);
+  }
+  CHECK_OK(zx_handle_close(vmo));
+}
+
 // ---- events and waiting -------------------------------------------------------------------------
 void test_event_wait() {
   zx_handle_t e;
@@ -1119,6 +1148,7 @@ const Test kTests[] = {
     {"vmo", test_vmo},
     {"vmar_map", test_vmar_map},
     {"vmar_specific", test_vmar_specific},
+    {"vmar_align", test_vmar_align},
     {"event_wait", test_event_wait},
     {"clock_sleep", test_clock_sleep},
     {"channel", test_channel},
