@@ -55,7 +55,7 @@ HOBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_CORE) $(HOST_TESTS))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all kernel disk check-disk qemu qemu-gdb gdb test host-test qemu-test grade handout \
+.PHONY: all kernel disk check-disk check-machine qemu qemu-gdb gdb test host-test qemu-test grade handout \
 	check-labs bench format format-check clean help deps compile_commands
 all: kernel disk compile_commands
 
@@ -127,16 +127,35 @@ QEMUDISK = -global virtio-mmio.force-legacy=false \
 QEMUCMD = $(QEMU) -machine virt -cpu rv64 -smp $(CPUS) -m $(MEM) -nographic -bios $(OPENSBI) \
 	-kernel $(BUILD)/kernel.elf $(if $(BOOTARGS),-append "$(BOOTARGS)") $(QEMUDISK)
 
+# The machine sizes the kernel and its firmware support, checked before QEMU starts: at most
+# kMaxCpus harts (more would be left idle); at least 35 MiB of RAM, because OpenSBI's fw_jump
+# copies the device tree to 34 MiB past the start of RAM (its FW_JUMP_FDT_ADDR) and with less
+# RAM faults in M-mode before anything is printed. (Below that the kernel itself needs 3 MiB
+# free; it says so and powers off, which `mem=` in BOOTARGS shows.) MEM is QEMU's -m: a number
+# of MiB with an optional K, M, G or T suffix.
+MAX_CPUS := $(shell sed -n 's/.*kMaxCpus = \([0-9]*\);.*/\1/p' kernel/arch/riscv/cpu.h)
+MIN_MEM_MIB := 35
+check-machine:
+	@cpus='$(CPUS)'; mem='$(MEM)'; \
+	case "$$cpus" in ''|*[!0-9]*) echo "CPUS=$$cpus is not a number of harts"; exit 2;; esac; \
+	if [ "$$cpus" -lt 1 ] || [ "$$cpus" -gt $(MAX_CPUS) ]; then \
+	  echo "CPUS=$$cpus: this kernel runs 1 to $(MAX_CPUS) harts (kMaxCpus in kernel/arch/riscv/cpu.h)"; exit 2; fi; \
+	num=$${mem%[kKmMgGtT]}; unit=$${mem#"$$num"}; \
+	case "$$num" in ''|*[!0-9]*) echo "MEM=$$mem is not a size such as 256M or 1G"; exit 2;; esac; \
+	case "$$unit" in k|K) mib=$$((num / 1024));; g|G) mib=$$((num * 1024));; t|T) mib=$$((num * 1048576));; *) mib=$$num;; esac; \
+	if [ "$$mib" -lt $(MIN_MEM_MIB) ]; then \
+	  echo "MEM=$$mem is too small: at least $(MIN_MEM_MIB)M is needed (OpenSBI fw_jump puts the device tree at 34 MiB into RAM and hangs without a word when RAM ends before it)"; exit 2; fi
+
 # The default disk is built first; another one (DISK=...) must exist already.
 QEMU_DISK_DEP := $(if $(filter $(DISK_IMG),$(DISK)),$(DISK_IMG))
 check-disk: $(QEMU_DISK_DEP)
 	@test -f "$(DISK)" || { echo "no disk image $(DISK) (DISK=path.img names an ext2 image)"; exit 2; }
 
-qemu: kernel $(QEMU_DISK_DEP) check-disk
+qemu: check-machine kernel $(QEMU_DISK_DEP) check-disk
 	@echo "Booting on $(CPUS) harts with $(MEM), disk $(DISK)$(if $(DISK_READONLY), (read-only)). Quit QEMU with Ctrl-A then X."
 	$(QEMUCMD)
 
-qemu-gdb: kernel $(QEMU_DISK_DEP) check-disk
+qemu-gdb: check-machine kernel $(QEMU_DISK_DEP) check-disk
 	@echo "QEMU is stopped at the first instruction; in another terminal run: make gdb GDBPORT=$(GDBPORT)"
 	$(QEMUCMD) -S -gdb tcp::$(GDBPORT)
 

@@ -5,7 +5,8 @@
      then the ext2 fuzzer (seeded image mutations under ASan/UBSan)
   2. the kernel's self tests under QEMU on 1 hart and on 4 harts
   3. deliberate kernel faults: each must produce a symbolized report
-     and the console, typed at through the UART: line editing, help, shutdown
+     and the console, typed at through the UART: line editing, help, shutdown; machine sizes
+     outside what the kernel supports (make qemu's MEM/CPUS check, mem= too small, 9 harts)
   3b. userspace: usertests (every syscall family from user mode, then a leak check) and
      pagertests (the pager API, then a leak check) on 1 and 4 harts, hostile (attacks an
      unprivileged program can make, then a leak check) on 1 and 4 harts, blkcheck (the user-mode
@@ -142,6 +143,7 @@ def main():
         ("self tests, 4 harts", lambda: selftest.run_selftests(build, 4)),
         ("kernel fault reports", lambda: selftest.run_crashes(build)),
         ("console line editor", lambda: selftest.run_console(build)),
+        ("machine sizes", lambda: selftest.run_machine_sizes(build)),
         ("user tests, 1 hart", lambda: selftest.run_usertests(build, 1)),
         ("user tests, 4 harts", lambda: selftest.run_usertests(build, 4)),
         ("pager tests, 1 hart", lambda: selftest.run_pagertests(build, 1)),

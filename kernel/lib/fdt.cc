@@ -202,9 +202,10 @@ void finish_node(Parser& ps, int depth) {
     info->timebase_hz = f.timebase.num();
   }
   if (depth == 2 && node_name_is(parent.name, "cpus") && f.device_type.first_is("cpu")) {
-    if (f.reg.len >= 4 && parent.addr_cells >= 1 && parent.addr_cells <= 2 &&
-        info->nharts < kFdtMaxHarts) {
-      info->hartids[info->nharts++] = fdt_read_cells(f.reg.data, parent.addr_cells);
+    if (f.reg.len >= 4 && parent.addr_cells >= 1 && parent.addr_cells <= 2) {
+      if (info->nharts < kFdtMaxHarts)
+        info->hartids[info->nharts++] = fdt_read_cells(f.reg.data, parent.addr_cells);
+      info->harts_found++;
     }
     if (isa_has_sstc(f.isa) ||
         (f.isa_ext.present() && fdt_stringlist_contains(f.isa_ext.data, f.isa_ext.len, "sstc"))) {

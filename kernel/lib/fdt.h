@@ -28,7 +28,8 @@ struct BootInfo {
   int nreserved;
   uint64_t hartids[kFdtMaxHarts];  // Enabled /cpus/cpu@N nodes, in tree order.
   int nharts;
-  bool has_sstc;  // Some cpu advertises the Sstc (stimecmp) extension.
+  int harts_found;  // How many there are, including those past kFdtMaxHarts.
+  bool has_sstc;    // Some cpu advertises the Sstc (stimecmp) extension.
   uint64_t timebase_hz;
   FdtDevice plic;
   uint32_t plic_ndev;

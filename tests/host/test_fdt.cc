@@ -156,6 +156,7 @@ TEST_CASE("fdt: QEMU virt DTB") {
   CHECK(info.fdt_size == get_be32(dtb, 4));
 
   REQUIRE(info.nharts == 4);
+  REQUIRE(info.harts_found == 4);
   for (int i = 0; i < 4; i++) CHECK(info.hartids[i] == static_cast<uint64_t>(i));
   CHECK(info.has_sstc);  // QEMU's rv64 cpu lists _sstc in riscv,isa.
   CHECK(info.timebase_hz == 10000000);

@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import secrets
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -122,6 +123,58 @@ def run_console(build, cpus=2):
     if res.timed_out or res.status != 0:
         failed += 1
         print("FAIL console: shutdown did not end QEMU with status 0 (status %s)" % res.status)
+    return passed, failed
+
+
+def run_machine_sizes(build):
+    """Machine sizes the kernel does not support are refused clearly, never with silence:
+    `make qemu` checks MEM and CPUS before starting QEMU (below 35M the firmware itself hangs
+    without output); a kernel given too little memory (mem= caps it) says how much it has and
+    needs and powers off with a failure status; more harts than kMaxCpus are announced and the
+    rest run."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    passed = failed = 0
+
+    def check(ok, what, detail=""):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+            print("ok   machine: %s" % what)
+        else:
+            failed += 1
+            print("FAIL machine: %s%s" % (what, ": " + detail if detail else ""))
+
+    for args, want in ((["MEM=16M"], r"MEM=16M is too small: at least 35M"),
+                       (["MEM=32M"], r"MEM=32M is too small"),
+                       (["CPUS=9"], r"CPUS=9: this kernel runs 1 to 8 harts"),
+                       (["CPUS=0"], r"CPUS=0: this kernel runs 1 to 8 harts"),
+                       (["MEM=35M", "CPUS=8"], None)):
+        # Not the calling make's variables (`make test CPUS=1` passes them down in MAKEFLAGS).
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        p = subprocess.run(["make", "-s", "check-machine"] + args, cwd=root, capture_output=True,
+                           text=True, timeout=60, env=env)
+        if want is None:
+            check(p.returncode == 0, "make qemu accepts %s" % " ".join(args), p.stdout + p.stderr)
+        else:
+            check(p.returncode != 0 and re.search(want, p.stdout) is not None,
+                  "make qemu refuses %s with a reason" % " ".join(args), p.stdout + p.stderr)
+
+    log = os.path.join(build, "test", "machine-mem.log")
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=1, bootargs="mem=4M run=true",
+                     timeout=60, log_path=log)
+    check(not res.timed_out and res.status != 0 and
+          re.search(r"too little memory: 4096 KiB of RAM.*leaving \d+ KiB free where at least "
+                    r"\d+ KiB is needed", res.output) is not None,
+          "a kernel with 4 MiB says why it stops and powers off with a failure status",
+          "status %s%s; tail:\n%s" % (res.status, " (timed out)" if res.timed_out else "",
+                                      res.tail()))
+    log = os.path.join(build, "test", "machine-harts.log")
+    res = run_kernel(os.path.join(build, "kernel.elf"), cpus=9, bootargs="run=true", timeout=120,
+                     log_path=log)
+    check(res.status == 0 and "9 harts found; this kernel runs at most 8" in res.output and
+          "harts online: 8" in res.output,
+          "9 harts: the kernel says it uses 8, and runs on them",
+          "status %s; tail:\n%s" % (res.status, res.tail()))
     return passed, failed
 
 
@@ -437,6 +490,7 @@ def main():
     ap.add_argument("--fs-readonly", action="store_true")
     ap.add_argument("--fs-corrupt", action="store_true")
     ap.add_argument("--disk-image", action="store_true")
+    ap.add_argument("--machine-sizes", action="store_true")
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
     if a.crash:
@@ -461,6 +515,8 @@ def main():
         p, f = run_fs_corrupt(a.build)
     elif a.disk_image:
         p, f = run_disk_image(a.build)
+    elif a.machine_sizes:
+        p, f = run_machine_sizes(a.build)
     else:
         p, f = run_selftests(a.build, a.cpus)
     print("%d passed, %d failed" % (p, f))
