@@ -367,6 +367,58 @@ inline void test_isolation_vmar_op_children() {
   check_serves();
 }
 
+// Task, VMAR and handle calls through handles short of a right: each refused, the target
+// unchanged (the process neither started nor killed, the sub-VMAR still there).
+inline void test_isolation_task_rights() {
+  g_counts.attacks++;
+  zx_handle_t proc, vmar;
+  CHECK_OK(zx_process_create(ZX_HANDLE_INVALID, "victim", 6, 0, &proc, &vmar));
+  zx_handle_t thread;
+  CHECK_OK(zx_thread_create(proc, "t", 1, 0, &thread));
+  zx_handle_t proc_nt = without(proc, ZX_RIGHT_MANAGE_THREAD),
+              proc_nw = without(proc, ZX_RIGHT_WRITE), proc_nd = without(proc, ZX_RIGHT_DESTROY),
+              thread_nw = without(thread, ZX_RIGHT_WRITE),
+              vmar_nx = without(vmar, ZX_RIGHT_EXECUTE), ev, ev_nt, ev_nd;
+  zx_handle_t t2;
+  CHECK_EQ(zx_thread_create(proc_nt, "t", 1, 0, &t2), ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(zx_process_start(proc_nw, thread, 0x10000, 0x20000, ZX_HANDLE_INVALID, 0),
+           ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(zx_process_start(proc, thread_nw, 0x10000, 0x20000, ZX_HANDLE_INVALID, 0),
+           ZX_ERR_ACCESS_DENIED);
+  // A handle passed to the new process must be transferable; it is consumed either way.
+  CHECK_OK(zx_event_create(0, &ev));
+  CHECK_OK(zx_handle_duplicate(ev, testing::rights_of(ev) & ~ZX_RIGHT_TRANSFER, &ev_nt));
+  CHECK_EQ(zx_process_start(proc, thread, 0x10000, 0x20000, ev_nt, 0), ZX_ERR_ACCESS_DENIED);
+  CHECK(!testing::handle_valid(ev_nt));
+  CHECK_EQ(zx_task_kill(proc_nd), ZX_ERR_ACCESS_DENIED);
+  zx_signals_t seen = 0;
+  CHECK_EQ(zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, 0, &seen), ZX_ERR_TIMED_OUT);
+  // A thread of our own process, started through a handle without MANAGE_THREAD.
+  zx_handle_t mine, mine_nm;
+  CHECK_OK(zx_thread_create(zx_process_self(), "idle", 4, 0, &mine));
+  mine_nm = without(mine, ZX_RIGHT_MANAGE_THREAD);
+  CHECK_EQ(zx_thread_start(mine_nm, 0x10000, 0x20000, 0, 0), ZX_ERR_ACCESS_DENIED);
+  // Mapping rights a VMAR handle lacks, and destroying without OP_CHILDREN.
+  zx_handle_t sub, sub_weak;
+  zx_vaddr_t sub_base;
+  CHECK_EQ(zx_vmar_allocate(vmar_nx, ZX_VM_CAN_MAP_EXECUTE, 0, kPage, &sub, &sub_base),
+           ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_vmar_allocate(vmar, ZX_VM_CAN_MAP_READ, 0, kPage, &sub, &sub_base));
+  sub_weak = without(sub, ZX_RIGHT_OP_CHILDREN);
+  CHECK_EQ(zx_vmar_destroy(sub_weak), ZX_ERR_ACCESS_DENIED);
+  CHECK_OK(zx_vmar_destroy(sub));  // still there: this is the first destroy that works
+  // Duplicating without DUPLICATE.
+  CHECK_OK(zx_handle_duplicate(ev, testing::rights_of(ev) & ~ZX_RIGHT_DUPLICATE, &ev_nd));
+  CHECK_EQ(zx_handle_duplicate(ev_nd, ZX_RIGHT_SAME_RIGHTS, &t2), ZX_ERR_ACCESS_DENIED);
+  // The process is killed through the handle that may.
+  CHECK_OK(zx_task_kill(proc));
+  CHECK_OK(zx_object_wait_one(proc, ZX_PROCESS_TERMINATED, zx_deadline_after(ZX_SEC(10)), &seen));
+  zx_handle_t all[14] = {proc,    vmar, thread, proc_nt, proc_nw, proc_nd, thread_nw,
+                         vmar_nx, ev,   ev_nd,  mine,    mine_nm, sub,     sub_weak};
+  CHECK_OK(zx_handle_close_many(all, 14));
+  check_serves();
+}
+
 }  // namespace isolation
 
 inline const testing::Test kIsolationTests[] = {
@@ -376,6 +428,7 @@ inline const testing::Test kIsolationTests[] = {
     {"isolation.pager_rights", isolation::test_isolation_pager_rights},
     {"isolation.vmo_rights", isolation::test_isolation_vmo_rights},
     {"isolation.vmar_op_children", isolation::test_isolation_vmar_op_children},
+    {"isolation.task_rights", isolation::test_isolation_task_rights},
 };
 
 }  // namespace hostile
