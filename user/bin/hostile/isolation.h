@@ -89,6 +89,33 @@ inline void test_isolation_protect_cow() {
       CHECK_OK(zx_handle_close_many(both, 2));
     }
   }
+  // Through a slice of the parent (a window on it, so its faults are the parent's), and
+  // through a snapshot of a snapshot: the other sides keep 42.
+  g_counts.attacks++;
+  zx_handle_t parent, snap, slice, grandchild;
+  CHECK_OK(zx_vmo_create(kPage, 0, &parent));
+  char v = 42;
+  CHECK_OK(zx_vmo_write(parent, &v, 0, 1));
+  CHECK_OK(zx_vmo_create_child(parent, ZX_VMO_CHILD_SNAPSHOT, 0, kPage, &snap));
+  CHECK_OK(zx_vmo_create_child(parent, ZX_VMO_CHILD_SLICE, 0, kPage, &slice));
+  CHECK_OK(zx_vmo_create_child(snap, ZX_VMO_CHILD_SNAPSHOT, 0, kPage, &grandchild));
+  bool stored;
+  protect_then_store(slice, 42, &stored);
+  if (!stored) return;
+  char c = 0;
+  CHECK_OK(byte_at(snap, 0, &c));
+  CHECK_EQ(c, 42);
+  CHECK_OK(byte_at(grandchild, 0, &c));
+  CHECK_EQ(c, 42);
+  CHECK_OK(byte_at(parent, 0, &c));
+  CHECK_EQ(c, 77);  // the slice's store is the parent's
+  g_counts.attacks++;
+  protect_then_store(grandchild, 42, &stored);
+  if (!stored) return;
+  CHECK_OK(byte_at(snap, 0, &c));
+  CHECK_EQ(c, 42);
+  zx_handle_t all[4] = {parent, snap, slice, grandchild};
+  CHECK_OK(zx_handle_close_many(all, 4));
   check_serves();
 }
 
