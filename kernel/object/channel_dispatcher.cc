@@ -53,8 +53,10 @@ void ChannelDispatcher::drain_locked(List<MessagePacket, &MessagePacket::node>* 
 void ChannelDispatcher::disconnect() {
   List<MessagePacket, &MessagePacket::node> dropped;
   ChannelDispatcher* peer;
+  RefPtr<ChannelDispatcher> suspect;  // the peer, if it may now be unreachable
   {
     SpinLockGuard g(shared_->lock);
+    shared_->seq++;
     peer = peer_;
     // Our callers will get no reply now; nor will the peer's, whose replies we would write.
     while (ChannelCallWaiter* w = callers_.pop_front()) {
@@ -70,11 +72,153 @@ void ChannelDispatcher::disconnect() {
       peer_ = nullptr;
       // Signal under the lock: the peer cannot be destroyed while we hold it.
       peer->update_signals(ZX_CHANNEL_WRITABLE, ZX_CHANNEL_PEER_CLOSED);
+      // With its writer gone, the peer's queue is all it will ever hold. If that holds handles,
+      // a cycle may have just lost its last way in (see collect); a dying peer is torn down
+      // anyway (try_add_ref fails).
+      for (MessagePacket* m : peer->queue_) {
+        if (m->num_handles && peer->try_add_ref()) {
+          suspect = RefPtr<ChannelDispatcher>::take_existing(peer);
+          break;
+        }
+      }
     }
     drain_locked(&dropped);
   }
   // Messages (and the handles in them) are dropped without the channel lock: closing a handle
   // to another channel endpoint takes that channel's lock.
+  while (MessagePacket* m = dropped.pop_front()) MessagePacket::destroy(m);
+  if (suspect) suspect->schedule_collect();
+}
+
+// ---- Cycles ------------------------------------------------------------------------------------
+// A handle queued in a channel is reachable only through that channel's reader. So an endpoint
+// can become unreachable while its handle still exists: queued in its own queue after its peer
+// closed, or two endpoints queued in each other, or any longer ring. Zircon leaks these; here the
+// collector finds them and drops their queues, which closes the handles and frees everything.
+//
+// When an endpoint's peer closes (the only moment such a structure can lose its last way in:
+// a channel endpoint has exactly one handle, since channels lack ZX_RIGHT_DUPLICATE, and a write
+// cannot be the last step because the writer still holds the peer), collect() runs from that
+// endpoint, as a trial deletion over what it can reach:
+//  1. Visit every endpoint reachable from it through peers and the handles in queued messages,
+//     counting for each how many of its handles lie in the visited queues ("internal").
+//  2. An endpoint with more references than internal handles (plus the collector's own) is held
+//     from outside: a handle table, a message in flight, a syscall in progress, an observer.
+//     It is live, and so is everything reachable from it, and the peer of anything live (its
+//     holder could write to or read from the pair, and would see PEER_CLOSED if we dropped it).
+//  3. The rest are garbage: no thread holds them, and the only handles to them lie in queues
+//     only garbage can read. Their queues are dropped.
+// The scan is not atomic across pairs, so each pair carries a sequence number bumped whenever a
+// message with handles enters or leaves one of its queues (and at disconnect). The pass reads
+// them when visiting and checks them again after counting references; if any moved, the pass
+// gives up. Whatever moved them holds a handle into the structure, and its eventual close starts
+// another pass. A pass visits at most kGcBudget endpoints: it runs under a spinlock, and every
+// close of a writer whose reader holds handles starts one, so its cost per close must be bounded
+// whatever user space built. An unreachable structure that the pass cannot see whole is left
+// alone, as Zircon leaves every one (docs/objects/channel.md).
+namespace {
+constexpr uint32_t kGcBudget = 1024;
+SpinLock g_gc_lock{"channel_gc"};  // taken before any channel lock, never after
+uint64_t g_gc_pass;                // g_gc_lock
+}  // namespace
+
+void ChannelDispatcher::schedule_collect() {
+  // The queued step holds a reference (dropped by run_collect).
+  add_ref();
+  gc_node_.run = &ChannelDispatcher::run_collect;
+  gc_node_.owner = this;
+  if (!teardown_submit(&gc_node_)) RefPtr<ChannelDispatcher>::take_existing(this);  // queued
+}
+
+void ChannelDispatcher::run_collect(TeardownNode* n) {
+  RefPtr<ChannelDispatcher> self =
+      RefPtr<ChannelDispatcher>::take_existing(static_cast<ChannelDispatcher*>(n->owner));
+  self->collect();
+}
+
+void ChannelDispatcher::collect() {
+  List<MessagePacket, &MessagePacket::node> dropped;
+  {
+    SpinLockGuard gc(g_gc_lock);
+    uint64_t pass = ++g_gc_pass;
+    uint32_t visited = 0;
+    bool gave_up = false;
+    ChannelDispatcher* tail = nullptr;
+    // Each visited endpoint holds one reference of ours, so none can go away during the pass.
+    auto visit = [&](ChannelDispatcher* x, bool internal) {
+      if (x->gc_pass_ != pass) {
+        // Past the budget (or for a peer already dying) the endpoint is not visited: handles
+        // in its queue then count as held from outside, which keeps their endpoints live.
+        if (visited >= kGcBudget || !x->try_add_ref()) return;
+        visited++;
+        x->gc_pass_ = pass;
+        x->gc_internal_ = 0;
+        x->gc_live_ = false;
+        x->gc_next_ = nullptr;
+        if (tail) tail->gc_next_ = x;
+        tail = x;
+      }
+      if (internal) x->gc_internal_++;
+    };
+    auto for_each_queued_channel = [](ChannelDispatcher* e, auto fn) {
+      for (MessagePacket* m : e->queue_) {
+        for (uint32_t i = 0; i < m->num_handles; i++) {
+          Dispatcher* d = m->handles[i].obj.get();
+          if (d && d->type() == ZX_OBJ_TYPE_CHANNEL) fn(static_cast<ChannelDispatcher*>(d));
+        }
+      }
+    };
+    // 1. Visit.
+    visit(this, false);
+    for (ChannelDispatcher* e = this; e; e = e->gc_next_) {
+      SpinLockGuard g(e->shared_->lock);
+      e->gc_seq_ = e->shared_->seq;
+      if (e->peer_) visit(e->peer_, false);
+      for_each_queued_channel(e, [&](ChannelDispatcher* x) { visit(x, true); });
+    }
+    // 2. Roots: references beyond the internal handles, our own one and run_collect's.
+    ChannelDispatcher* live = nullptr;
+    for (ChannelDispatcher* e = this; e; e = e->gc_next_) {
+      uint32_t expected = e->gc_internal_ + 1 + (e == this ? 1 : 0);
+      if (e->ref_count() > expected) {
+        e->gc_live_ = true;
+        e->gc_live_next_ = live;
+        live = e;
+      }
+    }
+    // Liveness spreads to peers and to what live queues hold.
+    while (ChannelDispatcher* l = live) {
+      live = l->gc_live_next_;
+      auto mark = [&](ChannelDispatcher* x) {
+        if (x->gc_pass_ == pass && !x->gc_live_) {
+          x->gc_live_ = true;
+          x->gc_live_next_ = live;
+          live = x;
+        }
+      };
+      SpinLockGuard g(l->shared_->lock);
+      if (l->peer_) mark(l->peer_);
+      for_each_queued_channel(l, mark);
+    }
+    // 3. Nothing moved meanwhile? Then drop the garbage's queues.
+    for (ChannelDispatcher* e = this; e && !gave_up; e = e->gc_next_) {
+      SpinLockGuard g(e->shared_->lock);
+      if (e->shared_->seq != e->gc_seq_) gave_up = true;
+    }
+    for (ChannelDispatcher* e = this; e && !gave_up; e = e->gc_next_) {
+      if (e->gc_live_) continue;
+      SpinLockGuard g(e->shared_->lock);
+      e->shared_->seq++;
+      e->drain_locked(&dropped);
+      e->update_signals(ZX_CHANNEL_READABLE, 0);
+    }
+    // Our references go; the deletes they may cause are queued teardown steps, not run here.
+    for (ChannelDispatcher* e = this; e;) {
+      ChannelDispatcher* next = e->gc_next_;
+      RefPtr<ChannelDispatcher>::take_existing(e);
+      e = next;
+    }
+  }
   while (MessagePacket* m = dropped.pop_front()) MessagePacket::destroy(m);
 }
 
@@ -105,6 +249,7 @@ zx_status_t ChannelDispatcher::write(MessagePacket* m) {
     }
   }
   if (peer_->queue_.size() >= kChannelMaxQueued) return ZX_ERR_SHOULD_WAIT;
+  if (m->num_handles) shared_->seq++;  // for the cycle collector
   peer_->queue_.push_back(m);
   peer_->update_signals(0, ZX_CHANNEL_READABLE);
   return ZX_OK;
@@ -127,7 +272,8 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
             : peer_->queue_.size() >= kChannelMaxQueued ? ZX_ERR_SHOULD_WAIT
                                                         : ZX_OK;
     if (early == ZX_OK) {
-      callers_.push_back(&w);  // before the write, so no reply can slip past us
+      callers_.push_back(&w);              // before the write, so no reply can slip past us
+      if (m->num_handles) shared_->seq++;  // for the cycle collector
       peer_->queue_.push_back(m);
       peer_->update_signals(0, ZX_CHANNEL_READABLE);
     }
@@ -156,6 +302,7 @@ zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, Me
   *need_handles = m->num_handles;
   if (m->num_bytes > max_bytes || m->num_handles > max_handles) return ZX_ERR_BUFFER_TOO_SMALL;
   queue_.remove(m);
+  if (m->num_handles) shared_->seq++;  // for the cycle collector
   if (queue_.empty()) update_signals(ZX_CHANNEL_READABLE, 0);
   *out = m;
   return ZX_OK;
