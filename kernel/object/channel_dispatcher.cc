@@ -56,7 +56,6 @@ void ChannelDispatcher::disconnect() {
   RefPtr<ChannelDispatcher> suspect;  // the peer, if it may now be unreachable
   {
     SpinLockGuard g(shared_->lock);
-    shared_->seq++;
     peer = peer_;
     // Our callers will get no reply now; nor will the peer's, whose replies we would write.
     while (ChannelCallWaiter* w = callers_.pop_front()) {
@@ -108,14 +107,14 @@ void ChannelDispatcher::disconnect() {
 //     holder could write to or read from the pair, and would see PEER_CLOSED if we dropped it).
 //  3. The rest are garbage: no thread holds them, and the only handles to them lie in queues
 //     only garbage can read. Their queues are dropped.
-// The scan is not atomic across pairs, so each pair carries a sequence number bumped whenever a
-// message with handles enters or leaves one of its queues (and at disconnect). The pass reads
-// them when visiting and checks them again after counting references; if any moved, the pass
-// gives up. Whatever moved them holds a handle into the structure, and its eventual close starts
-// another pass. A pass visits at most kGcBudget endpoints: it runs under a spinlock, and every
-// close of a writer whose reader holds handles starts one, so its cost per close must be bounded
-// whatever user space built. An unreachable structure that the pass cannot see whole is left
-// alone, as Zircon leaves every one (docs/objects/channel.md).
+// The pass keeps every visited pair's lock from the moment it visits the pair to the end, so
+// what it judges is one consistent state: no message enters or leaves a visited queue and no
+// visited endpoint is disconnected meanwhile, and a reference it counts as outside cannot move
+// inside. (Nobody else ever holds two pair locks, and passes take g_gc_lock first, so holding
+// many cannot deadlock.) A pass visits at most kGcBudget endpoints: it runs with interrupts off,
+// and every close of a writer whose reader holds handles starts one, so its cost per close must
+// be bounded whatever user space built. An unreachable structure that the pass cannot see whole
+// is left alone, as Zircon leaves every one (docs/objects/channel.md).
 namespace {
 constexpr uint32_t kGcBudget = 1024;
 SpinLock g_gc_lock{"channel_gc"};  // taken before any channel lock, never after
@@ -142,7 +141,6 @@ void ChannelDispatcher::collect() {
     SpinLockGuard gc(g_gc_lock);
     uint64_t pass = ++g_gc_pass;
     uint32_t visited = 0;
-    bool gave_up = false;
     ChannelDispatcher* tail = nullptr;
     // Each visited endpoint holds one reference of ours, so none can go away during the pass.
     auto visit = [&](ChannelDispatcher* x, bool internal) {
@@ -168,11 +166,15 @@ void ChannelDispatcher::collect() {
         }
       }
     };
-    // 1. Visit.
+    // 1. Visit, locking each pair on first sight (both ends share its lock; interrupts are
+    // already off under g_gc_lock). An endpoint's queue and peer are read under its lock, and a
+    // handle found in a locked queue keeps its endpoint referenced.
     visit(this, false);
     for (ChannelDispatcher* e = this; e; e = e->gc_next_) {
-      SpinLockGuard g(e->shared_->lock);
-      e->gc_seq_ = e->shared_->seq;
+      if (e->shared_->gc_pass != pass) {
+        e->shared_->lock.acquire();
+        e->shared_->gc_pass = pass;
+      }
       if (e->peer_) visit(e->peer_, false);
       for_each_queued_channel(e, [&](ChannelDispatcher* x) { visit(x, true); });
     }
@@ -196,29 +198,30 @@ void ChannelDispatcher::collect() {
           live = x;
         }
       };
-      SpinLockGuard g(l->shared_->lock);
       if (l->peer_) mark(l->peer_);
       for_each_queued_channel(l, mark);
     }
-    // 3. Nothing moved meanwhile? Then drop the garbage's queues.
-    for (ChannelDispatcher* e = this; e && !gave_up; e = e->gc_next_) {
-      SpinLockGuard g(e->shared_->lock);
-      if (e->shared_->seq != e->gc_seq_) gave_up = true;
-    }
-    for (ChannelDispatcher* e = this; e && !gave_up; e = e->gc_next_) {
-      if (e->gc_live_) continue;
-      SpinLockGuard g(e->shared_->lock);
-      e->shared_->seq++;
-      e->drain_locked(&dropped);
-      e->update_signals(ZX_CHANNEL_READABLE, 0);
-    }
-    // Our references go; the deletes they may cause are queued teardown steps, not run here.
+    // 3. Drop the garbage's queues, unlock, and let our references go (the deletes they may
+    // cause are queued teardown steps: collect runs as one, so none runs here).
     for (ChannelDispatcher* e = this; e;) {
       ChannelDispatcher* next = e->gc_next_;
+      if (!e->gc_live_) {
+        e->drain_locked(&dropped);
+        e->update_signals(ZX_CHANNEL_READABLE, 0);
+      }
+      e = next;
+    }
+    for (ChannelDispatcher* e = this; e;) {
+      ChannelDispatcher* next = e->gc_next_;
+      if (e->shared_->gc_pass == pass) {
+        e->shared_->gc_pass = 0;
+        e->shared_->lock.release();
+      }
       RefPtr<ChannelDispatcher>::take_existing(e);
       e = next;
     }
   }
+  // The garbage's handles are closed outside every lock, as a disconnect does.
   while (MessagePacket* m = dropped.pop_front()) MessagePacket::destroy(m);
 }
 
@@ -249,7 +252,6 @@ zx_status_t ChannelDispatcher::write(MessagePacket* m) {
     }
   }
   if (peer_->queue_.size() >= kChannelMaxQueued) return ZX_ERR_SHOULD_WAIT;
-  if (m->num_handles) shared_->seq++;  // for the cycle collector
   peer_->queue_.push_back(m);
   peer_->update_signals(0, ZX_CHANNEL_READABLE);
   return ZX_OK;
@@ -272,8 +274,7 @@ zx_status_t ChannelDispatcher::call(MessagePacket* m, uint64_t deadline, Message
             : peer_->queue_.size() >= kChannelMaxQueued ? ZX_ERR_SHOULD_WAIT
                                                         : ZX_OK;
     if (early == ZX_OK) {
-      callers_.push_back(&w);              // before the write, so no reply can slip past us
-      if (m->num_handles) shared_->seq++;  // for the cycle collector
+      callers_.push_back(&w);  // before the write, so no reply can slip past us
       peer_->queue_.push_back(m);
       peer_->update_signals(0, ZX_CHANNEL_READABLE);
     }
@@ -302,7 +303,6 @@ zx_status_t ChannelDispatcher::read(uint32_t max_bytes, uint32_t max_handles, Me
   *need_handles = m->num_handles;
   if (m->num_bytes > max_bytes || m->num_handles > max_handles) return ZX_ERR_BUFFER_TOO_SMALL;
   queue_.remove(m);
-  if (m->num_handles) shared_->seq++;  // for the cycle collector
   if (queue_.empty()) update_signals(ZX_CHANNEL_READABLE, 0);
   *out = m;
   return ZX_OK;

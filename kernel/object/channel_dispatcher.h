@@ -136,9 +136,8 @@ class ChannelDispatcher : public Dispatcher {
     // a trip through g_sched_lock on both lock and unlock.
     SpinLock lock{"channel"};
     MessagePacket* spare = nullptr;  // a free small block; atomic exchange only, never locked
-    // lock: bumped whenever a message with handles enters or leaves either queue, and at a
-    // disconnect, so the cycle collector can tell whether the pair changed under it.
-    uint64_t seq = 0;
+    // The cycle collector's pass that holds `lock` (0: none); under the collector's lock.
+    uint64_t gc_pass = 0;
     ~Shared();
   };
   ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
@@ -158,7 +157,6 @@ class ChannelDispatcher : public Dispatcher {
   ChannelDispatcher* gc_next_ = nullptr;
   ChannelDispatcher* gc_live_next_ = nullptr;
   uint64_t gc_pass_ = 0;
-  uint64_t gc_seq_ = 0;
   uint32_t gc_internal_ = 0;
   bool gc_live_ = false;
 

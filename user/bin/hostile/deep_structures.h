@@ -332,6 +332,57 @@ inline void test_cycle_reachable_kept() {
   CHECK(kernel_serves());
 }
 
+// The collector judges while another hart writes handle-carrying messages into what it
+// looks at. r is queued in b, and b in itself; a helper thread holds r's writer w and keeps
+// sending fresh channel ends to r. Closing a leaves b unreachable, so the pass that close
+// starts must drop b's queue, closing r: w sees PEER_CLOSED by the time close returns,
+// however the helper's writes interleave, and the helper's writes then fail cleanly.
+struct RaceWriter {
+  zx_handle_t w;
+  volatile int sent;
+  volatile int done;
+};
+
+inline void race_writer_main(uintptr_t arg, uintptr_t) {
+  auto* rw = reinterpret_cast<RaceWriter*>(arg);
+  for (int i = 0; i < 100000; i++) {
+    zx_handle_t m, n;
+    if (zx_channel_create(0, &m, &n) != ZX_OK) break;
+    zx_handle_close(n);
+    if (zx_channel_write(rw->w, 0, nullptr, 0, &m, 1) != ZX_OK) break;  // m is consumed
+    rw->sent = rw->sent + 1;
+  }
+  rw->done = 1;
+  zx_thread_exit();
+}
+
+inline void test_cycle_collect_race() {
+  g_counts.attacks++;
+  for (int round = 0; round < 20; round++) {
+    zx_handle_t a, b, w, r;
+    CHECK_OK(zx_channel_create(0, &a, &b));
+    CHECK_OK(zx_channel_create(0, &w, &r));
+    g_counts.structures += 4;
+    CHECK_OK(zx_channel_write(a, 0, nullptr, 0, &r, 1));  // r waits in b
+    CHECK_OK(zx_channel_write(a, 0, nullptr, 0, &b, 1));  // b waits in itself
+    g_counts.messages += 2;
+    RaceWriter rw{w, 0, 0};
+    testing::Helper h;
+    CHECK_OK(testing::helper_start(&h, "race-writer", race_writer_main,
+                                   reinterpret_cast<uintptr_t>(&rw), 0));
+    while (rw.sent < round * 10 && !rw.done) zx_nanosleep(zx_deadline_after(ZX_USEC(100)));
+    CHECK_OK(zx_handle_close(a));
+    zx_signals_t seen = 0;
+    CHECK_OK(zx_object_wait_one(w, ZX_CHANNEL_PEER_CLOSED, 0, &seen));
+    CHECK_OK(testing::helper_join(&h));
+    g_counts.messages += static_cast<unsigned long>(rw.sent);
+    g_counts.structures += 2 * static_cast<unsigned long>(rw.sent);
+    CHECK_EQ(zx_channel_write(w, 0, nullptr, 0, nullptr, 0), ZX_ERR_PEER_CLOSED);
+    CHECK_OK(zx_handle_close(w));
+  }
+  CHECK(kernel_serves());
+}
+
 inline const testing::Test kDeepTests[] = {
     {"deep_structures.vmar_nest_destroy", test_vmar_nest_destroy},
     {"deep_structures.vmar_nest_unmap", test_vmar_nest_unmap},
@@ -347,6 +398,7 @@ inline const testing::Test kDeepTests[] = {
     {"deep_structures.cycle_two_channels", test_cycle_two_channels},
     {"deep_structures.cycle_ring", test_cycle_ring},
     {"deep_structures.cycle_reachable_kept", test_cycle_reachable_kept},
+    {"deep_structures.cycle_collect_race", test_cycle_collect_race},
 };
 
 }  // namespace hostile
