@@ -383,6 +383,46 @@ inline void test_cycle_collect_race() {
   CHECK(kernel_serves());
 }
 
+// Many processes killed at once, each holding a deep chain of channels: the kernel tears them all
+// down while this program goes on (and, when this attack is the last one run, while the kernel's
+// closing leak check waits for the reaping to finish rather than for a fixed grace time).
+inline void test_mass_kill_deep_holders() {
+  g_counts.attacks++;
+  constexpr int kProcs = 16, kLinks = 1000;
+  zx_handle_t procs[kProcs];
+  int started = 0;
+  for (; started < kProcs; started++) {
+    zx_handle_t reader = ZX_HANDLE_INVALID;
+    for (int i = 0; i < kLinks; i++) {
+      zx_handle_t w, r;
+      CHECK_OK(zx_channel_create(0, &w, &r));
+      g_counts.structures += 2;
+      if (reader != ZX_HANDLE_INVALID) {
+        CHECK_OK(zx_channel_write(w, 0, nullptr, 0, &reader, 1));
+        g_counts.messages++;
+      }
+      CHECK_OK(zx_handle_close(w));
+      reader = r;
+    }
+    const char* argv[] = {"sleep", "600000"};
+    uint32_t info = PA_HND(0xF0u, 0);  // Zircon's PA_USER0: the program ignores it
+    CHECK_OK(launch("sleep", 2, argv, &reader, &info, 1, &procs[started]));
+  }
+  for (int i = 0; i < started; i++) {
+    CHECK_OK(zx_task_kill(procs[i]));
+    CHECK_OK(zx_handle_close(procs[i]));
+  }
+  // No wait for the deaths: the kernel must still answer meanwhile.
+  zx_handle_t a, b;
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  uint32_t v = 5, got = 0, n = 0;
+  CHECK_OK(zx_channel_write(a, 0, &v, sizeof(v), nullptr, 0));
+  CHECK_OK(zx_channel_read(b, 0, &got, nullptr, sizeof(got), 0, &n, nullptr));
+  CHECK_EQ(got, 5);
+  CHECK_OK(zx_handle_close(a));
+  CHECK_OK(zx_handle_close(b));
+}
+
 inline const testing::Test kDeepTests[] = {
     {"deep_structures.vmar_nest_destroy", test_vmar_nest_destroy},
     {"deep_structures.vmar_nest_unmap", test_vmar_nest_unmap},
@@ -399,6 +439,7 @@ inline const testing::Test kDeepTests[] = {
     {"deep_structures.cycle_ring", test_cycle_ring},
     {"deep_structures.cycle_reachable_kept", test_cycle_reachable_kept},
     {"deep_structures.cycle_collect_race", test_cycle_collect_race},
+    {"deep_structures.mass_kill_deep_holders", test_mass_kill_deep_holders},
 };
 
 }  // namespace hostile
