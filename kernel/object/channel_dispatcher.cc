@@ -111,12 +111,15 @@ void ChannelDispatcher::disconnect() {
 // what it judges is one consistent state: no message enters or leaves a visited queue and no
 // visited endpoint is disconnected meanwhile, and a reference it counts as outside cannot move
 // inside. (Nobody else ever holds two pair locks, and passes take g_gc_lock first, so holding
-// many cannot deadlock.) A pass visits at most kGcBudget endpoints: it runs with interrupts off,
-// and every close of a writer whose reader holds handles starts one, so its cost per close must
-// be bounded whatever user space built. An unreachable structure that the pass cannot see whole
-// is left alone, as Zircon leaves every one (docs/objects/channel.md).
+// many cannot deadlock.) A pass visits at most kGcBudget endpoints and looks at most at
+// kGcScanBudget queued messages and handles: it runs with interrupts off, and every close of a
+// writer whose reader holds handles starts one, so its cost per close must be bounded whatever
+// user space built (a queue alone can hold 4096 messages of 64 handles). An unreachable
+// structure that a pass cannot see whole is left alone, as Zircon leaves every one
+// (docs/objects/channel.md).
 namespace {
 constexpr uint32_t kGcBudget = 1024;
+constexpr uint32_t kGcScanBudget = 1u << 16;
 SpinLock g_gc_lock{"channel_gc"};  // taken before any channel lock, never after
 uint64_t g_gc_pass;                // g_gc_lock
 }  // namespace
@@ -158,8 +161,17 @@ void ChannelDispatcher::collect() {
       }
       if (internal) x->gc_internal_++;
     };
-    auto for_each_queued_channel = [](ChannelDispatcher* e, auto fn) {
+    // Every queued message and handle looked at costs one step of kGcScanBudget; a pass that
+    // runs out has not seen everything, so it judges nothing (over: drop no queue).
+    uint32_t steps = 0;
+    bool over = false;
+    auto for_each_queued_channel = [&](ChannelDispatcher* e, auto fn) {
       for (MessagePacket* m : e->queue_) {
+        steps += 1 + m->num_handles;
+        if (steps > kGcScanBudget) {
+          over = true;
+          return;
+        }
         for (uint32_t i = 0; i < m->num_handles; i++) {
           Dispatcher* d = m->handles[i].obj.get();
           if (d && d->type() == ZX_OBJ_TYPE_CHANNEL) fn(static_cast<ChannelDispatcher*>(d));
@@ -170,7 +182,7 @@ void ChannelDispatcher::collect() {
     // already off under g_gc_lock). An endpoint's queue and peer are read under its lock, and a
     // handle found in a locked queue keeps its endpoint referenced.
     visit(this, false);
-    for (ChannelDispatcher* e = this; e; e = e->gc_next_) {
+    for (ChannelDispatcher* e = this; e && !over; e = e->gc_next_) {
       if (e->shared_->gc_pass != pass) {
         e->shared_->lock.acquire();
         e->shared_->gc_pass = pass;
@@ -189,7 +201,7 @@ void ChannelDispatcher::collect() {
       }
     }
     // Liveness spreads to peers and to what live queues hold.
-    while (ChannelDispatcher* l = live) {
+    while (ChannelDispatcher* l = over ? nullptr : live) {
       live = l->gc_live_next_;
       auto mark = [&](ChannelDispatcher* x) {
         if (x->gc_pass_ == pass && !x->gc_live_) {
@@ -203,7 +215,7 @@ void ChannelDispatcher::collect() {
     }
     // 3. Drop the garbage's queues, unlock, and let our references go (the deletes they may
     // cause are queued teardown steps: collect runs as one, so none runs here).
-    for (ChannelDispatcher* e = this; e;) {
+    for (ChannelDispatcher* e = over ? nullptr : this; e;) {
       ChannelDispatcher* next = e->gc_next_;
       if (!e->gc_live_) {
         e->drain_locked(&dropped);
