@@ -72,8 +72,8 @@ struct TeardownNode {
 };
 
 // Runs n->run(n) now if no teardown is running on this thread, else queues it to run when the
-// running one has finished. Returns whether it ran or was queued (false: the node was already on
-// a worklist, and the caller runs the step itself).
+// running one has finished. Returns false, doing nothing, when the node is already on a worklist
+// (the step will run from there).
 bool teardown_submit(TeardownNode* n);
 
 class Dispatcher : public RefCounted<Dispatcher> {
