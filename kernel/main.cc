@@ -301,14 +301,33 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
     // anything it left behind once it is gone.
     uint64_t objects = g_heap.stats().live_objects, pages = page_alloc_free_pages();
     uint64_t slabs = g_heap.stats().slab_pages;
+    uint64_t threads = thread_count();
     int64_t code = run_first_process(ba.run);
     // The program's name, without the arguments that follow it after commas.
     char program[64];
     kstrlcpy(program, ba.run, sizeof(program));
     for (char* c = program; *c; c++)
       if (*c == ',') *c = 0;
-    uint64_t deadline = deadline_after(1'000'000'000ull);
-    while (g_heap.stats().live_objects != objects && current_time() < deadline) {
+    // The program has returned, but what it started may still be dying: after a mass kill every
+    // thread has to be scheduled to leave, and each process goes when its last thread does.
+    // Wait until that has finished (no process left, no thread beyond those the kernel had
+    // before, the dead ones reaped), however long a loaded host takes; the deadline only keeps a
+    // stuck teardown from hanging the run, and it is far beyond any honest teardown.
+    uint64_t deadline = deadline_after(120'000'000'000ull);
+    for (;;) {
+      thread_reap_zombies();
+      if (ProcessDispatcher::live_count() == 0 && thread_count() <= threads) break;
+      if (current_time() >= deadline) {
+        kprintf("userboot: leak check: %lu processes, %lu threads still alive\n",
+                ProcessDispatcher::live_count(), thread_count() - threads);
+        break;
+      }
+      thread_sleep(1'000'000);
+    }
+    // Objects a kernel thread is still dropping (a reaped thread's last references) follow
+    // within moments; a real leak never does, so this short wait only delays a failing run.
+    uint64_t settle = deadline_after(2'000'000'000ull);
+    while (g_heap.stats().live_objects != objects && current_time() < settle) {
       thread_reap_zombies();
       thread_sleep(1'000'000);
     }

@@ -59,6 +59,9 @@ struct Thread {
   void* user_thread;  // its ThreadDispatcher when it runs user code
   volatile bool kill_pending;  // asked to die: leave at the next return towards user mode
   bool interruptible;          // blocked in a wait that a kill may cut short
+  // The object teardown running on this thread, if any (kernel/object/dispatcher.cc): nested
+  // teardowns queue on it instead of recursing.
+  void* teardown;
 };
 
 // Creates a stopped thread. Returns nullptr when memory runs out.

@@ -229,26 +229,38 @@ zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms
 
 zx_status_t VmAddressRegion::destroy_locked() {
   if (destroyed_) return ZX_OK;
-  while (RegionNode* n = children_.first()) {
-    VmRegion* r = VmRegion::from_node(n);
-    if (r->is_mapping())
+  // Post-order over the subtree without recursion: user space can nest VMARs as deep as it
+  // likes, and one kernel frame per level would overflow the kernel stack (docs/architecture.md,
+  // "Recursion"). Descend into the first child VMAR; destroy mappings in place; when a VMAR is
+  // empty, unlink it and go back up through its parent pointer. The extra state is the parent_
+  // links the tree already keeps, so the walk needs no allocation and cannot fail.
+  VmAddressRegion* cur = this;
+  for (;;) {
+    if (RegionNode* n = cur->children_.first()) {
+      VmRegion* r = VmRegion::from_node(n);
+      if (!r->is_mapping()) {
+        cur = static_cast<VmAddressRegion*>(r);
+        continue;
+      }
       static_cast<VmMapping*>(r)->destroy_locked();
-    else
-      static_cast<VmAddressRegion*>(r)->destroy_locked();
-    if (children_.first() == n) {  // a VMAR removes itself; a mapping is removed here
-      children_.remove(n);
+      cur->children_.remove(n);
       r->parent_ = nullptr;
       if (r->release()) delete r;
+      continue;
     }
+    cur->destroyed_ = true;
+    VmAddressRegion* p = cur->parent_;
+    // A VMAR in its parent's tree holds the tree's reference; `this` is kept alive by our
+    // caller, and each ancestor on the way up by its own parent's tree, so p outlives cur.
+    if (p) {
+      cur->parent_ = nullptr;
+      p->children_.remove(&cur->node_);
+    }
+    bool done = cur == this;
+    if (p && cur->release()) delete cur;
+    if (done) return ZX_OK;
+    cur = p;
   }
-  destroyed_ = true;
-  if (parent_) {
-    VmAddressRegion* p = parent_;
-    parent_ = nullptr;
-    p->children_.remove(&node_);
-    if (release()) delete this;
-  }
-  return ZX_OK;
 }
 
 zx_status_t VmAddressRegion::destroy() {

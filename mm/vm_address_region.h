@@ -35,9 +35,29 @@ class VmAddressRegion : public VmRegion {
   // Aspace lock held: the mapping containing va, searching nested VMARs.
   VmMapping* find_mapping_locked(uint64_t va);
   size_t child_count() const { return children_.size(); }
+  // Aspace lock held: fn(VmMapping*) for every mapping in this VMAR and its nested VMARs, in
+  // address order. Iterative (parent links, no stack per level): nesting depth is the user's.
   template <typename F>
-  void for_each_child_locked(F fn) {
-    for (RegionNode* n = children_.first(); n; n = children_.next(n)) fn(VmRegion::from_node(n));
+  void for_each_mapping_locked(F fn) {
+    VmAddressRegion* r = this;
+    RegionNode* n = children_.first();
+    for (;;) {
+      if (!n) {
+        if (r == this) return;
+        VmAddressRegion* p = r->parent_;
+        n = p->children_.next(&r->node_);
+        r = p;
+        continue;
+      }
+      VmRegion* c = VmRegion::from_node(n);
+      if (c->is_mapping()) {
+        fn(static_cast<VmMapping*>(c));
+        n = r->children_.next(n);
+      } else {
+        r = static_cast<VmAddressRegion*>(c);
+        n = r->children_.first();
+      }
+    }
   }
 
  private:

@@ -143,24 +143,15 @@ void VmAspace::pt_protect(uint64_t va, uint64_t len, uint32_t mmu_flags) {
   tlb_shootdown_aspace(this, va, len);
 }
 
-namespace {
-void add_region_stats(VmRegion* r, VmAspace::Stats* st) {
-  if (r->is_mapping()) {
-    auto* m = static_cast<VmMapping*>(r);
-    st->mapped_bytes += m->size();
-    m->vmo()->count_pages(m->object_offset(), m->size(), &st->private_bytes, &st->shared_bytes,
-                          &st->scaled_shared_bytes);
-    return;
-  }
-  static_cast<VmAddressRegion*>(r)->for_each_child_locked(
-      [&](VmRegion* child) { add_region_stats(child, st); });
-}
-}  // namespace
-
 VmAspace::Stats VmAspace::stats() {
   Stats st;
   MutexGuard g(lock_);
-  if (!destroyed_) add_region_stats(root_.get(), &st);
+  if (destroyed_) return st;
+  root_->for_each_mapping_locked([&](VmMapping* m) {
+    st.mapped_bytes += m->size();
+    m->vmo()->count_pages(m->object_offset(), m->size(), &st.private_bytes, &st.shared_bytes,
+                          &st.scaled_shared_bytes);
+  });
   return st;
 }
 

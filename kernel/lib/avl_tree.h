@@ -304,16 +304,21 @@ class AvlTree {
     }
   }
 
-  // Returns the height of the subtree, or -1 if it is malformed; lo/hi bound the keys.
-  int32_t check_subtree(const AvlNode* n, const T* lo, const T* hi, size_t* count) const {
+  // Returns the height of the subtree, or -1 if it is malformed; lo/hi bound the keys. A
+  // balanced tree is under 1.45 log2(n + 2) high, so deeper than kMaxCheckDepth can only be a
+  // malformed one (a chain): refused there, which bounds the recursion whatever it is given.
+  static constexpr int kMaxCheckDepth = 96;
+  int32_t check_subtree(const AvlNode* n, const T* lo, const T* hi, size_t* count,
+                        int depth = 0) const {
     if (!n) return 0;
+    if (depth >= kMaxCheckDepth) return -1;
     const T* x = owner_of(n);
     if (lo && !(Traits::key(*lo) < Traits::key(*x))) return -1;
     if (hi && !(Traits::key(*x) < Traits::key(*hi))) return -1;
     if (n->left && n->left->parent != n) return -1;
     if (n->right && n->right->parent != n) return -1;
-    int32_t hl = check_subtree(n->left, lo, x, count);
-    int32_t hr = check_subtree(n->right, x, hi, count);
+    int32_t hl = check_subtree(n->left, lo, x, count, depth + 1);
+    int32_t hr = check_subtree(n->right, x, hi, count, depth + 1);
     if (hl < 0 || hr < 0) return -1;
     if (hl - hr > 1 || hr - hl > 1) return -1;
     int32_t h = 1 + (hl > hr ? hl : hr);

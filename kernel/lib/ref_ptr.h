@@ -1,6 +1,7 @@
 // Reference counting for kernel objects. An object that handles, mappings or other objects
 // share derives from RefCounted<T>; RefPtr<T> holds one reference and drops it when it goes
-// away. The last reference deletes the object (through its virtual destructor when it has one).
+// away. The last reference deletes the object (through its virtual destructor when it has one),
+// or hands it to the object's on_last_reference() when it defines one (see RefPtr::destroy).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -82,13 +83,24 @@ class RefPtr {
   void reset() {
     T* p = p_;
     p_ = nullptr;
-    if (p && p->release()) delete p;
+    if (p && p->release()) destroy(p);
   }
   void swap(RefPtr& o) {
     T* t = p_;
     p_ = o.p_;
     o.p_ = t;
   }
+  // The last reference is gone. A type whose destruction can drop the last reference to
+  // another object of its kind, and so on without end (a message holding a channel holding
+  // messages...), provides on_last_reference() to defer the delete to a worklist instead of
+  // nesting one destructor per link (kernel/object/dispatcher.h).
+  static void destroy(T* p) {
+    if constexpr (requires { p->on_last_reference(); })
+      p->on_last_reference();
+    else
+      delete p;
+  }
+
   T* get() const { return p_; }
   T* operator->() const { return p_; }
   T& operator*() const { return *p_; }

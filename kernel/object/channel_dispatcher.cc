@@ -53,6 +53,7 @@ void ChannelDispatcher::drain_locked(List<MessagePacket, &MessagePacket::node>* 
 void ChannelDispatcher::disconnect() {
   List<MessagePacket, &MessagePacket::node> dropped;
   ChannelDispatcher* peer;
+  RefPtr<ChannelDispatcher> suspect;  // the peer, if it may now be unreachable
   {
     SpinLockGuard g(shared_->lock);
     peer = peer_;
@@ -70,11 +71,169 @@ void ChannelDispatcher::disconnect() {
       peer_ = nullptr;
       // Signal under the lock: the peer cannot be destroyed while we hold it.
       peer->update_signals(ZX_CHANNEL_WRITABLE, ZX_CHANNEL_PEER_CLOSED);
+      // With its writer gone, the peer's queue is all it will ever hold. If that holds handles,
+      // a cycle may have just lost its last way in (see collect); a dying peer is torn down
+      // anyway (try_add_ref fails).
+      for (MessagePacket* m : peer->queue_) {
+        if (m->num_handles && peer->try_add_ref()) {
+          suspect = RefPtr<ChannelDispatcher>::take_existing(peer);
+          break;
+        }
+      }
     }
     drain_locked(&dropped);
   }
   // Messages (and the handles in them) are dropped without the channel lock: closing a handle
   // to another channel endpoint takes that channel's lock.
+  while (MessagePacket* m = dropped.pop_front()) MessagePacket::destroy(m);
+  if (suspect) suspect->schedule_collect();
+}
+
+// ---- Cycles ------------------------------------------------------------------------------------
+// A handle queued in a channel is reachable only through that channel's reader. So an endpoint
+// can become unreachable while its handle still exists: queued in its own queue after its peer
+// closed, or two endpoints queued in each other, or any longer ring. Zircon leaks these; here the
+// collector finds them and drops their queues, which closes the handles and frees everything.
+//
+// When an endpoint's peer closes (the only moment such a structure can lose its last way in:
+// a channel endpoint has exactly one handle, since channels lack ZX_RIGHT_DUPLICATE, and a write
+// cannot be the last step because the writer still holds the peer), collect() runs from that
+// endpoint, as a trial deletion over what it can reach:
+//  1. Visit every endpoint reachable from it through peers and the handles in queued messages,
+//     counting for each how many of its handles lie in the visited queues ("internal").
+//  2. An endpoint with more references than internal handles (plus the collector's own) is held
+//     from outside: a handle table, a message in flight, a syscall in progress, an observer.
+//     It is live, and so is everything reachable from it, and the peer of anything live (its
+//     holder could write to or read from the pair, and would see PEER_CLOSED if we dropped it).
+//  3. The rest are garbage: no thread holds them, and the only handles to them lie in queues
+//     only garbage can read. Their queues are dropped.
+// The pass keeps every visited pair's lock from the moment it visits the pair to the end, so
+// what it judges is one consistent state: no message enters or leaves a visited queue and no
+// visited endpoint is disconnected meanwhile, and a reference it counts as outside cannot move
+// inside. (Nobody else ever holds two pair locks, and passes take g_gc_lock first, so holding
+// many cannot deadlock.) A pass visits at most kGcBudget endpoints and looks at most at
+// kGcScanBudget queued messages and handles: it runs with interrupts off, and every close of a
+// writer whose reader holds handles starts one, so its cost per close must be bounded whatever
+// user space built (a queue alone can hold 4096 messages of 64 handles). An unreachable
+// structure that a pass cannot see whole is left alone, as Zircon leaves every one
+// (docs/objects/channel.md).
+namespace {
+constexpr uint32_t kGcBudget = 1024;
+constexpr uint32_t kGcScanBudget = 1u << 16;
+SpinLock g_gc_lock{"channel_gc"};  // taken before any channel lock, never after
+uint64_t g_gc_pass;                // g_gc_lock
+}  // namespace
+
+void ChannelDispatcher::schedule_collect() {
+  // The queued step holds a reference (dropped by run_collect).
+  add_ref();
+  gc_node_.run = &ChannelDispatcher::run_collect;
+  gc_node_.owner = this;
+  if (!teardown_submit(&gc_node_)) RefPtr<ChannelDispatcher>::take_existing(this);  // queued
+}
+
+void ChannelDispatcher::run_collect(TeardownNode* n) {
+  RefPtr<ChannelDispatcher> self =
+      RefPtr<ChannelDispatcher>::take_existing(static_cast<ChannelDispatcher*>(n->owner));
+  self->collect();
+}
+
+void ChannelDispatcher::collect() {
+  List<MessagePacket, &MessagePacket::node> dropped;
+  {
+    SpinLockGuard gc(g_gc_lock);
+    uint64_t pass = ++g_gc_pass;
+    uint32_t visited = 0;
+    ChannelDispatcher* tail = nullptr;
+    // Each visited endpoint holds one reference of ours, so none can go away during the pass.
+    auto visit = [&](ChannelDispatcher* x, bool internal) {
+      if (x->gc_pass_ != pass) {
+        // Past the budget (or for a peer already dying) the endpoint is not visited: handles
+        // in its queue then count as held from outside, which keeps their endpoints live.
+        if (visited >= kGcBudget || !x->try_add_ref()) return;
+        visited++;
+        x->gc_pass_ = pass;
+        x->gc_internal_ = 0;
+        x->gc_live_ = false;
+        x->gc_next_ = nullptr;
+        if (tail) tail->gc_next_ = x;
+        tail = x;
+      }
+      if (internal) x->gc_internal_++;
+    };
+    // Every queued message and handle looked at costs one step of kGcScanBudget; a pass that
+    // runs out has not seen everything, so it judges nothing (over: drop no queue).
+    uint32_t steps = 0;
+    bool over = false;
+    auto for_each_queued_channel = [&](ChannelDispatcher* e, auto fn) {
+      for (MessagePacket* m : e->queue_) {
+        steps += 1 + m->num_handles;
+        if (steps > kGcScanBudget) {
+          over = true;
+          return;
+        }
+        for (uint32_t i = 0; i < m->num_handles; i++) {
+          Dispatcher* d = m->handles[i].obj.get();
+          if (d && d->type() == ZX_OBJ_TYPE_CHANNEL) fn(static_cast<ChannelDispatcher*>(d));
+        }
+      }
+    };
+    // 1. Visit, locking each pair on first sight (both ends share its lock; interrupts are
+    // already off under g_gc_lock). An endpoint's queue and peer are read under its lock, and a
+    // handle found in a locked queue keeps its endpoint referenced.
+    visit(this, false);
+    for (ChannelDispatcher* e = this; e && !over; e = e->gc_next_) {
+      if (e->shared_->gc_pass != pass) {
+        e->shared_->lock.acquire();
+        e->shared_->gc_pass = pass;
+      }
+      if (e->peer_) visit(e->peer_, false);
+      for_each_queued_channel(e, [&](ChannelDispatcher* x) { visit(x, true); });
+    }
+    // 2. Roots: references beyond the internal handles, our own one and run_collect's.
+    ChannelDispatcher* live = nullptr;
+    for (ChannelDispatcher* e = this; e; e = e->gc_next_) {
+      uint32_t expected = e->gc_internal_ + 1 + (e == this ? 1 : 0);
+      if (e->ref_count() > expected) {
+        e->gc_live_ = true;
+        e->gc_live_next_ = live;
+        live = e;
+      }
+    }
+    // Liveness spreads to peers and to what live queues hold.
+    while (ChannelDispatcher* l = over ? nullptr : live) {
+      live = l->gc_live_next_;
+      auto mark = [&](ChannelDispatcher* x) {
+        if (x->gc_pass_ == pass && !x->gc_live_) {
+          x->gc_live_ = true;
+          x->gc_live_next_ = live;
+          live = x;
+        }
+      };
+      if (l->peer_) mark(l->peer_);
+      for_each_queued_channel(l, mark);
+    }
+    // 3. Drop the garbage's queues, unlock, and let our references go (the deletes they may
+    // cause are queued teardown steps: collect runs as one, so none runs here).
+    for (ChannelDispatcher* e = over ? nullptr : this; e;) {
+      ChannelDispatcher* next = e->gc_next_;
+      if (!e->gc_live_) {
+        e->drain_locked(&dropped);
+        e->update_signals(ZX_CHANNEL_READABLE, 0);
+      }
+      e = next;
+    }
+    for (ChannelDispatcher* e = this; e;) {
+      ChannelDispatcher* next = e->gc_next_;
+      if (e->shared_->gc_pass == pass) {
+        e->shared_->gc_pass = 0;
+        e->shared_->lock.release();
+      }
+      RefPtr<ChannelDispatcher>::take_existing(e);
+      e = next;
+    }
+  }
+  // The garbage's handles are closed outside every lock, as a disconnect does.
   while (MessagePacket* m = dropped.pop_front()) MessagePacket::destroy(m);
 }
 

@@ -2,6 +2,9 @@
 // bytes plus handles in flight; handles in a message stay counted as handles of their objects,
 // so an endpoint travelling in a message is not "closed". When the last handle to an endpoint
 // closes, its peer sees ZX_CHANNEL_PEER_CLOSED and the endpoint's unread messages are dropped.
+// Endpoints whose only handles are queued where nobody can ever read them (an endpoint queued in
+// itself after its peer closed, two queued in each other) are found and dropped too (see
+// ChannelDispatcher::collect).
 #pragma once
 #include "kernel/lib/list.h"
 #include "kernel/lib/placement_new.h"
@@ -133,11 +136,29 @@ class ChannelDispatcher : public Dispatcher {
     // a trip through g_sched_lock on both lock and unlock.
     SpinLock lock{"channel"};
     MessagePacket* spare = nullptr;  // a free small block; atomic exchange only, never locked
+    // The cycle collector's pass that holds `lock` (0: none); under the collector's lock.
+    uint64_t gc_pass = 0;
     ~Shared();
   };
   ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
   void disconnect();
   void drain_locked(List<MessagePacket, &MessagePacket::node>* out);
+
+  // Cycle collection (channel_dispatcher.cc, "Cycles"): endpoints whose handles sit only in
+  // queues nobody can read any more. collect() looks from this endpoint; it runs as a teardown
+  // step (gc_node_, holding a reference) queued by the peer's disconnect.
+  void schedule_collect();
+  static void run_collect(TeardownNode* n);
+  void collect();
+  TeardownNode gc_node_;
+  // Collector state, under the collector's lock: the endpoints seen by the current pass (an
+  // intrusive list, so a pass never allocates), how many handles to this endpoint lie in their
+  // queues, and whether this one is still reachable.
+  ChannelDispatcher* gc_next_ = nullptr;
+  ChannelDispatcher* gc_live_next_ = nullptr;
+  uint64_t gc_pass_ = 0;
+  uint32_t gc_internal_ = 0;
+  bool gc_live_ = false;
 
   RefPtr<Shared> shared_;
   ChannelDispatcher* peer_ = nullptr;  // shared_->lock

@@ -63,6 +63,19 @@ struct SignalObserver {
   void (*on_cancel)(SignalObserver* o) = nullptr;
 };
 
+// One step of object teardown queued on a thread's worklist (see Dispatcher, "Teardown").
+struct TeardownNode {
+  TeardownNode* next = nullptr;
+  void (*run)(TeardownNode* n) = nullptr;
+  void* owner = nullptr;
+  uint32_t queued = 0;  // atomic: on some thread's worklist now
+};
+
+// Runs n->run(n) now if no teardown is running on this thread, else queues it to run when the
+// running one has finished. Returns false, doing nothing, when the node is already on a worklist
+// (the step will run from there).
+bool teardown_submit(TeardownNode* n);
+
 class Dispatcher : public RefCounted<Dispatcher> {
  public:
   virtual ~Dispatcher();
@@ -74,7 +87,7 @@ class Dispatcher : public RefCounted<Dispatcher> {
   // Handle counting (the handle table calls these).
   void increment_handle_count() { __atomic_fetch_add(&handle_count_, 1, __ATOMIC_RELAXED); }
   void decrement_handle_count() {
-    if (__atomic_fetch_sub(&handle_count_, 1, __ATOMIC_ACQ_REL) == 1) on_zero_handles();
+    if (__atomic_fetch_sub(&handle_count_, 1, __ATOMIC_ACQ_REL) == 1) zero_handles();
   }
   uint32_t handle_count() const { return __atomic_load_n(&handle_count_, __ATOMIC_RELAXED); }
 
@@ -99,6 +112,14 @@ class Dispatcher : public RefCounted<Dispatcher> {
   // g_sched_lock held: observers.
   void add_observer_locked(SignalObserver* o);
   void remove_observer_locked(SignalObserver* o);
+  // Teardown. Closing the last handle to an object, or dropping its last reference, can
+  // close or drop others (a channel's queued messages hold handles to channels that hold
+  // messages...), as deep as user space cared to build. So neither runs nested: the first one on
+  // a thread runs at once, and each one it sets off is queued on that thread's worklist and run
+  // after it, in a loop. The stack holds at most two teardown steps whatever the depth
+  // (docs/architecture.md, "Recursion"). RefPtr calls this for the last reference.
+  void on_last_reference();
+
   // Blocks the calling kernel thread until one of `mask` is active or the deadline passes.
   zx_status_t wait(zx_signals_t mask, uint64_t deadline, zx_signals_t* observed = nullptr);
   // Wakes every wait made through `handle` of `owner` with ZX_ERR_CANCELED (handle closed).
@@ -108,10 +129,15 @@ class Dispatcher : public RefCounted<Dispatcher> {
 
  protected:
   Dispatcher();
-  // The last handle went away (the object may live on through other references).
+  // The last handle went away (the object may live on through other references). It runs
+  // from the teardown worklist, perhaps after other teardown steps of the same thread.
   virtual void on_zero_handles() {}
 
  private:
+  void zero_handles();
+  static void run_zero_handles(TeardownNode* n);
+  static void run_delete(TeardownNode* n);
+
   // update_signals with signals to set: under g_sched_lock, waking the observers of raised ones.
   void raise_signals(zx_signals_t clear, zx_signals_t set);
 
@@ -119,6 +145,8 @@ class Dispatcher : public RefCounted<Dispatcher> {
   uint32_t handle_count_ = 0;
   zx_signals_t signals_ = 0;  // atomic; raised only under g_sched_lock (see update_signals)
   List<SignalObserver, &SignalObserver::node> observers_;  // g_sched_lock
+  TeardownNode zero_node_;    // on_zero_handles pending (holding a reference)
+  TeardownNode delete_node_;  // the delete pending
 };
 
 // The next kernel object id (ids start at 1024 as in Zircon; 0 is ZX_KOID_INVALID).

@@ -176,3 +176,23 @@ TEST_CASE("avl_tree: random operations match std::set") {
   }
   CHECK(keys(t) == std::vector<int>(model.begin(), model.end()));
 }
+
+TEST_CASE("avl: the structural check refuses a degenerate chain without recursing down it") {
+  // One real node, then a million-long right spine grafted under it by hand: keys in order and
+  // parent links right, but no AVL tree. check() must say so within its depth bound instead of
+  // recursing a million frames deep.
+  constexpr int kChain = 1'000'000;
+  std::vector<Item> items(kChain + 1);
+  Tree t;
+  items[0].key = 0;
+  REQUIRE(t.insert(&items[0]));
+  for (int i = 1; i <= kChain; i++) {
+    items[i].key = i;
+    items[i].node.parent = &items[i - 1].node;
+    items[i - 1].node.right = &items[i].node;
+  }
+  for (int i = kChain; i >= 0; i--) items[i].node.height = kChain - i + 1;
+  CHECK_FALSE(t.check());
+  items[0].node.right = nullptr;  // detach before the tree goes away
+  items[0].node.height = 1;
+}
