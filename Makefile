@@ -54,6 +54,10 @@ KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 HOBJS := $(patsubst %,$(BUILD)/host/%.o,$(HOST_CORE) $(HOST_TESTS))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
+# Each object's dependency file names it both relative to this directory and absolutely: graders
+# and check-labs build with BUILD=/absolute/path, and a .d file naming only one form would be
+# ignored by a later build given the other, which then misses header changes.
+DEPNAMES = -MT $(patsubst $(CURDIR)/%,%,$(abspath $@)) -MT $(abspath $@)
 
 .PHONY: all kernel disk check-disk check-machine qemu qemu-gdb gdb test host-test qemu-test grade handout \
 	check-labs bench format format-check clean help deps compile_commands
@@ -89,17 +93,17 @@ kernel: $(BUILD)/kernel.elf
 $(BUILD)/bootfs_blob.S: $(BOOTFS)
 	$(Q)printf '.section .rodata.bootfs, "a"\n.balign 4096\n.globl bootfs_image_start\n.globl bootfs_image_end\nbootfs_image_start:\n.incbin "%s"\nbootfs_image_end:\n' "$(abspath $(BOOTFS))" > $@
 $(BUILD)/bootfs_blob.o: $(BUILD)/bootfs_blob.S $(BOOTFS)
-	$(Q)$(CXX) $(KASFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(KASFLAGS) -c $< -o $@ $(DEPNAMES)
 
 $(BUILD)/k/%.cc.o: %.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CXX     $<"
-	$(Q)$(CXX) $(KCXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(KCXXFLAGS) -c $< -o $@ $(DEPNAMES)
 
 $(BUILD)/k/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
-	$(Q)$(CXX) $(KASFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(KASFLAGS) -c $< -o $@ $(DEPNAMES)
 
 # The kernel links twice: the first link gives the addresses of every function, which
 # tools/gensyms.py turns into a symbol table for backtraces; the second link places that table
@@ -170,7 +174,7 @@ gdb: kernel
 $(BUILD)/host/%.cc.o: %.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCXX $<"
-	$(Q)$(HOSTCXX) $(HOSTCXXFLAGS) -c $< -o $@
+	$(Q)$(HOSTCXX) $(HOSTCXXFLAGS) -c $< -o $@ $(DEPNAMES)
 
 $(BUILD)/host-tests: $(HOBJS)
 	@echo "  LINK    $@"

@@ -38,12 +38,12 @@ user: $(BOOTFS)
 $(BUILD)/user/%.cc.o: %.cc | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  UCXX    $<"
-	$(Q)$(CXX) $(USER_CXXFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(USER_CXXFLAGS) -c $< -o $@ $(DEPNAMES)
 
 $(BUILD)/user/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  UAS     $<"
-	$(Q)$(CXX) $(USER_ASFLAGS) -c $< -o $@
+	$(Q)$(CXX) $(USER_ASFLAGS) -c $< -o $@ $(DEPNAMES)
 
 # A static pattern rule, so make keeps the objects (they are not intermediate files).
 $(USER_ELFS): $(BUILD)/user/bin/%.elf: $(BUILD)/user/user/bin/%.cc.o $(USER_LIB_OBJS) $(USER_LDSCRIPT)
