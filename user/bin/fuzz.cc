@@ -320,7 +320,17 @@ const void* pick_in_ptr() {
 }
 
 // Fills the in-handle array with safe handle choices; returns a pointer to it, or a bad pointer.
-zx_handle_t* pick_in_handles(size_t* count) {
+// `for_message`: the handles will travel in a channel message, so no channel ends among them (a
+// channel end in its own peer's queue, or two in each other's, is a cycle nothing reclaims:
+// issue 11, item 7). nest_channels sends channels in channels, without cycles.
+zx_handle_t pick_message_handle() {
+  zx_handle_t h = pick_handle(false);
+  zx_info_handle_basic_t info;
+  if (basic_info(h, &info) && info.type == ZX_OBJ_TYPE_CHANNEL) return ZX_HANDLE_INVALID;
+  return h;
+}
+
+zx_handle_t* pick_in_handles(size_t* count, bool for_message = false) {
   switch (below(8)) {
     case 0:
       *count = below(4);
@@ -358,7 +368,8 @@ zx_handle_t* pick_in_handles(size_t* count) {
   if (*count > kInHandlesMax)
     arr = reinterpret_cast<zx_handle_t*>(g_scratch + kScratchSize) - kInHandlesMax;
   size_t fill = *count < kInHandlesMax ? *count : kInHandlesMax;
-  for (size_t i = 0; i < kInHandlesMax; i++) arr[i] = i < fill ? pick_handle(false) : 0;
+  for (size_t i = 0; i < kInHandlesMax; i++)
+    arr[i] = i < fill ? (for_message ? pick_message_handle() : pick_handle(false)) : 0;
   return arr;
 }
 
@@ -557,7 +568,10 @@ zx_handle_t dup_for_transfer() {
   if (h == ZX_HANDLE_INVALID || zx_handle_duplicate(h, ZX_RIGHT_SAME_RIGHTS, &d) != ZX_OK)
     return ZX_HANDLE_INVALID;
   zx_info_handle_basic_t info;
-  if (!basic_info(d, &info) || !(info.rights & ZX_RIGHT_TRANSFER)) {
+  // No channel ends: one sent into its own peer's queue (or two into each other's) would be a
+  // cycle nothing reclaims (issue 11, item 7); nest_channels sends channels without cycles.
+  if (!basic_info(d, &info) || !(info.rights & ZX_RIGHT_TRANSFER) ||
+      info.type == ZX_OBJ_TYPE_CHANNEL) {
     zx_handle_close(d);
     return ZX_HANDLE_INVALID;
   }
@@ -1115,7 +1129,7 @@ void one_call() {
     }
     case kChannelWrite: {
       size_t n;
-      zx_handle_t* arr = pick_in_handles(&n);
+      zx_handle_t* arr = pick_in_handles(&n, /*for_message=*/true);
       if (chance(50)) n = 0;
       s = zx_channel_write(pick_handle(false), chance(80) ? 0 : pick_options32(), pick_in_ptr(),
                            static_cast<uint32_t>(chance(80) ? below(128) : pick_size()), arr,
@@ -1200,7 +1214,7 @@ void one_call() {
       args->wr_bytes = chance(80) ? g_scratch : pick_in_ptr();
       // Handles to send only from a safely filled array (they are consumed).
       size_t nwr = 0;
-      args->wr_handles = chance(80) ? nullptr : pick_in_handles(&nwr);
+      args->wr_handles = chance(80) ? nullptr : pick_in_handles(&nwr, /*for_message=*/true);
       args->rd_bytes = chance(80) ? g_scratch + 0x7000 : pick_out_ptr();
       args->rd_handles = chance(80) ? nullptr : reinterpret_cast<zx_handle_t*>(pick_out_ptr());
       args->wr_num_bytes = static_cast<uint32_t>(chance(80) ? 4 + below(60) : pick_size());
