@@ -2,6 +2,8 @@
 // view: all are checked first (valid, ZX_RIGHT_TRANSFER, not the channel itself, no
 // duplicates), then all are taken. As in Zircon, the handles are consumed even when the write
 // fails. zx_channel_call writes with a fresh transaction id and waits for the reply with it.
+// A written message is charged to the writer's kernel budget until it is read or dropped
+// (kernel/object/kernel_charges.h): past it the write fails with ZX_ERR_NO_RESOURCES.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/channel_dispatcher.h"
 #include "kernel/syscall_helpers.h"
@@ -28,8 +30,9 @@ zx_status_t take_message_with_handles(ChannelDispatcher* ch, zx_handle_t self, u
       s = ZX_ERR_NOT_SUPPORTED;
       break;
     }
+    // As Zircon (zx_channel_write's page): a handle named twice is a bad handle.
     for (uint32_t j = 0; j < i; j++)
-      if (values[j] == values[i]) s = ZX_ERR_INVALID_ARGS;
+      if (values[j] == values[i]) s = ZX_ERR_BAD_HANDLE;
     if (s == ZX_OK) s = ht.get(values[i], ZX_OBJ_TYPE_NONE, ZX_RIGHT_TRANSFER, nullptr);
   }
   MessagePacket* m = nullptr;
@@ -162,6 +165,7 @@ zx_status_t sys_channel_write(zx_handle_t handle, uint32_t options, UserInPtr<co
   zx_status_t ms =
       take_message(ch.get(), handle, bytes.addr(), num_bytes, handles.addr(), num_handles, &m);
   if (s == ZX_OK) s = ms;
+  if (s == ZX_OK) s = m->charge();
   if (s != ZX_OK) {
     drop_message(ch.get(), m);
     return s;
@@ -215,6 +219,7 @@ zx_status_t sys_channel_call(zx_handle_t handle, uint32_t options, zx_time_t dea
   zx_status_t ms = take_message(ch.get(), handle, a.wr_bytes, a.wr_num_bytes, a.wr_handles,
                                 a.wr_num_handles, &m);
   if (s == ZX_OK) s = ms;
+  if (s == ZX_OK) s = m->charge();
   if (s != ZX_OK) {
     drop_message(ch.get(), m);
     return s;

@@ -194,6 +194,13 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
                          st.scaled_shared_bytes};
       return single_record(info, buffer, buffer_size, actual, avail);
     }
+    case ZX_INFO_PROCESS_KERNEL_CHARGES: {
+      // An extension (kernel/object/kernel_charges.h): what the process makes the kernel hold.
+      RefPtr<ProcessDispatcher> p;
+      zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &p);
+      if (s != ZX_OK) return s;
+      return single_record(p->account()->info(), buffer, buffer_size, actual, avail);
+    }
     case kInfoPagerPages: {
       // On a pager: its VMOs' pages and its budget. On the root job: every pager's, summed.
       RefPtr<Dispatcher> d;

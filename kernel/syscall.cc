@@ -4,12 +4,53 @@
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/gen/syscall_decls.h"
+#include "kernel/lib/string.h"
+#include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/thread.h"
 
 #define SYSCALL_DISPATCH_NAMES
 #include "kernel/gen/syscall_dispatch.inc"
 #undef SYSCALL_DISPATCH_NAMES
+
+namespace {
+// Statuses the kernel uses inside itself and that no syscall may return: an iterator's STOP,
+// NEXT (a page that is the parent's) and ASYNC, and the retry of an interrupted wait. Each
+// reaching user space is a kernel bug (ZX_ERR_NEXT from ZX_VMO_OP_COMMIT on a clone was one).
+// ZX_ERR_SHOULD_WAIT is a public result of a few calls only; elsewhere it is the pager's
+// "not yet supplied", equally internal.
+bool internal_only(uint64_t number, zx_status_t s) {
+  if (s == ZX_ERR_STOP || s == ZX_ERR_NEXT || s == ZX_ERR_ASYNC || s == ZX_ERR_INTERNAL_INTR_RETRY)
+    return true;
+  if (s != ZX_ERR_SHOULD_WAIT) return false;
+  // Where it means "nothing to read yet" or "this channel or port is full".
+  static const char* const kShouldWaitIsPublic[] = {"zx_channel_read", "zx_channel_write",
+                                                    "zx_channel_call", "zx_port_queue",
+                                                    "zx_object_wait_async"};
+  for (const char* name : kShouldWaitIsPublic)
+    if (strcmp(SYSCALL_NAME_TABLE[number], name) == 0) return false;
+  return true;
+}
+
+[[noreturn]] __attribute__((noinline)) void internal_status_escaped(uint64_t number,
+                                                                    zx_status_t s) {
+  // Always, not only in test builds: the check is one comparison on the success path, and a
+  // stopped kernel with the call's name is a bug report nobody can miss (every test stage
+  // fails on it), where a wrong status would only confuse the program that got it.
+  panic("internal status %s (%d) escaped from %s", zx_status_get_string(s), s,
+        SYSCALL_NAME_TABLE[number]);
+}
+
+// The result of a zx_status_t syscall (every case of the generated switch goes through it).
+inline uint64_t syscall_status(uint64_t number, zx_status_t s) {
+  // Every internal status is below ZX_ERR_SHOULD_WAIT except INTR_RETRY (-6): one test for the
+  // common results (ZX_OK and the usual errors above -22 other than -6).
+  if (__builtin_expect(s <= ZX_ERR_SHOULD_WAIT || s == ZX_ERR_INTERNAL_INTR_RETRY, 0) &&
+      internal_only(number, s))
+    internal_status_escaped(number, s);
+  return static_cast<uint64_t>(static_cast<int64_t>(s));
+}
+}  // namespace
 
 // Runs system call `number` with the arguments in the frame's a0..a7 (loaded only by the case
 // that uses them).

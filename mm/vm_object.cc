@@ -658,8 +658,9 @@ zx_status_t VmObject::commit(uint64_t offset, uint64_t len) {
   }
   uint64_t start = offset & ~(PAGE_SIZE - 1);
   uint64_t end = len > ~0ull - offset ? ~0ull : page_round_up(offset + len);
-  if (source_) {
-    // Committing a pager-backed range means having the pager supply it.
+  if (source_ || cow_parent_) {
+    // Committing a pager-backed range means having the pager supply it; so does committing a
+    // child of one where the page is still the parent's (with_page fetches it).
     if (end > size() || start > end) return ZX_ERR_OUT_OF_RANGE;
     for (uint64_t off = start; off < end; off += PAGE_SIZE) {
       zx_status_t s = with_page(off, false, [](uint64_t, bool) { return ZX_OK; });

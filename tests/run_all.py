@@ -14,7 +14,7 @@
      ext2 image; e2fsck and debugfs check the image afterwards) on 1 and 4 harts, a read-only
      disk, disk errors injected with QEMU blkdebug, deliberately corrupted images, the file
      utilities typed at the shell and checked against coreutils (tests/qemu/fsutils.py), the
-     user shell typed at through the UART, and the seeded syscall fuzzer
+     user shell typed at through the UART, and the seeded syscall fuzzer (1 and 4 harts)
   4. clang-format: the tree is formatted; the syscall table's outputs are current and the
      public Zircon headers compile
   5. make check-labs: every lab grader fails on its handout and passes on the solution
@@ -160,7 +160,8 @@ def main():
         ("filesystem: corrupted images", lambda: selftest.run_fs_corrupt(build)),
         ("file utilities typed at the shell, against coreutils", lambda: fsutils.run_fsutils(build)),
         ("user shell", lambda: selftest.run_shell(build)),
-        ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),
+        ("syscall fuzzer, 1 hart", lambda: selftest.run_fuzz(build, 1)),
+        ("syscall fuzzer, 4 harts", lambda: selftest.run_fuzz(build, 4)),
         ("formatting", format_check),
         ("syscall table and public headers", lambda: api_checks(build)),
     ]

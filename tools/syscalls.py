@@ -222,7 +222,9 @@ def gen_dispatch(calls):
            "// ignores the upper half: the RISC-V psABI sign-extends 32-bit values into 64-bit",
            "// registers, so the upper 32 bits carry no information and must not be checked.",
            "// Signed 64-bit parameters (int64_t, zx_time_t) are the register bits reinterpreted.",
-           "// Results: zx_status_t (int32_t) is sign-extended into a0, as the psABI requires;",
+           "// Results: zx_status_t (int32_t) goes through syscall_status(number, status), which",
+           "// the includer defines (the boundary check for internal statuses) and which returns it",
+           "// sign-extended into a0, as the psABI requires;",
            "// zx_time_t is returned as its 64-bit pattern; noreturn calls never come back",
            "// (the `return 0;` after them only satisfies the compiler).",
            ""]
@@ -236,7 +238,7 @@ def gen_dispatch(calls):
             out.append(f"    {call};")
             out.append("    return 0;")
         elif c.ret == "zx_status_t":
-            out.append(f"    return static_cast<uint64_t>(static_cast<int64_t>({call}));")
+            out.append(f"    return syscall_status({c.number}, {call});")
         else:
             out.append(f"    return static_cast<uint64_t>({call});")
     out.append("")

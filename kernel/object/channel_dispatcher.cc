@@ -58,8 +58,10 @@ void ChannelDispatcher::disconnect() {
     SpinLockGuard g(shared_->lock);
     peer = peer_;
     // Our callers will get no reply now; nor will the peer's, whose replies we would write.
+    // As Zircon: ours lost the handle they called through (ZX_ERR_CANCELED), the peer's lost
+    // their peer. (Only on_zero_handles finds callers of ours: each holds a reference.)
     while (ChannelCallWaiter* w = callers_.pop_front()) {
-      w->status = ZX_ERR_PEER_CLOSED;
+      w->status = ZX_ERR_CANCELED;
       w->done.signal();
     }
     if (peer) {

@@ -10,12 +10,16 @@
 #include "kernel/lib/placement_new.h"
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
+#include "kernel/object/kernel_charges.h"
 #include "kernel/spinlock.h"
 #include "mm/heap.h"
 
 constexpr uint32_t kChannelMaxBytes = 65536;
 constexpr uint32_t kChannelMaxHandles = 64;
-constexpr uint32_t kChannelMaxQueued = 4096;  // messages waiting at one endpoint
+// Messages waiting at one endpoint: Zircon's kMaxPendingMessageCount. A write past it is
+// refused with ZX_ERR_SHOULD_WAIT (Zircon raises ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE, which
+// kills a process that does not handle it; this kernel has no exception channels).
+constexpr uint32_t kChannelMaxQueued = 3500;
 
 struct MessageHandle {
   RefPtr<Dispatcher> obj;
@@ -36,6 +40,9 @@ struct MessagePacket {
   uint32_t num_handles = 0;  // slots in use (a handle closed while being sent is left out)
   uint32_t max_handles = 0;
   uint32_t capacity = 0;  // bytes in the block after this header (handle slots, then bytes)
+  // The writer's account, charged for the whole block from the write until the message is
+  // read or dropped (a reference; null for messages the kernel makes).
+  KernelAccount* account = nullptr;
 
   // A message of num_bytes (uninitialized) with room for max_handles handles, or null when
   // memory runs out. Callers check the limits (kChannelMaxBytes, kChannelMaxHandles) first.
@@ -58,8 +65,27 @@ struct MessagePacket {
     m->capacity = capacity;
     return m;
   }
-  // Closes the message's handles, leaving the block to be freed or reused.
+  size_t block_bytes() const { return sizeof(MessagePacket) + capacity; }
+  // Charges the running process for the block: ZX_ERR_NO_RESOURCES past its budget.
+  zx_status_t charge() {
+    KernelAccount* a = KernelAccount::current();
+    if (!a) return ZX_OK;
+    if (!a->charge(KernelAccount::kMessage, block_bytes())) return ZX_ERR_NO_RESOURCES;
+    a->add_ref();
+    account = a;
+    return ZX_OK;
+  }
+  void uncharge() {
+    KernelAccount* a = account;
+    if (!a) return;
+    account = nullptr;
+    a->uncharge(KernelAccount::kMessage, block_bytes());
+    if (a->release()) delete a;  // its process is gone
+  }
+  // Closes the message's handles and gives its charge back, leaving the block to be freed or
+  // reused.
   void close_handles() {
+    uncharge();
     for (uint32_t i = 0; i < max_handles; i++) {
       if (handles[i].obj) handles[i].obj->decrement_handle_count();
       handles[i].~MessageHandle();  // drops the reference, perhaps the object's last
@@ -71,7 +97,7 @@ struct MessagePacket {
 static_assert(sizeof(MessagePacket) % alignof(MessageHandle) == 0);
 // Bytes after the header in a small block.
 constexpr uint32_t kMessageSmallCapacity = kMessageSmallBlock - sizeof(MessagePacket);
-static_assert(kMessageSmallCapacity == 80, "docs/objects/channel.md gives this figure");
+static_assert(kMessageSmallCapacity == 72, "docs/objects/channel.md gives this figure");
 
 inline bool MessagePacket::fits_small(uint32_t num_bytes, uint32_t max_handles) {
   return size_t{max_handles} * sizeof(MessageHandle) + num_bytes <= kMessageSmallCapacity;
@@ -83,7 +109,7 @@ struct ChannelCallWaiter {
   ListNode node;
   uint32_t txid = 0;
   MessagePacket* reply = nullptr;  // set by the writer of the reply
-  zx_status_t status = ZX_OK;      // ZX_ERR_PEER_CLOSED if the peer went away
+  zx_status_t status = ZX_OK;      // PEER_CLOSED if the peer went away, CANCELED if our end did
   Event done;
 };
 

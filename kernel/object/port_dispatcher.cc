@@ -74,6 +74,10 @@ size_t PortDispatcher::queued() const {
 zx_status_t PortDispatcher::queue_user(const zx_port_packet_t& p) {
   auto* pk = new PortPacket();
   if (!pk) return ZX_ERR_NO_MEMORY;
+  if (pk->charge.take(KernelAccount::kPacket, sizeof(PortPacket)) != ZX_OK) {
+    delete pk;
+    return ZX_ERR_NO_RESOURCES;
+  }
   pk->owner = PortPacket::Owner::kUser;
   pk->packet = p;
   pk->packet.type = ZX_PKT_TYPE_USER;
@@ -153,6 +157,10 @@ zx_status_t PortDispatcher::wait_async(Dispatcher* target, const void* owner, ui
   if (options & ~(kWaitAsyncTimestamp | kWaitAsyncEdge)) return ZX_ERR_INVALID_ARGS;
   auto* po = new PortObserver();
   if (!po) return ZX_ERR_NO_MEMORY;
+  if (po->charge.take(KernelAccount::kObserver, sizeof(PortObserver)) != ZX_OK) {
+    delete po;
+    return ZX_ERR_NO_RESOURCES;
+  }
   po->obs.mask = signals;
   po->obs.owner = owner;
   po->obs.handle = handle;
@@ -163,9 +171,10 @@ zx_status_t PortDispatcher::wait_async(Dispatcher* target, const void* owner, ui
   po->options = options;
   po->packet.packet.key = key;
   SchedGuard g;
-  if (closed_) {
+  if (closed_ || observers_.size() >= kMaxObservers) {
+    zx_status_t s = closed_ ? ZX_ERR_BAD_STATE : ZX_ERR_SHOULD_WAIT;
     delete po;
-    return ZX_ERR_BAD_STATE;
+    return s;
   }
   observers_.push_back(po);
   target->add_observer_locked(&po->obs);

@@ -10,6 +10,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
+#include "kernel/object/kernel_charges.h"
 #include "kernel/syscall_types.h"
 #include "kernel/wait_queue.h"
 
@@ -25,6 +26,7 @@ struct PortPacket {
   ListNode node;
   zx_port_packet_t packet;
   Owner owner = Owner::kObserver;
+  Charge charge;  // a user packet's, against the process that queued it
 };
 
 // An asynchronous wait: armed on an object until it fires, then its packet sits in the port
@@ -38,6 +40,7 @@ struct PortObserver {
   PortPacket packet;
   uint32_t options = 0;
   bool fired = false;
+  Charge charge;  // against the process that armed it
 };
 
 // A kernel object that sends packets to a port and must hear when nobody can read them any
@@ -56,7 +59,14 @@ class PortClient {
 class PortDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_PORT;
-  static constexpr size_t kMaxUserPackets = 2048;
+  // Limits per port, so that one process cannot fill the kernel heap through one port. User
+  // packets: Zircon's kMaxAllocatedPacketCountPerPort. Observers (asynchronous waits, armed or
+  // fired and unread): Zircon's is a boot option (kernel.port.max-observers); ours is fixed.
+  // Past either, Zircon raises a policy exception (ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_PACKETS,
+  // _PORT_TOO_MANY_OBSERVERS); this kernel has no exception channels, so the call fails with
+  // ZX_ERR_SHOULD_WAIT, what zx_port_queue returns in Zircon when the exception is handled.
+  static constexpr size_t kMaxUserPackets = 4096;
+  static constexpr size_t kMaxObservers = 16384;
   explicit PortDispatcher(bool binds_interrupts = false) : binds_interrupts_(binds_interrupts) {}
   ~PortDispatcher() override;
   zx_obj_type_t type() const override { return kType; }

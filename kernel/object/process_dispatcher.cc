@@ -33,6 +33,9 @@ zx_status_t ProcessDispatcher::create(const char* name, RefPtr<ProcessDispatcher
   if (!p) return ZX_ERR_NO_MEMORY;
   RefPtr<ProcessDispatcher> ref(p);
   kstrlcpy(p->name_, name, sizeof(p->name_));
+  auto* account = new KernelAccount();
+  if (!account) return ZX_ERR_NO_MEMORY;
+  p->account_ = RefPtr<KernelAccount>(account);
   zx_status_t s = VmAspace::create(name, &p->aspace_);
   if (s != ZX_OK) return s;
   {
@@ -145,6 +148,11 @@ void ProcessDispatcher::finish() {
 ProcessDispatcher* ProcessDispatcher::current() {
   ThreadDispatcher* t = ThreadDispatcher::current();
   return t ? t->process() : nullptr;
+}
+
+KernelAccount* KernelAccount::current() {
+  ProcessDispatcher* p = ProcessDispatcher::current();
+  return p ? p->account() : nullptr;
 }
 
 void ProcessDispatcher::for_each(void (*fn)(ProcessDispatcher* p, void* ctx), void* ctx) {

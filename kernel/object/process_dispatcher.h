@@ -7,6 +7,7 @@
 #include "kernel/mutex.h"
 #include "kernel/object/dispatcher.h"
 #include "kernel/object/handle_table.h"
+#include "kernel/object/kernel_charges.h"
 #include "mm/vm_aspace.h"
 
 class ThreadDispatcher;
@@ -31,6 +32,8 @@ class ProcessDispatcher : public Dispatcher {
   zx_obj_type_t type() const override { return kType; }
 
   HandleTable& handles() { return handles_; }
+  // What this process makes the kernel hold (kernel/object/kernel_charges.h).
+  KernelAccount* account() const { return account_.get(); }
   VmAspace* aspace() const { return aspace_.get(); }
   State state() const;
   // The state without taking the process lock (a snapshot, for lists walked under a spinlock).
@@ -61,6 +64,7 @@ class ProcessDispatcher : public Dispatcher {
   mutable Mutex lock_{"process"};
   HandleTable handles_;
   RefPtr<VmAspace> aspace_;
+  RefPtr<KernelAccount> account_;                              // set by create(), never changed
   List<ProcessThreadLink, &ProcessThreadLink::node> threads_;  // lock_
   State state_ = State::kInitial;                              // lock_
   int64_t return_code_ = 0;

@@ -21,8 +21,18 @@
 //   filled with pool handles or invalid values first;
 // - deadlines are capped at now + 1 ms. The loop itself never allocates (no malloc, no
 //   printf), so nothing but the fuzzer maps memory while it runs.
+//
+// Besides single calls with random arguments, a share of the iterations build structures with
+// meaningful arguments (build_structure): nested VMARs, VMO clone chains, channels carrying
+// channel ends (nested a few levels), ports with many asynchronous waits that then fire,
+// messages carrying handles, zx_channel_call on channels whose other end the fuzzer holds (the
+// request is read back and answered late), and zx_object_get_child with koids of objects it
+// made. Depths stay small (at most 24): the deep versions are the hostile suite's.
+//
+// `fuzz [SEED [ITERATIONS]]` (run=fuzz,SEED,ITERATIONS) replays another seed.
 #include <bootfs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
@@ -32,7 +42,7 @@
 namespace {
 
 constexpr uint64_t kDefaultSeed = 0x5eedf022c0ffee01ull;
-constexpr int kIterations = 20000;
+constexpr int kDefaultIterations = 40000;
 constexpr size_t kPage = 4096;
 constexpr size_t kScratchSize = 64 * 1024;
 constexpr int kPoolMax = 64;
@@ -310,7 +320,17 @@ const void* pick_in_ptr() {
 }
 
 // Fills the in-handle array with safe handle choices; returns a pointer to it, or a bad pointer.
-zx_handle_t* pick_in_handles(size_t* count) {
+// `for_message`: the handles will travel in a channel message, so no channel ends among them (a
+// channel end in its own peer's queue, or two in each other's, is a cycle nothing reclaims:
+// issue 11, item 7). nest_channels sends channels in channels, without cycles.
+zx_handle_t pick_message_handle() {
+  zx_handle_t h = pick_handle(false);
+  zx_info_handle_basic_t info;
+  if (basic_info(h, &info) && info.type == ZX_OBJ_TYPE_CHANNEL) return ZX_HANDLE_INVALID;
+  return h;
+}
+
+zx_handle_t* pick_in_handles(size_t* count, bool for_message = false) {
   switch (below(8)) {
     case 0:
       *count = below(4);
@@ -342,8 +362,14 @@ zx_handle_t* pick_in_handles(size_t* count) {
       break;
   }
   zx_handle_t* arr = reinterpret_cast<zx_handle_t*>(g_scratch + kInHandlesOff);
+  // A count past the filled entries would have the kernel read on into the rest of the scratch
+  // buffer, where other calls leave handle values (zx_object_wait_many's items name the self
+  // handles): such an array ends at the guard page instead, so nothing past it is read.
+  if (*count > kInHandlesMax)
+    arr = reinterpret_cast<zx_handle_t*>(g_scratch + kScratchSize) - kInHandlesMax;
   size_t fill = *count < kInHandlesMax ? *count : kInHandlesMax;
-  for (size_t i = 0; i < kInHandlesMax; i++) arr[i] = i < fill ? pick_handle(false) : 0;
+  for (size_t i = 0; i < kInHandlesMax; i++)
+    arr[i] = i < fill ? (for_message ? pick_message_handle() : pick_handle(false)) : 0;
   return arr;
 }
 
@@ -474,6 +500,9 @@ enum Sys {
   kChannelCall,
   kGetChild,
   kDriverCall,
+  kStructure,  // build_structure: weighted to a few times each of the others
+  kStructure2,
+  kStructure3,
   kNumSys
 };
 
@@ -512,6 +541,327 @@ uint32_t pick_topic() {
                                      ZX_INFO_PAGER_PAGES};
   if (chance(10)) return pick_options32();
   return kTopics[below(sizeof(kTopics) / sizeof(kTopics[0]))];
+}
+
+// ---- structures ---------------------------------------------------------------------------------
+// A pool handle of `type` (scanning from a random start), or ZX_HANDLE_INVALID.
+zx_handle_t pick_typed(zx_obj_type_t type) {
+  if (g_npool == 0) return ZX_HANDLE_INVALID;
+  int start = static_cast<int>(below(static_cast<uint64_t>(g_npool)));
+  for (int i = 0; i < g_npool; i++) {
+    zx_handle_t h = g_pool[(start + i) % g_npool];
+    zx_info_handle_basic_t info;
+    if (basic_info(h, &info) && info.type == type) return h;
+  }
+  return ZX_HANDLE_INVALID;
+}
+
+zx_koid_t koid_of(zx_handle_t h) {
+  zx_info_handle_basic_t info;
+  return basic_info(h, &info) ? info.koid : ZX_KOID_INVALID;
+}
+
+// A duplicate of a pool handle that may travel in a message (or ZX_HANDLE_INVALID).
+zx_handle_t dup_for_transfer() {
+  zx_handle_t h = pick_handle(false);
+  zx_handle_t d = ZX_HANDLE_INVALID;
+  if (h == ZX_HANDLE_INVALID || zx_handle_duplicate(h, ZX_RIGHT_SAME_RIGHTS, &d) != ZX_OK)
+    return ZX_HANDLE_INVALID;
+  zx_info_handle_basic_t info;
+  // No channel ends: one sent into its own peer's queue (or two into each other's) would be a
+  // cycle nothing reclaims (issue 11, item 7); nest_channels sends channels without cycles.
+  if (!basic_info(d, &info) || !(info.rights & ZX_RIGHT_TRANSFER) ||
+      info.type == ZX_OBJ_TYPE_CHANNEL) {
+    zx_handle_close(d);
+    return ZX_HANDLE_INVALID;
+  }
+  return d;
+}
+
+// Nested VMARs: a chain of sub-regions, each inside the last; the outermost (ours: its parent
+// is ours) and the innermost go to the pool, the ones between live on as children.
+zx_status_t nest_vmars() {
+  zx_handle_t parent = pick_typed(ZX_OBJ_TYPE_VMAR);
+  if (parent == ZX_HANDLE_INVALID || !is_own_vmar(parent) || chance(30)) parent = g_root_vmar;
+  int depth = 1 + static_cast<int>(below(24));
+  size_t size = (depth + 2 + below(8)) * kPage;
+  zx_handle_t outer = ZX_HANDLE_INVALID, cur = parent;
+  zx_status_t s = ZX_OK;
+  for (int i = 0; i < depth && s == ZX_OK; i++) {
+    zx_handle_t child;
+    zx_vaddr_t addr;
+    // Half the time at a given offset (not in the root VMAR: that place may be taken).
+    bool specific = cur != g_root_vmar && chance(50);
+    s = zx_vmar_allocate(cur,
+                         ZX_VM_CAN_MAP_READ | ZX_VM_CAN_MAP_WRITE | ZX_VM_CAN_MAP_SPECIFIC |
+                             (specific ? ZX_VM_SPECIFIC : 0),
+                         specific ? kPage : 0, size - (i + 1) * kPage, &child, &addr);
+    if (s != ZX_OK) break;
+    if (outer == ZX_HANDLE_INVALID) {
+      outer = child;
+    } else if (cur != parent && cur != outer) {
+      zx_handle_close(cur);
+    }
+    cur = child;
+    if (chance(20)) {  // a mapping on the way down
+      zx_handle_t vmo;
+      zx_vaddr_t m;
+      if (zx_vmo_create(kPage, 0, &vmo) == ZX_OK) {
+        zx_vmar_map(cur, ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, vmo, 0, kPage, &m);
+        zx_handle_close(vmo);
+      }
+    }
+  }
+  // Register what goes to the pool as ours (it is: its ancestors are ours).
+  zx_handle_t keep[2] = {outer, cur != outer && cur != parent ? cur : ZX_HANDLE_INVALID};
+  for (zx_handle_t k : keep) {
+    if (k == ZX_HANDLE_INVALID) continue;
+    if (g_nown_vmars < kOwnThreadsMax) {
+      g_own_vmars[g_nown_vmars++] = koid_of(k);
+      pool_add(k);
+    } else {
+      zx_handle_close(k);
+    }
+  }
+  // Sometimes the whole chain goes at once, from the top.
+  if (outer != ZX_HANDLE_INVALID && chance(30)) s = zx_vmar_destroy(outer);
+  return s;
+}
+
+// A chain of VMO clones of mixed kinds, written along the way; the last goes to the pool.
+zx_status_t clone_chain() {
+  zx_handle_t vmo = pick_typed(ZX_OBJ_TYPE_VMO);
+  bool own = false;
+  if (vmo == ZX_HANDLE_INVALID || chance(30)) {
+    if (zx_vmo_create((1 + below(4)) * kPage, 0, &vmo) != ZX_OK) return ZX_ERR_NO_MEMORY;
+    own = true;
+  }
+  static const uint32_t kKinds[] = {ZX_VMO_CHILD_SNAPSHOT, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE,
+                                    ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, ZX_VMO_CHILD_SLICE,
+                                    ZX_VMO_CHILD_SNAPSHOT_MODIFIED};
+  int depth = 1 + static_cast<int>(below(24));
+  zx_status_t s = ZX_OK;
+  for (int i = 0; i < depth; i++) {
+    zx_handle_t child;
+    uint32_t kind = kKinds[below(5)];
+    uint64_t size = 0;
+    zx_vmo_get_size(vmo, &size);
+    if (size < kPage) size = kPage;
+    // A slice lies within its parent; a snapshot may reach past it (and may be resizable).
+    uint64_t off = 0, len = (1 + below(size / kPage)) * kPage;
+    if (kind != ZX_VMO_CHILD_SLICE) {
+      off = below(2) * kPage;
+      len = (1 + below(4)) * kPage;
+      if (chance(20)) kind |= ZX_VMO_CHILD_RESIZABLE;
+    }
+    s = zx_vmo_create_child(vmo, kind, off, len, &child);
+    if (s != ZX_OK) break;
+    if (chance(40)) zx_vmo_write(child, &i, below(2 * kPage), sizeof(i));
+    if (chance(20)) zx_vmo_op_range(child, ZX_VMO_OP_COMMIT, 0, kPage, nullptr, 0);
+    if (own) zx_handle_close(vmo);
+    vmo = child;
+    own = true;
+  }
+  if (own) pool_add(vmo);
+  return s;
+}
+
+// Channels in channels: each pair's two ends are written into the next pair's channel, a few
+// levels deep; the last pair goes to the pool (closing it tears the nest down).
+zx_status_t nest_channels() {
+  zx_handle_t a, b;
+  zx_status_t s = zx_channel_create(0, &a, &b);
+  if (s != ZX_OK) return s;
+  int depth = 1 + static_cast<int>(below(16));
+  for (int i = 0; i < depth; i++) {
+    zx_handle_t c, d;
+    s = zx_channel_create(0, &c, &d);
+    if (s != ZX_OK) break;
+    zx_handle_t ends[3] = {a, b, dup_for_transfer()};
+    uint32_t n = ends[2] == ZX_HANDLE_INVALID ? 2 : 3;
+    s = zx_channel_write(chance(50) ? c : d, 0, &i, sizeof(i), ends, n);  // consumed either way
+    a = c;
+    b = d;
+    if (s != ZX_OK) break;
+  }
+  pool_add(a);
+  pool_add(b);
+  return s;
+}
+
+// A port with many waits on pool objects (and a fresh event), some of which then fire; the
+// port goes to the pool with whatever is still armed or queued.
+zx_status_t port_with_waits() {
+  zx_handle_t port = pick_typed(ZX_OBJ_TYPE_PORT);
+  if (port == ZX_HANDLE_INVALID || chance(30)) {
+    if (zx_port_create(0, &port) != ZX_OK) return ZX_ERR_NO_MEMORY;
+    pool_add(port);
+  }
+  zx_handle_t ev;
+  zx_status_t s = zx_event_create(0, &ev);
+  if (s != ZX_OK) return s;
+  int n = static_cast<int>(below(200));
+  for (int i = 0; i < n; i++) {
+    zx_handle_t target = chance(50) ? ev : pick_handle(true);
+    zx_signals_t sig =
+        chance(50) ? ZX_USER_SIGNAL_0 << below(3) : static_cast<zx_signals_t>(1u << below(4));
+    uint32_t opts = chance(70) ? 0 : static_cast<uint32_t>(below(4));
+    s = zx_object_wait_async(target, port, below(8), sig, opts);
+    count(s);
+  }
+  if (chance(60)) zx_object_signal(ev, 0, ZX_USER_SIGNAL_0 << below(3));
+  if (chance(30)) zx_port_cancel(port, ev, below(8));
+  zx_port_packet_t p;
+  for (int i = static_cast<int>(below(n + 1)); i > 0; i--)
+    if (zx_port_wait(port, 0, &p) != ZX_OK) break;
+  if (chance(70)) {
+    zx_handle_close(ev);  // withdraws its waits
+  } else {
+    pool_add(ev);
+  }
+  return s;
+}
+
+// A message carrying duplicates of pool handles, on a pool channel; sometimes read at the
+// other end (when the fuzzer holds it), its handles joining the pool.
+zx_status_t message_with_handles() {
+  zx_handle_t ch = pick_typed(ZX_OBJ_TYPE_CHANNEL);
+  if (ch == ZX_HANDLE_INVALID) return ZX_ERR_NOT_FOUND;
+  zx_handle_t hs[4];
+  uint32_t n = 0;
+  for (uint64_t i = below(5); i > 0; i--) {
+    zx_handle_t d = dup_for_transfer();
+    if (d != ZX_HANDLE_INVALID) hs[n++] = d;
+  }
+  if (n >= 2 && chance(10)) {  // twice: ZX_ERR_BAD_HANDLE, and all are consumed
+    zx_handle_close(hs[1]);
+    hs[1] = hs[0];
+  }
+  zx_status_t s = zx_channel_write(ch, 0, g_scratch, static_cast<uint32_t>(below(256)), hs, n);
+  if (chance(60)) {
+    // The other end, if we hold it: its koid is our channel's related koid.
+    zx_info_handle_basic_t info;
+    if (basic_info(ch, &info)) {
+      for (int i = 0; i < g_npool; i++) {
+        zx_info_handle_basic_t pi;
+        if (basic_info(g_pool[i], &pi) && pi.koid == info.related_koid) {
+          clear_out_handles();
+          uint32_t nb, nh;
+          zx_channel_read(g_pool[i], 0, g_scratch + 0x2000, out_handle_slot(0), 0x1000, kOutSlots,
+                          &nb, &nh);
+          collect_out_handles();
+          break;
+        }
+      }
+    }
+  }
+  return s;
+}
+
+// zx_channel_call on a channel whose other end the fuzzer holds, with handles in the request:
+// nobody answers in time (the deadline is at most 1 ms away), so it times out; the request is
+// then read at the other end and answered late with its transaction id (the reply waits in the
+// queue), or the other end is closed (PEER_CLOSED next time).
+zx_status_t call_and_answer_late() {
+  zx_handle_t a, b;
+  zx_status_t s = zx_channel_create(0, &a, &b);
+  if (s != ZX_OK) return s;
+  zx_handle_t hs[2];
+  uint32_t nh = 0;
+  for (uint64_t i = below(3); i > 0; i--) {
+    zx_handle_t d = dup_for_transfer();
+    if (d != ZX_HANDLE_INVALID) hs[nh++] = d;
+  }
+  uint8_t* req = reinterpret_cast<uint8_t*>(g_scratch + 0x6100);
+  uint8_t* rep = reinterpret_cast<uint8_t*>(g_scratch + 0x6200);
+  zx_channel_call_args_t args = {
+      req, hs, rep, out_handle_slot(0), 4 + static_cast<uint32_t>(below(60)), nh, 64, 4};
+  uint32_t rb, rh;
+  bool answered = false;
+  clear_out_handles();
+  s = zx_channel_call(a, 0, pick_deadline(), &args, &rb, &rh);
+  count(s);
+  collect_out_handles();
+  // The request (with its handles) is at b: read it and reply with its txid.
+  clear_out_handles();
+  uint32_t nb = 0, nhh = 0;
+  if (zx_channel_read(b, 0, g_scratch + 0x2000, out_handle_slot(0), 256, kOutSlots, &nb, &nhh) ==
+          ZX_OK &&
+      nb >= 4) {
+    zx_handle_t back = chance(50) ? dup_for_transfer() : ZX_HANDLE_INVALID;
+    answered = zx_channel_write(b, 0, g_scratch + 0x2000, nb, &back,
+                                back == ZX_HANDLE_INVALID ? 0 : 1) == ZX_OK;
+  }
+  collect_out_handles();
+  if (chance(50)) {
+    zx_handle_close(b);  // the next call on a gets PEER_CLOSED
+    s = zx_channel_call(a, 0, pick_deadline(), &args, &rb, &rh);
+    count(s);
+  } else {
+    pool_add(b);
+  }
+  pool_add(a);
+  return answered ? ZX_OK : s;
+}
+
+// zx_object_get_child with the koid of something the fuzzer made: a thread of a process in the
+// pool, a process under the default job. What comes back joins the pool (self objects are
+// closed at once by pool_add).
+zx_status_t get_child_meaningful() {
+  zx_handle_t parent, child;
+  zx_koid_t koid = ZX_KOID_INVALID;
+  if (chance(50)) {
+    parent = pick_typed(ZX_OBJ_TYPE_PROCESS);
+    zx_handle_t t = pick_typed(ZX_OBJ_TYPE_THREAD);
+    koid = koid_of(t);
+    if (parent == ZX_HANDLE_INVALID) parent = g_self_proc;
+  } else {
+    parent = zx_job_default();
+    koid = koid_of(pick_typed(ZX_OBJ_TYPE_PROCESS));
+  }
+  if (chance(10)) koid = koid_of(pick_handle(true));
+  zx_status_t s = zx_object_get_child(
+      parent, koid, chance(70) ? ZX_RIGHT_SAME_RIGHTS : static_cast<zx_rights_t>(rnd()), &child);
+  if (s == ZX_OK) pool_add(child);
+  return s;
+}
+
+// Structures built, and how many of them ended in ZX_OK, per kind (for the closing line).
+constexpr int kStructureKinds = 7;
+const char* const kStructureNames[kStructureKinds] = {
+    "vmar nests",      "clone chains",        "channel nests", "ports with waits",
+    "handle messages", "late-answered calls", "get_child"};
+uint64_t g_built[kStructureKinds], g_built_ok[kStructureKinds];
+
+zx_status_t build_structure() {
+  int kind = static_cast<int>(below(kStructureKinds));
+  zx_status_t s;
+  switch (kind) {
+    case 0:
+      s = nest_vmars();
+      break;
+    case 1:
+      s = clone_chain();
+      break;
+    case 2:
+      s = nest_channels();
+      break;
+    case 3:
+      s = port_with_waits();
+      break;
+    case 4:
+      s = message_with_handles();
+      break;
+    case 5:
+      s = call_and_answer_late();
+      break;
+    default:
+      s = get_child_meaningful();
+      break;
+  }
+  g_built[kind]++;
+  if (s == ZX_OK) g_built_ok[kind]++;
+  return s;
 }
 
 void one_call() {
@@ -779,7 +1129,7 @@ void one_call() {
     }
     case kChannelWrite: {
       size_t n;
-      zx_handle_t* arr = pick_in_handles(&n);
+      zx_handle_t* arr = pick_in_handles(&n, /*for_message=*/true);
       if (chance(50)) n = 0;
       s = zx_channel_write(pick_handle(false), chance(80) ? 0 : pick_options32(), pick_in_ptr(),
                            static_cast<uint32_t>(chance(80) ? below(128) : pick_size()), arr,
@@ -862,11 +1212,13 @@ void one_call() {
       // Nobody answers: the call times out (its deadline is at most 1 ms away) or fails.
       auto* args = reinterpret_cast<zx_channel_call_args_t*>(g_scratch + 0x6000);
       args->wr_bytes = chance(80) ? g_scratch : pick_in_ptr();
-      args->wr_handles = chance(80) ? nullptr : static_cast<const zx_handle_t*>(pick_in_ptr());
+      // Handles to send only from a safely filled array (they are consumed).
+      size_t nwr = 0;
+      args->wr_handles = chance(80) ? nullptr : pick_in_handles(&nwr, /*for_message=*/true);
       args->rd_bytes = chance(80) ? g_scratch + 0x7000 : pick_out_ptr();
       args->rd_handles = chance(80) ? nullptr : reinterpret_cast<zx_handle_t*>(pick_out_ptr());
       args->wr_num_bytes = static_cast<uint32_t>(chance(80) ? 4 + below(60) : pick_size());
-      args->wr_num_handles = static_cast<uint32_t>(chance(90) ? 0 : below(3));
+      args->wr_num_handles = static_cast<uint32_t>(args->wr_handles ? nwr : 0);
       args->rd_num_bytes = static_cast<uint32_t>(chance(80) ? 64 : pick_size());
       args->rd_num_handles = static_cast<uint32_t>(chance(90) ? 0 : below(3));
       const void* a = chance(90) ? static_cast<const void*>(args) : pick_in_ptr();
@@ -929,6 +1281,12 @@ void one_call() {
       if (s == ZX_OK && out != ZX_HANDLE_INVALID) zx_handle_close(out);
       break;
     }
+    case kStructure:
+    case kStructure2:
+    case kStructure3:
+      s = build_structure();
+      pool_revalidate();
+      break;
     case kNumSys:
       break;
   }
@@ -998,16 +1356,31 @@ void teardown() {
 
 }  // namespace
 
-int main(int, char**) {
-  uint64_t seed = kDefaultSeed;
+int main(int argc, char** argv) {
+  uint64_t seed = argc > 1 ? strtoul(argv[1], nullptr, 0) : kDefaultSeed;
+  int iterations = argc > 2 ? atoi(argv[2]) : kDefaultIterations;
+  if (seed == 0) seed = kDefaultSeed;  // xorshift never leaves 0
   g_rng = seed;
   printf("fuzz: seed 0x%016lx\n", static_cast<unsigned long>(seed));
   if (!setup()) {
     printf("fuzz: setup failed\n");
     return 1;
   }
-  for (int i = 0; i < kIterations; i++) one_call();
+  for (int i = 0; i < iterations; i++) one_call();
+  // The fuzzer must not have hurt itself: a lost self handle means a guard above is missing.
+  zx_handle_t self[] = {g_self_proc, g_self_thread, g_root_vmar, bootfs_vmo()};
+  for (zx_handle_t h : self) {
+    if (zx_object_get_info(h, ZX_INFO_HANDLE_VALID, nullptr, 0, nullptr, nullptr) != ZX_OK) {
+      printf("fuzz: lost its own handle %x\n", h);
+      return 1;
+    }
+  }
   teardown();
+  printf("fuzz: structures (ok/built):");
+  for (int k = 0; k < kStructureKinds; k++)
+    printf(" %s %lu/%lu", kStructureNames[k], static_cast<unsigned long>(g_built_ok[k]),
+           static_cast<unsigned long>(g_built[k]));
+  printf("\n");
   printf("fuzz: %lu calls, %lu returned ZX_OK, %d distinct statuses\n",
          static_cast<unsigned long>(g_calls), static_cast<unsigned long>(g_ok), g_nstatuses);
   return 0;

@@ -1,5 +1,6 @@
 // mem: physical memory in use and free, pager-backed pages (resident, dirty, evictable,
-// evicted), then each process's committed memory.
+// evicted), then each process's committed memory and what it makes the kernel hold (queued
+// channel messages, port packets, waits) against its budget.
 #include <stdio.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
@@ -40,8 +41,14 @@ int main() {
     zx_object_get_property(p, ZX_PROP_NAME, name, sizeof(name));
     zx_info_task_stats_t st = {};
     zx_object_get_info(p, ZX_INFO_TASK_STATS, &st, sizeof(st), nullptr, nullptr);
-    printf("  %-20s %lu committed pages\n", name,
-           (unsigned long)((st.mem_private_bytes + st.mem_shared_bytes) / 4096));
+    zx_info_kernel_charges_t kc = {};
+    zx_object_get_info(p, ZX_INFO_PROCESS_KERNEL_CHARGES, &kc, sizeof(kc), nullptr, nullptr);
+    printf(
+        "  %-20s %lu committed pages; kernel holds %luK of %luK (%lu messages, %lu packets, "
+        "%lu waits)\n",
+        name, (unsigned long)((st.mem_private_bytes + st.mem_shared_bytes) / 4096),
+        (unsigned long)((kc.charged_bytes + 1023) / 1024), (unsigned long)(kc.budget_bytes / 1024),
+        (unsigned long)kc.messages, (unsigned long)kc.packets, (unsigned long)kc.observers);
     zx_handle_close(p);
   }
   return 0;

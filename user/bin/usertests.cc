@@ -327,8 +327,8 @@ void test_channel() {
   CHECK_OK(zx_channel_create(0, &a, &b));
   CHECK_OK(zx_event_create(0, &e));
   zx_handle_t twice[2] = {e, e};
-  CHECK_EQ(zx_channel_write(a, 0, "x", 1, twice, 2), ZX_ERR_INVALID_ARGS);
-  zx_handle_close(e);  // may already be gone
+  CHECK_EQ(zx_channel_write(a, 0, "x", 1, twice, 2), ZX_ERR_BAD_HANDLE);  // as in Zircon
+  CHECK(!testing::handle_valid(e));                                       // consumed
 
   // Queued messages survive the writer closing; then reads report PEER_CLOSED.
   CHECK_OK(zx_channel_write(a, 0, "bye", 3, nullptr, 0));
@@ -911,6 +911,185 @@ void test_channel_call() {
   CHECK_OK(zx_handle_close(a));
 }
 
+// A caller blocked in zx_channel_call whose channel loses its last handle (closed by another
+// thread) is told ZX_ERR_CANCELED, as in Zircon; PEER_CLOSED is for the other end going away.
+struct CallResult {
+  zx_handle_t ch;
+  zx_status_t status;
+};
+
+[[noreturn]] void blocked_caller(uintptr_t arg1, uintptr_t) {
+  auto* r = reinterpret_cast<CallResult*>(arg1);
+  uint8_t req[8] = {};
+  uint8_t reply[8];
+  zx_channel_call_args_t args = {req, nullptr, reply, nullptr, sizeof(req), 0, sizeof(reply), 0};
+  uint32_t n, nh;
+  r->status = zx_channel_call(r->ch, 0, ZX_TIME_INFINITE, &args, &n, &nh);
+  zx_thread_exit();
+}
+
+void test_channel_call_canceled() {
+  zx_handle_t a, b;
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  static CallResult r;
+  r = CallResult{a, ZX_ERR_INTERNAL};
+  static Helper caller;
+  caller = Helper{};
+  CHECK_OK(helper_start(&caller, "caller", blocked_caller, reinterpret_cast<uintptr_t>(&r), 0));
+  // The request reached b, so the caller waits for its reply (it registers before writing).
+  CHECK_OK(zx_object_wait_one(b, ZX_CHANNEL_READABLE, zx_deadline_after(ZX_SEC(10)), nullptr));
+  CHECK_OK(zx_handle_close(a));
+  CHECK_OK(helper_join(&caller));
+  CHECK_EQ(r.status, ZX_ERR_CANCELED);
+  // The peer saw its peer go; the request is still there to read.
+  zx_signals_t seen = 0;
+  CHECK_OK(zx_object_wait_one(b, ZX_CHANNEL_PEER_CLOSED, 0, &seen));
+  CHECK_OK(zx_handle_close(b));
+}
+
+// zx_channel_write's handle rules (its reference page): a handle named twice is
+// ZX_ERR_BAD_HANDLE, and every handle named is consumed whatever the outcome.
+void test_channel_write_handle_rules() {
+  zx_handle_t a, b, e1, e2;
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  CHECK_OK(zx_event_create(0, &e1));
+  CHECK_OK(zx_event_create(0, &e2));
+  zx_handle_t twice[3] = {e1, e2, e1};
+  CHECK_EQ(zx_channel_write(a, 0, "x", 1, twice, 3), ZX_ERR_BAD_HANDLE);
+  CHECK(!handle_valid(e1));
+  CHECK(!handle_valid(e2));
+  uint8_t buf[4];
+  uint32_t n, nh;
+  CHECK_EQ(zx_channel_read(b, 0, buf, nullptr, sizeof(buf), 0, &n, &nh), ZX_ERR_SHOULD_WAIT);
+  // An invalid handle among valid ones: BAD_HANDLE, and the valid ones are gone too.
+  CHECK_OK(zx_event_create(0, &e1));
+  zx_handle_t bad[2] = {e1, e1 ^ 0x40};
+  CHECK_EQ(zx_channel_write(a, 0, nullptr, 0, bad, 2), ZX_ERR_BAD_HANDLE);
+  CHECK(!handle_valid(e1));
+  // The channel itself among them: NOT_SUPPORTED; the others are consumed, the channel not.
+  CHECK_OK(zx_event_create(0, &e1));
+  zx_handle_t self[2] = {e1, a};
+  CHECK_EQ(zx_channel_write(a, 0, nullptr, 0, self, 2), ZX_ERR_NOT_SUPPORTED);
+  CHECK(!handle_valid(e1));
+  CHECK(handle_valid(a));
+  // A closed peer: PEER_CLOSED, and the handle is consumed all the same.
+  CHECK_OK(zx_handle_close(b));
+  CHECK_OK(zx_event_create(0, &e1));
+  CHECK_EQ(zx_channel_write(a, 0, nullptr, 0, &e1, 1), ZX_ERR_PEER_CLOSED);
+  CHECK(!handle_valid(e1));
+  CHECK_OK(zx_handle_close(a));
+}
+
+// ZX_VMO_OP_COMMIT (and ZX_VMAR_OP_COMMIT over a mapping) on a snapshot-at-least-on-write child
+// of a pager-backed VMO: the parent's missing pages are asked of the pager and the commit
+// succeeds (it returned the internal ZX_ERR_NEXT once, having asked for nothing).
+struct CommitPager {
+  zx_handle_t pager, port, vmo;
+  int supplied;
+};
+
+[[noreturn]] void commit_pager_server(uintptr_t arg1, uintptr_t) {
+  auto* a = reinterpret_cast<CommitPager*>(arg1);
+  zx_port_packet_t p;
+  while (zx_port_wait(a->port, zx_deadline_after(ZX_SEC(10)), &p) == ZX_OK) {
+    if (p.type == ZX_PKT_TYPE_USER) break;  // the test is done
+    if (p.type != ZX_PKT_TYPE_PAGE_REQUEST || p.page_request.command != ZX_PAGER_VMO_READ) continue;
+    for (uint64_t o = p.page_request.offset; o < p.page_request.offset + p.page_request.length;
+         o += kPage) {
+      zx_handle_t aux;
+      if (zx_vmo_create(kPage, 0, &aux) != ZX_OK) continue;
+      static char page[kPage];
+      memset(page, 'P' + static_cast<int>(o / kPage), sizeof(page));
+      zx_vmo_write(aux, page, 0, sizeof(page));
+      if (zx_pager_supply_pages(a->pager, a->vmo, o, kPage, aux, 0) == ZX_OK) a->supplied++;
+      zx_handle_close(aux);
+    }
+  }
+  zx_thread_exit();
+}
+
+void test_vmo_commit_pager_clone() {
+  static CommitPager cp;
+  cp = CommitPager{};
+  CHECK_OK(zx_pager_create(0, &cp.pager));
+  CHECK_OK(zx_port_create(0, &cp.port));
+  CHECK_OK(zx_pager_create_vmo(cp.pager, 0, cp.port, 9, 2 * kPage, &cp.vmo));
+  zx_handle_t child, child2;
+  CHECK_OK(
+      zx_vmo_create_child(cp.vmo, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, 0, 2 * kPage, &child));
+  CHECK_OK(
+      zx_vmo_create_child(cp.vmo, ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, 0, 2 * kPage, &child2));
+  static Helper server;
+  server = Helper{};
+  CHECK_OK(
+      helper_start(&server, "pager", commit_pager_server, reinterpret_cast<uintptr_t>(&cp), 0));
+  CHECK_OK(zx_vmo_op_range(child, ZX_VMO_OP_COMMIT, 0, 2 * kPage, nullptr, 0));
+  uint64_t committed = 0;
+  CHECK_OK(testing::vmo_committed(cp.vmo, &committed));
+  CHECK_EQ(committed, 2 * kPage);  // the pager was asked for both pages, and supplied them
+  char c = 0;
+  CHECK_OK(zx_vmo_read(child, &c, kPage + 5, 1));
+  CHECK_EQ(c, 'Q');
+  // Through a VMAR: the second child, mapped; its pages are the parent's (present now).
+  zx_vaddr_t va;
+  CHECK_OK(zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, child2, 0,
+                       2 * kPage, &va));
+  CHECK_OK(zx_vmar_op_range(zx_vmar_root_self(), ZX_VMAR_OP_COMMIT, va, 2 * kPage, nullptr, 0));
+  CHECK_EQ(*reinterpret_cast<volatile char*>(va), 'P');
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), va, 2 * kPage));
+  zx_port_packet_t done{};
+  CHECK_OK(zx_port_queue(cp.port, &done));
+  CHECK_OK(helper_join(&server));
+  zx_handle_t all[5] = {child, child2, cp.vmo, cp.pager, cp.port};
+  CHECK_OK(zx_handle_close_many(all, 5));
+}
+
+// ZX_INFO_PROCESS_KERNEL_CHARGES (an extension): what this process makes the kernel hold, given
+// back when read; refused without ZX_RIGHT_INSPECT or on anything but a process.
+void test_kernel_charges_info() {
+  zx_info_kernel_charges_t c;
+  size_t actual = 0, avail = 0;
+  CHECK_OK(zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_KERNEL_CHARGES, &c, sizeof(c),
+                              &actual, &avail));
+  CHECK_EQ(actual, 1u);
+  CHECK_EQ(avail, 1u);
+  uint64_t base = c.charged_bytes, msgs = c.messages;
+  CHECK_EQ(c.budget_bytes, 8u << 20);
+  zx_handle_t a, b, port, ev;
+  CHECK_OK(zx_channel_create(0, &a, &b));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_event_create(0, &ev));
+  CHECK_OK(zx_channel_write(a, 0, "hello", 5, nullptr, 0));
+  zx_port_packet_t pk{};
+  CHECK_OK(zx_port_queue(port, &pk));
+  CHECK_OK(zx_object_wait_async(ev, port, 1, ZX_USER_SIGNAL_0, 0));
+  CHECK_OK(zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_KERNEL_CHARGES, &c, sizeof(c),
+                              nullptr, nullptr));
+  CHECK_EQ(c.messages, msgs + 1);
+  CHECK(c.message_bytes >= 5);
+  CHECK(c.packets >= 1);
+  CHECK(c.observers >= 1);
+  CHECK(c.charged_bytes > base);
+  CHECK_OK(zx_handle_close(b));     // drops the message
+  CHECK_OK(zx_handle_close(port));  // drops the packet and the wait
+  CHECK_OK(zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_KERNEL_CHARGES, &c, sizeof(c),
+                              nullptr, nullptr));
+  CHECK_EQ(c.charged_bytes, base);
+  // Refusals: too small a buffer, no ZX_RIGHT_INSPECT, not a process.
+  CHECK_EQ(
+      zx_object_get_info(zx_process_self(), ZX_INFO_PROCESS_KERNEL_CHARGES, &c, 8, &actual, &avail),
+      ZX_ERR_BUFFER_TOO_SMALL);
+  zx_handle_t weak;
+  CHECK_OK(zx_handle_duplicate(zx_process_self(), ZX_RIGHT_WAIT, &weak));
+  CHECK_EQ(
+      zx_object_get_info(weak, ZX_INFO_PROCESS_KERNEL_CHARGES, &c, sizeof(c), nullptr, nullptr),
+      ZX_ERR_ACCESS_DENIED);
+  CHECK_EQ(zx_object_get_info(a, ZX_INFO_PROCESS_KERNEL_CHARGES, &c, sizeof(c), nullptr, nullptr),
+           ZX_ERR_WRONG_TYPE);
+  zx_handle_t all[3] = {weak, a, ev};
+  CHECK_OK(zx_handle_close_many(all, 3));
+}
+
 void test_process_kill_blocked() {
   const char* argv[] = {"block"};
   zx_handle_t proc;
@@ -1169,6 +1348,10 @@ const Test kTests[] = {
     {"port_queue_wait", test_port_queue_wait},
     {"port_wait_async", test_port_wait_async},
     {"channel_call", test_channel_call},
+    {"channel_call_canceled", test_channel_call_canceled},
+    {"channel_write_handle_rules", test_channel_write_handle_rules},
+    {"vmo_commit_pager_clone", test_vmo_commit_pager_clone},
+    {"kernel_charges_info", test_kernel_charges_info},
 };
 
 }  // namespace

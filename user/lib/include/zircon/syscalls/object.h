@@ -181,4 +181,8 @@ typedef struct zx_info_pager_pages {
 
 __END_CDECLS
 
+// What a process makes the kernel hold (ZX_INFO_PROCESS_KERNEL_CHARGES): its own header, which
+// the kernel includes as well.
+#include <zircon/syscalls/kernel_charges.h>
+
 #endif  // ZIRCON_SYSCALLS_OBJECT_H_
