@@ -180,6 +180,8 @@ zx_status_t Fs::Mount(BlockDevice* dev, bool writable) {
   if (dev == nullptr) return ZX_ERR_INVALID_ARGS;
   if (dev_ != nullptr) return ZX_ERR_BAD_STATE;
   for (auto& e : cache_) e = CacheEntry{};
+  memset(block_groups_checked_, 0, sizeof(block_groups_checked_));
+  memset(inode_groups_checked_, 0, sizeof(inode_groups_checked_));
   writable_ = false;  // nothing is written during the checks
   sb_dirty_ = false;
 
@@ -483,22 +485,38 @@ int Fs::BlockPath(uint64_t fblock, uint32_t* slot, uint32_t idx[3]) const {
   return -1;
 }
 
+// Each block on the way from the inode to the data block is checked: in range, not metadata,
+// and not one of the indirect blocks already on the path. A block map that points back at
+// itself (a double-indirect block naming itself, say) would otherwise read its own pointers as
+// file data, as often as the size allows, and a write through it would overwrite the map.
 zx_status_t Fs::Bmap(const Inode& inode, uint64_t fblock, uint32_t* disk) {
   uint32_t slot, idx[3];
   int levels = BlockPath(fblock, &slot, idx);
   *disk = 0;
   if (levels < 0) return ZX_OK;
+  uint32_t path[3];
   uint32_t b = inode.i_block[slot];
   for (int l = 0; l < levels && b != 0; l++) {
-    if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+    zx_status_t st = CheckMapped(b, path, l);
+    if (st != ZX_OK) return st;
+    path[l] = b;
     uint8_t* data;
-    zx_status_t st = GetBlock(b, &data);
+    st = GetBlock(b, &data);
     if (st != ZX_OK) return st;
     b = Load32(data + 4 * idx[l]);
   }
-  if (b != 0 && !BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+  if (b != 0) {
+    zx_status_t st = CheckMapped(b, path, levels);
+    if (st != ZX_OK) return st;
+  }
   *disk = b;
   return ZX_OK;
+}
+
+zx_status_t Fs::CheckMapped(uint32_t block, const uint32_t* path, int depth) {
+  for (int i = 0; i < depth; i++)
+    if (path[i] == block) return ZX_ERR_IO_DATA_INTEGRITY;
+  return CheckNotMetadata(block);
 }
 
 zx_status_t Fs::MapRun(const Inode& inode, uint64_t fblock, uint32_t max_run, uint32_t* disk,
@@ -556,14 +574,27 @@ zx_status_t Fs::BmapAlloc(uint32_t ino, Inode* inode, uint64_t fblock, uint32_t*
 
   // Goal: right after the previous file block, else the start of the inode's group.
   uint32_t goal = first_data_ + ((ino - 1) / ipg_) * bpg_;
+  uint32_t prev_block = 0;
   if (fblock > 0) {
     uint32_t prev;
-    if (Bmap(*inode, fblock - 1, &prev) == ZX_OK && prev != 0) goal = prev + 1;
+    if (Bmap(*inode, fblock - 1, &prev) == ZX_OK && prev != 0) goal = prev + 1, prev_block = prev;
   }
 
+  // The blocks already on this path, and the file's previous block: a block the bitmap calls
+  // free must not be one of them (the cheap part of "not in use by this file"; the bitmap
+  // count check in the allocator covers wholesale damage).
+  uint32_t path[4];
+  int depth = 0;
+  auto fresh_ok = [&](uint32_t nb) -> zx_status_t {
+    if (nb == prev_block) return ZX_ERR_IO_DATA_INTEGRITY;
+    for (int i = 0; i < depth; i++)
+      if (path[i] == nb) return ZX_ERR_IO_DATA_INTEGRITY;
+    return ZX_OK;
+  };
   uint32_t b = inode->i_block[slot];
   if (b == 0) {
     zx_status_t st = levels == 0 ? AllocBlock(goal, &b) : AllocZeroedBlock(goal, &b);
+    if (st == ZX_OK) st = fresh_ok(b);
     if (st != ZX_OK) return st;
     inode->i_block[slot] = b;
     inode->i_blocks += sectors;
@@ -571,14 +602,17 @@ zx_status_t Fs::BmapAlloc(uint32_t ino, Inode* inode, uint64_t fblock, uint32_t*
     if (levels == 0) *fresh = true;
   }
   for (int l = 0; l < levels; l++) {
-    if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+    zx_status_t st = CheckMapped(b, path, depth);
+    if (st != ZX_OK) return st;
+    path[depth++] = b;
     uint8_t* data;
-    zx_status_t st = GetBlock(b, &data);
+    st = GetBlock(b, &data);
     if (st != ZX_OK) return st;
     uint32_t next = Load32(data + 4 * idx[l]);
     if (next == 0) {
       bool leaf = l == levels - 1;
       st = leaf ? AllocBlock(goal, &next) : AllocZeroedBlock(goal, &next);
+      if (st == ZX_OK) st = fresh_ok(next);
       if (st != ZX_OK) return st;
       inode->i_blocks += sectors;
       st = GetBlock(b, &data, true);
@@ -589,7 +623,8 @@ zx_status_t Fs::BmapAlloc(uint32_t ino, Inode* inode, uint64_t fblock, uint32_t*
     }
     b = next;
   }
-  if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+  zx_status_t st = CheckMapped(b, path, depth);
+  if (st != ZX_OK) return st;
   *disk = b;
   return ZX_OK;
 }
@@ -615,6 +650,7 @@ zx_status_t Fs::FreeTree(uint32_t block, int level, uint64_t base, uint64_t firs
       if (st != ZX_OK) return st;
       uint32_t child = Load32(data + 4 * i);
       if (child == 0) continue;
+      if (child == block) return ZX_ERR_IO_DATA_INTEGRITY;  // a map naming itself
       bool child_emptied;
       st = FreeTree(child, level - 1, cbase, first, inode, &child_emptied);
       if (st != ZX_OK) return st;
@@ -673,6 +709,74 @@ static int64_t FindClear(const uint8_t* bits, uint32_t from, uint32_t to) {
   return -1;
 }
 
+// The number of clear bits in [0, n) of a bitmap block.
+static uint32_t CountClear(const uint8_t* bits, uint32_t n) {
+  uint32_t set = 0;
+  for (uint32_t i = 0; i + 8 <= n; i += 8)
+    set += static_cast<uint32_t>(__builtin_popcount(bits[i >> 3]));
+  for (uint32_t i = n & ~7u; i < n; i++) set += (bits[i >> 3] >> (i & 7)) & 1;
+  return n - set;
+}
+
+bool Fs::GroupHasSuper(uint32_t g) const {
+  if (g <= 1 || !(sb_.s_feature_ro_compat & kRoCompatSparseSuper)) return true;
+  static constexpr uint32_t kBases[] = {3, 5, 7};
+  for (uint32_t base : kBases) {
+    uint64_t p = base;
+    while (p < g) p *= base;
+    if (p == g) return true;
+  }
+  return false;
+}
+
+// Whether `block` holds filesystem metadata that no file may own: a superblock or descriptor
+// table copy (with the blocks reserved after it for growing the table), a bitmap, or an inode
+// table. Cheap (one cached descriptor), so it guards every block a map names and every block
+// the allocator hands out or frees: the bitmaps alone are not trusted.
+zx_status_t Fs::CheckNotMetadata(uint32_t block) {
+  if (!BlockInRange(block)) return ZX_ERR_IO_DATA_INTEGRITY;
+  uint32_t g = (block - first_data_) / bpg_;
+  uint32_t group_first = first_data_ + g * bpg_;
+  if (GroupHasSuper(g)) {
+    uint64_t reserved = (sb_.s_feature_compat & kCompatResizeInode) ? sb_.s_reserved_gdt_blocks : 0;
+    if (block < group_first + 1 + (min_data_ - gdt_block_) + reserved)
+      return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  GroupDesc gd;
+  zx_status_t st = ReadGroup(g, &gd);
+  if (st != ZX_OK) return st;
+  if (block == gd.bg_block_bitmap || block == gd.bg_inode_bitmap ||
+      (block >= gd.bg_inode_table && block < gd.bg_inode_table + itable_blocks_)) {
+    return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  return ZX_OK;
+}
+
+// A group's bitmap agrees with its descriptor's free count. Checked the first time the
+// allocator uses a group's bitmap after mount (this code keeps the two in step afterwards): a
+// bitmap zeroed or overwritten by damage disagrees, and allocating from it would hand out
+// what files still own.
+zx_status_t Fs::CheckBitmapCount(uint32_t g, const GroupDesc& gd, bool inodes) {
+  uint8_t* checked = inodes ? inode_groups_checked_ : block_groups_checked_;
+  bool tracked = g < kCheckedGroups;
+  if (tracked && (checked[g >> 3] & (1u << (g & 7)))) return ZX_OK;
+  uint32_t n;
+  if (inodes) {
+    uint64_t last = static_cast<uint64_t>(g + 1) * ipg_;
+    n = last > sb_.s_inodes_count ? sb_.s_inodes_count - g * ipg_ : ipg_;
+  } else {
+    uint32_t group_first = first_data_ + g * bpg_;
+    n = nblocks_ - group_first < bpg_ ? nblocks_ - group_first : bpg_;
+  }
+  uint8_t* bits;
+  zx_status_t st = GetBlock(inodes ? gd.bg_inode_bitmap : gd.bg_block_bitmap, &bits);
+  if (st != ZX_OK) return st;
+  uint32_t want = inodes ? gd.bg_free_inodes_count : gd.bg_free_blocks_count;
+  if (CountClear(bits, n) != want) return ZX_ERR_IO_DATA_INTEGRITY;
+  if (tracked) checked[g >> 3] |= static_cast<uint8_t>(1u << (g & 7));
+  return ZX_OK;
+}
+
 zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
   if (sb_.s_free_blocks_count == 0) return ZX_ERR_NO_SPACE;
   if (goal < first_data_ || goal >= nblocks_) goal = first_data_;
@@ -688,6 +792,7 @@ zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
     // First pass from the goal (only in the goal's group), then the whole group.
     uint32_t start = (k == 0 && goal >= group_first) ? goal - group_first : 0;
     if (start >= count) start = 0;
+    if ((st = CheckBitmapCount(g, gd, false)) != ZX_OK) return st;
     uint8_t* bits;
     st = GetBlock(gd.bg_block_bitmap, &bits);
     if (st != ZX_OK) return st;
@@ -695,7 +800,10 @@ zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
     if (bit < 0 && start > 0) bit = FindClear(bits, 0, start);
     if (bit < 0) continue;  // the count was wrong; other groups may still have room
     uint32_t b = group_first + static_cast<uint32_t>(bit);
-    if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+    // A "free" block that is metadata means the bitmap is wrong: refuse rather than hand out
+    // a bitmap or inode table block as file data.
+    if ((st = CheckNotMetadata(b)) != ZX_OK) return st;
+    if ((st = GetBlock(gd.bg_block_bitmap, &bits)) != ZX_OK) return st;
     st = GetBlock(gd.bg_block_bitmap, &bits, true);
     if (st != ZX_OK) return st;
     bits[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
@@ -712,11 +820,13 @@ zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
 }
 
 zx_status_t Fs::FreeBlock(uint32_t block) {
-  if (!BlockInRange(block)) return ZX_ERR_IO_DATA_INTEGRITY;
+  // A map naming a bitmap or inode table block must not get it freed (and reused).
+  zx_status_t st = CheckNotMetadata(block);
+  if (st != ZX_OK) return st;
   uint32_t g = (block - first_data_) / bpg_;
   uint32_t bit = (block - first_data_) % bpg_;
   GroupDesc gd;
-  zx_status_t st = ReadGroup(g, &gd);
+  st = ReadGroup(g, &gd);
   if (st != ZX_OK) return st;
   uint8_t* bits;
   st = GetBlock(gd.bg_block_bitmap, &bits);
@@ -744,6 +854,7 @@ zx_status_t Fs::AllocInode(uint32_t parent, bool dir, uint32_t* ino) {
     zx_status_t st = ReadGroup(g, &gd);
     if (st != ZX_OK) return st;
     if (gd.bg_free_inodes_count == 0) continue;
+    if ((st = CheckBitmapCount(g, gd, true)) != ZX_OK) return st;
     uint8_t* bits;
     st = GetBlock(gd.bg_inode_bitmap, &bits);
     if (st != ZX_OK) return st;
@@ -755,6 +866,13 @@ zx_status_t Fs::AllocInode(uint32_t parent, bool dir, uint32_t* ino) {
     if (from >= to) continue;
     int64_t bit = FindClear(bits, from, to);
     if (bit < 0) continue;
+    // The bitmap says free; the inode itself must agree: no links, and either never used (mode
+    // 0) or deleted (dtime set). Otherwise the bitmap is wrong and a live file would be reused.
+    uint32_t cand = g * ipg_ + static_cast<uint32_t>(bit) + 1;
+    Inode old;
+    if ((st = ReadInode(cand, &old)) != ZX_OK) return st;
+    if (old.i_links_count != 0 || (old.i_mode != 0 && old.i_dtime == 0))
+      return ZX_ERR_IO_DATA_INTEGRITY;
     st = GetBlock(gd.bg_inode_bitmap, &bits, true);
     if (st != ZX_OK) return st;
     bits[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
@@ -1110,6 +1228,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
   const char* buf = path;  // the remaining path lives in path, path_a_ or path_b_
   const char* p = buf;
   uint32_t follows = 0;
+  bool need_dir = false;  // cur was named with a slash after it: it must be a directory
   for (;;) {
     while (*p == '/') p++;
     Inode dir;
@@ -1117,6 +1236,8 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     if (st != ZX_OK) return st == ZX_ERR_NOT_FOUND ? ZX_ERR_IO_DATA_INTEGRITY : st;
     if (*p == '\0') {
       if (want_parent) return ZX_ERR_INVALID_ARGS;  // no last component ("/" or "")
+      // "file/" names a directory that is not there (POSIX: ENOTDIR).
+      if (need_dir && TypeOf(dir) != kModeDir) return ZX_ERR_NOT_DIR;
       *out = cur;
       return ZX_OK;
     }
@@ -1128,6 +1249,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     const char* rest = p;
     while (*rest == '/') rest++;
     bool is_last = *rest == '\0';
+    bool slash_after = rest != p;  // "name/": a directory, or a symlink to one (followed)
     if (is_last && want_parent) {
       *out = cur;
       *last = comp;
@@ -1141,7 +1263,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     st = ReadInode(next, &inode);
     if (st != ZX_OK) return st;
     if (inode.i_links_count == 0 || inode.i_mode == 0) return ZX_ERR_IO_DATA_INTEGRITY;
-    if (TypeOf(inode) == kModeSymlink && (!is_last || follow_last)) {
+    if (TypeOf(inode) == kModeSymlink && (!is_last || follow_last || slash_after)) {
       if (++follows > kMaxSymlinkFollows) return ZX_ERR_BAD_PATH;  // a loop, or too deep
       // The new remaining path is the target, then "/" and what was left after the link.
       char* nbuf = buf == path_a_ ? path_b_ : path_a_;
@@ -1149,11 +1271,14 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
       st = ReadLink(next, nbuf, kMaxPath + 1, &tlen);
       if (st == ZX_ERR_BUFFER_TOO_SMALL) return ZX_ERR_BAD_PATH;
       if (st != ZX_OK) return st;
+      // The slash only if something follows or the link was named with one ("link/"), so
+      // that a link to a file named without one still resolves to the file.
       size_t rlen = StrLen(rest, kMaxPath + 1);
-      if (tlen + 1 + rlen > kMaxPath) return ZX_ERR_BAD_PATH;
-      nbuf[tlen] = '/';
-      memcpy(nbuf + tlen + 1, rest, rlen);
-      nbuf[tlen + 1 + rlen] = '\0';
+      size_t slash = rlen > 0 || slash_after ? 1 : 0;
+      if (tlen + slash + rlen > kMaxPath) return ZX_ERR_BAD_PATH;
+      if (slash) nbuf[tlen] = '/';
+      memcpy(nbuf + tlen + slash, rest, rlen);
+      nbuf[tlen + slash + rlen] = '\0';
       if (nbuf[0] == '/') cur = kRootIno;  // else relative to the link's directory
       buf = nbuf;
       p = buf;
@@ -1161,6 +1286,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     }
     cur = next;
     p = rest;
+    need_dir = slash_after;
   }
 }
 

@@ -184,6 +184,11 @@ class Fs {
   zx_status_t InitInodeExtra(uint32_t ino);
   zx_status_t LoadInode(uint32_t ino, Inode* inode);
   zx_status_t AdjustLinks(uint32_t ino, int delta);
+  bool GroupHasSuper(uint32_t group) const;
+  zx_status_t CheckNotMetadata(uint32_t block);
+  zx_status_t CheckBitmapCount(uint32_t group, const GroupDesc& gd, bool inodes);
+  // A block a map names, reached through `depth` indirect blocks `path`.
+  zx_status_t CheckMapped(uint32_t block, const uint32_t* path, int depth);
   zx_status_t AllocBlock(uint32_t goal, uint32_t* block);
   zx_status_t FreeBlock(uint32_t block);
   zx_status_t AllocInode(uint32_t parent, bool dir, uint32_t* ino);
@@ -242,6 +247,12 @@ class Fs {
   uint32_t gdt_block_ = 0;      // first block of the group descriptor table
   uint32_t min_data_ = 0;       // first block after it
   uint64_t max_file_blocks_ = 0;
+
+  // Groups whose bitmaps were found to agree with their free counts since mount (the first
+  // kCheckedGroups; later groups are checked at every allocation).
+  static constexpr uint32_t kCheckedGroups = 1024;
+  uint8_t block_groups_checked_[kCheckedGroups / 8] = {};
+  uint8_t inode_groups_checked_[kCheckedGroups / 8] = {};
 
   CacheEntry cache_[kCacheBlocks]{};
   uint8_t cache_data_[kCacheBlocks][kMaxBlockSize];
