@@ -156,6 +156,8 @@ def main():
         ("filesystem: read-only disk", lambda: selftest.run_fs_readonly(build)),
         ("filesystem: disk errors injected by blkdebug", lambda: selftest.run_fs_errors(build)),
         ("filesystem: corrupted images", lambda: selftest.run_fs_corrupt(build)),
+        ("filesystem: a hostile client (malformed requests, full disk, deep trees)",
+         lambda: selftest.run_fshostile(build)),
         ("file utilities typed at the shell, against coreutils", lambda: fsutils.run_fsutils(build)),
         ("user shell", lambda: selftest.run_shell(build)),
         ("syscall fuzzer", lambda: selftest.run_fuzz(build, 2)),

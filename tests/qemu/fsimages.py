@@ -298,6 +298,19 @@ def content_image(build, bs):
     return _cached(build, "content-%dk.img" % (bs // 1024), make)
 
 
+def hostile_image(build):
+    """A small empty-ish image (8 MiB, 1 KiB blocks) for user/bin/fshostile.cc: small so that
+    writing until the disk is full is quick. Returns (path, Facts)."""
+    def make(image, staging):
+        s = Stager(staging, 1024)
+        s.file("/README", 100)
+        facts = s.finish()
+        mkdisk.make_ext2(image, staging, 8 << 20, block_size=1024, inode_size=128,
+                         label="hostile")
+        return facts
+    return _cached(build, "hostile.img", make)
+
+
 def working_copy(image, path):
     """A copy of a pristine image for one run to write to."""
     os.makedirs(os.path.dirname(path), exist_ok=True)

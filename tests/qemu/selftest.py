@@ -341,6 +341,33 @@ def run_fs_corrupt(build, cpus=1, timeout=60):
 
 
 
+def run_fshostile(build, cpus=2, timeout=600):
+    """user/bin/fshostile: malformed requests of every kind sent to fsd over raw connections
+    while a second process keeps using the filesystem; a disk written full and recovered by
+    truncation; a failed write; trailing slashes; a 511-deep tree through du and rm -r. Then
+    e2fsck -fn finds the image clean. Its counts line is echoed."""
+    image, _ = fsimages.hostile_image(build)
+    work = fsimages.working_copy(image, os.path.join(build, "test", "fshostile.img"))
+    tag = "cpus%d/fshostile" % cpus
+    log_name = "fshostile-cpus%d.log" % cpus
+    passed, failed, res = _run_utests(build, cpus, "fshostile", timeout, virtio_blk_args(work),
+                                      bootargs="run=init,fshostile", first="init", tag=tag,
+                                      log_name=log_name)
+    p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
+    passed, failed = passed + p, failed + f
+    m = re.search(r"^fshostile: .*$", res.output, re.M)
+    if m:
+        print("     %s" % m.group(0))
+    clean, out = fsimages.fsck(work)
+    if clean:
+        passed += 1
+        print("ok   %s/e2fsck_clean" % tag)
+    else:
+        failed += 1
+        print("FAIL %s/e2fsck_clean: e2fsck -fn %s:\n%s" % (tag, work, out[-2000:]))
+    return passed, failed
+
+
 def run_disk_image(build, cpus=2, timeout=60):
     """build/disk.img (what `make qemu` boots with) as a read-only disk: fsd mounts it, and a
     program runs from its /bin (not from the boot image) with its arguments."""
