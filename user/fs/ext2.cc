@@ -63,8 +63,26 @@ zx_status_t Fs::DevWrite(uint64_t block, uint32_t count, const void* buf) {
   return dev_->Write(block << log_bs_, buf, static_cast<size_t>(count) << log_bs_);
 }
 
+// The built-in slots, or as many as fit in `mem` (entries first, then bs_-byte blocks) if
+// that is more. Every slot starts empty.
+void Fs::UseCache(void* mem, size_t bytes) {
+  cache_ = inline_cache_;
+  cache_mem_ = &inline_data_[0][0];
+  stride_ = kMaxBlockSize;
+  ncache_ = kCacheBlocks;
+  size_t n = mem != nullptr && bs_ != 0 ? bytes / (bs_ + sizeof(CacheEntry)) : 0;
+  if (n > kCacheBlocks && reinterpret_cast<uintptr_t>(mem) % alignof(CacheEntry) == 0) {
+    if (n > (1u << 20)) n = 1u << 20;
+    cache_ = static_cast<CacheEntry*>(mem);
+    cache_mem_ = static_cast<uint8_t*>(mem) + n * sizeof(CacheEntry);
+    stride_ = bs_;
+    ncache_ = static_cast<uint32_t>(n);
+  }
+  for (uint32_t i = 0; i < ncache_; i++) cache_[i] = CacheEntry{};
+}
+
 int Fs::CacheSlot(uint32_t block) {
-  for (uint32_t i = 0; i < kCacheBlocks; i++) {
+  for (uint32_t i = 0; i < ncache_; i++) {
     if (cache_[i].valid && cache_[i].block == block) return static_cast<int>(i);
   }
   return -1;
@@ -73,7 +91,7 @@ int Fs::CacheSlot(uint32_t block) {
 zx_status_t Fs::EvictSlot(int slot) {
   CacheEntry& e = cache_[slot];
   if (e.valid && e.dirty) {
-    zx_status_t st = DevWrite(e.block, 1, cache_data_[slot]);
+    zx_status_t st = DevWrite(e.block, 1, SlotData(slot));
     if (st != ZX_OK) return st;
   }
   e.valid = false;
@@ -84,7 +102,7 @@ zx_status_t Fs::EvictSlot(int slot) {
 // An empty cache slot, or else the least recently used one written back and emptied.
 zx_status_t Fs::FreeSlot(int* out) {
   int slot = 0;
-  for (uint32_t i = 0; i < kCacheBlocks; i++) {
+  for (uint32_t i = 0; i < ncache_; i++) {
     if (!cache_[i].valid) {
       slot = static_cast<int>(i);
       break;
@@ -104,14 +122,14 @@ zx_status_t Fs::GetBlock(uint32_t block, uint8_t** data, bool dirty) {
   if (slot < 0) {
     zx_status_t st = FreeSlot(&slot);
     if (st != ZX_OK) return st;
-    st = DevRead(block, 1, cache_data_[slot]);
+    st = DevRead(block, 1, SlotData(slot));
     if (st != ZX_OK) return st;
     cache_[slot].block = block;
     cache_[slot].valid = true;
   }
   cache_[slot].used = ++cache_clock_;
   if (dirty) cache_[slot].dirty = true;
-  *data = cache_data_[slot];
+  *data = SlotData(slot);
   return ZX_OK;
 }
 
@@ -124,10 +142,10 @@ zx_status_t Fs::GetZeroedBlock(uint32_t block, uint8_t** data) {
     cache_[slot].block = block;
     cache_[slot].valid = true;
   }
-  memset(cache_data_[slot], 0, bs_);
+  memset(SlotData(slot), 0, bs_);
   cache_[slot].used = ++cache_clock_;
   cache_[slot].dirty = true;
-  *data = cache_data_[slot];
+  *data = SlotData(slot);
   return ZX_OK;
 }
 
@@ -142,9 +160,9 @@ void Fs::Invalidate(uint32_t block) {
 }
 
 zx_status_t Fs::FlushCache() {
-  for (uint32_t i = 0; i < kCacheBlocks; i++) {
+  for (uint32_t i = 0; i < ncache_; i++) {
     if (cache_[i].valid && cache_[i].dirty) {
-      zx_status_t st = DevWrite(cache_[i].block, 1, cache_data_[i]);
+      zx_status_t st = DevWrite(cache_[i].block, 1, SlotData(static_cast<int>(i)));
       if (st != ZX_OK) return st;
       cache_[i].dirty = false;
     }
@@ -179,7 +197,7 @@ zx_status_t Fs::Sync() {
 zx_status_t Fs::Mount(BlockDevice* dev, bool writable) {
   if (dev == nullptr) return ZX_ERR_INVALID_ARGS;
   if (dev_ != nullptr) return ZX_ERR_BAD_STATE;
-  for (auto& e : cache_) e = CacheEntry{};
+  UseCache(nullptr, 0);
   memset(block_groups_checked_, 0, sizeof(block_groups_checked_));
   memset(inode_groups_checked_, 0, sizeof(inode_groups_checked_));
   writable_ = false;  // nothing is written during the checks
@@ -197,6 +215,7 @@ zx_status_t Fs::Mount(BlockDevice* dev, bool writable) {
   log_bs_ = 10 + sb_.s_log_block_size;
   bs_ = 1u << log_bs_;
   ptrs_ = bs_ / 4;
+  UseCache(ext_mem_, ext_bytes_);
   first_data_ = sb_.s_first_data_block;
   if (first_data_ != (bs_ == 1024 ? 1u : 0u)) return ZX_ERR_IO_DATA_INTEGRITY;
 
@@ -272,7 +291,7 @@ zx_status_t Fs::Unmount() {
   zx_status_t st = Sync();
   dev_ = nullptr;
   writable_ = false;
-  for (auto& e : cache_) e = CacheEntry{};
+  UseCache(nullptr, 0);
   return st;
 }
 

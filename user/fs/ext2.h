@@ -93,6 +93,15 @@ class Fs {
   const Superblock& superblock() const { return sb_; }
   FsInfo Info() const;
 
+  // A larger metadata cache than the built-in 16 blocks: `bytes` of the caller's memory (8-byte
+  // aligned, kept until Unmount), used from the next Mount. A path walk touches an inode block
+  // and a directory block per component, so with 16 blocks a deep tree is re-read from the
+  // device for every component of every path.
+  void SetCacheMemory(void* mem, size_t bytes) {
+    ext_mem_ = mem;
+    ext_bytes_ = bytes;
+  }
+
   // Seconds since 1970 for timestamps of writes; without a clock they are 0.
   void set_clock(uint32_t (*now)()) { clock_ = now; }
 
@@ -159,6 +168,8 @@ class Fs {
   // Device and cache.
   zx_status_t DevRead(uint64_t block, uint32_t count, void* buf);
   zx_status_t DevWrite(uint64_t block, uint32_t count, const void* buf);
+  void UseCache(void* mem, size_t bytes);
+  uint8_t* SlotData(int slot) { return cache_mem_ + static_cast<size_t>(slot) * stride_; }
   zx_status_t GetBlock(uint32_t block, uint8_t** data, bool dirty = false);
   zx_status_t GetZeroedBlock(uint32_t block, uint8_t** data);
   int CacheSlot(uint32_t block);
@@ -254,8 +265,14 @@ class Fs {
   uint8_t block_groups_checked_[kCheckedGroups / 8] = {};
   uint8_t inode_groups_checked_[kCheckedGroups / 8] = {};
 
-  CacheEntry cache_[kCacheBlocks]{};
-  uint8_t cache_data_[kCacheBlocks][kMaxBlockSize];
+  CacheEntry inline_cache_[kCacheBlocks]{};
+  uint8_t inline_data_[kCacheBlocks][kMaxBlockSize];
+  CacheEntry* cache_ = inline_cache_;  // ncache_ slots, each stride_ bytes at cache_mem_
+  uint8_t* cache_mem_ = &inline_data_[0][0];
+  uint32_t ncache_ = kCacheBlocks;
+  uint32_t stride_ = kMaxBlockSize;
+  void* ext_mem_ = nullptr;
+  size_t ext_bytes_ = 0;
   uint64_t cache_clock_ = 0;
   uint8_t bounce_[kMaxBlockSize];  // partial-block file data
   char path_a_[kMaxPath + 1];      // symlink expansion during Resolve
