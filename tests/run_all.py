@@ -156,6 +156,8 @@ def main():
         ("filesystem: read-only disk", lambda: selftest.run_fs_readonly(build)),
         ("filesystem: disk errors injected by blkdebug", lambda: selftest.run_fs_errors(build)),
         ("filesystem: corrupted images", lambda: selftest.run_fs_corrupt(build)),
+        ("filesystem: every on-disk field damaged in turn (e2fsck before and after)",
+         lambda: selftest.run_fs_damaged(build)),
         ("filesystem: a hostile client (malformed requests, full disk, deep trees)",
          lambda: selftest.run_fshostile(build)),
         ("file utilities typed at the shell, against coreutils", lambda: fsutils.run_fsutils(build)),

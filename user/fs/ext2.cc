@@ -42,6 +42,7 @@ bool ParseRecord(const uint8_t* blk, uint32_t bs, uint32_t off, DirEntryHeader* 
   if (h->rec_len < sizeof(DirEntryHeader) || (h->rec_len & 3) != 0 || off + h->rec_len > bs) {
     return false;
   }
+  if (h->inode != 0 && h->name_len == 0) return false;  // a live entry has a name
   return sizeof(DirEntryHeader) + h->name_len <= h->rec_len;
 }
 
@@ -321,6 +322,25 @@ zx_status_t Fs::ReadGroup(uint32_t group, GroupDesc* gd) {
       !BlockInRange(gd->bg_inode_table) ||
       static_cast<uint64_t>(gd->bg_inode_table) + itable_blocks_ > nblocks_ ||
       gd->bg_free_blocks_count > bpg_ || gd->bg_free_inodes_count > ipg_) {
+    return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  // Without flex_bg (an incompat feature this code refuses) a group's bitmaps and inode table
+  // lie inside the group, after its superblock and descriptor copies, and apart from each other.
+  // A descriptor pointing elsewhere would have the allocator mark bits in some other structure.
+  uint32_t group_first = first_data_ + group * bpg_;
+  uint64_t group_end = static_cast<uint64_t>(group_first) + bpg_;
+  if (group_end > nblocks_) group_end = nblocks_;
+  uint64_t meta_end = group_first;
+  if (GroupHasSuper(group)) {
+    uint64_t reserved = (sb_.s_feature_compat & kCompatResizeInode) ? sb_.s_reserved_gdt_blocks : 0;
+    meta_end += 1 + (min_data_ - gdt_block_) + reserved;
+  }
+  uint64_t it = gd->bg_inode_table, it_end = it + itable_blocks_;
+  auto inside = [&](uint64_t b) { return b >= meta_end && b < group_end; };
+  auto in_table = [&](uint64_t b) { return b >= it && b < it_end; };
+  if (!inside(gd->bg_block_bitmap) || !inside(gd->bg_inode_bitmap) || !inside(it) ||
+      it_end > group_end || gd->bg_block_bitmap == gd->bg_inode_bitmap ||
+      in_table(gd->bg_block_bitmap) || in_table(gd->bg_inode_bitmap)) {
     return ZX_ERR_IO_DATA_INTEGRITY;
   }
   return ZX_OK;
@@ -673,7 +693,7 @@ zx_status_t Fs::FreeTree(uint32_t block, int level, uint64_t base, uint64_t firs
       bool child_emptied;
       st = FreeTree(child, level - 1, cbase, first, inode, &child_emptied);
       if (st != ZX_OK) return st;
-      if (child_emptied) {
+      if (child_emptied && !dry_run_) {
         st = GetBlock(block, &data, true);
         if (st != ZX_OK) return st;
         Store32(data + 4 * i, 0);
@@ -847,11 +867,14 @@ zx_status_t Fs::FreeBlock(uint32_t block) {
   GroupDesc gd;
   st = ReadGroup(g, &gd);
   if (st != ZX_OK) return st;
+  // No count check here: clearing the bit of a block this inode owns is right even when other
+  // bits of the bitmap are damaged (a clear bit here is caught just below).
   uint8_t* bits;
   st = GetBlock(gd.bg_block_bitmap, &bits);
   if (st != ZX_OK) return st;
   // Freeing a free block means two owners claimed it (or a loop in a block map).
   if (!(bits[bit >> 3] & (1u << (bit & 7)))) return ZX_ERR_IO_DATA_INTEGRITY;
+  if (dry_run_) return ZX_OK;
   st = GetBlock(gd.bg_block_bitmap, &bits, true);
   if (st != ZX_OK) return st;
   bits[bit >> 3] &= static_cast<uint8_t>(~(1u << (bit & 7)));
@@ -915,9 +938,10 @@ zx_status_t Fs::FreeInode(uint32_t ino, bool dir) {
   zx_status_t st = ReadGroup(g, &gd);
   if (st != ZX_OK) return st;
   uint8_t* bits;
-  st = GetBlock(gd.bg_inode_bitmap, &bits, true);
+  st = GetBlock(gd.bg_inode_bitmap, &bits);
   if (st != ZX_OK) return st;
   if (!(bits[bit >> 3] & (1u << (bit & 7)))) return ZX_ERR_IO_DATA_INTEGRITY;
+  if ((st = GetBlock(gd.bg_inode_bitmap, &bits, true)) != ZX_OK) return st;
   bits[bit >> 3] &= static_cast<uint8_t>(~(1u << (bit & 7)));
   if (gd.bg_free_inodes_count < ipg_) gd.bg_free_inodes_count++;
   if (dir && gd.bg_used_dirs_count > 0) gd.bg_used_dirs_count--;
@@ -926,6 +950,20 @@ zx_status_t Fs::FreeInode(uint32_t ino, bool dir) {
   if (sb_.s_free_inodes_count < sb_.s_inodes_count) sb_.s_free_inodes_count++;
   sb_dirty_ = true;
   return ZX_OK;
+}
+
+// Whether ReleaseInode would succeed: the same walk over the block map with every check and no
+// change (the inode is a copy). Callers run it before removing a last name, so a map that
+// cannot be freed (a block already free, metadata, a bad pointer) leaves the name in place
+// instead of a nameless inode that still owns its blocks.
+zx_status_t Fs::CheckReleasable(Inode inode) {
+  if (IsFastSymlink(inode)) return ZX_OK;
+  dry_run_ = true;
+  zx_status_t st = TruncateBlocks(&inode, 0);
+  dry_run_ = false;
+  if (st == ZX_OK && inode.i_file_acl != 0 && !BlockInRange(inode.i_file_acl))
+    st = ZX_ERR_IO_DATA_INTEGRITY;
+  return st;
 }
 
 // Drops an inode whose last link is gone: its blocks, its extended-attribute block reference,
@@ -1537,12 +1575,33 @@ zx_status_t Fs::Truncate(uint32_t ino, uint64_t size) {
   return Commit(st);
 }
 
+// A directory about to change starts as every directory does: "." naming itself, then "..".
+// A directory whose map names another directory's block (or whose first records were damaged)
+// fails this, and is not written to: adding a name there would change some other directory, or
+// reuse the "." or ".." record as free space.
+zx_status_t Fs::CheckDirHeader(uint32_t dir, const Inode& inode) {
+  uint32_t disk;
+  zx_status_t st = DirBlock(inode, 0, &disk);
+  if (st != ZX_OK) return st;
+  uint8_t* data;
+  if ((st = GetBlock(disk, &data)) != ZX_OK) return st;
+  DirEntryHeader dot, dotdot;
+  if (!ParseRecord(data, bs_, 0, &dot) || dot.inode != dir || dot.name_len != 1 ||
+      data[sizeof(dot)] != '.' || !ParseRecord(data, bs_, dot.rec_len, &dotdot) ||
+      dotdot.inode == 0 || dotdot.inode > sb_.s_inodes_count || dotdot.name_len != 2 ||
+      memcmp(data + dot.rec_len + sizeof(dotdot), "..", 2) != 0) {
+    return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  return ZX_OK;
+}
+
 zx_status_t Fs::CheckNewName(uint32_t dir, const char* name, size_t name_len, Inode* dir_inode) {
   zx_status_t st = LoadInode(dir, dir_inode);
   if (st != ZX_OK) return st;
   if (!writable_) return ZX_ERR_ACCESS_DENIED;
   if (TypeOf(*dir_inode) != kModeDir) return ZX_ERR_NOT_DIR;
   if (name == nullptr || name_len == 0 || name_len > kMaxNameLen) return ZX_ERR_INVALID_ARGS;
+  if ((st = CheckDirHeader(dir, *dir_inode)) != ZX_OK) return st;
   if (IsDotOrDotDot(name, name_len)) return ZX_ERR_INVALID_ARGS;
   for (size_t i = 0; i < name_len; i++) {
     if (name[i] == '/' || name[i] == '\0') return ZX_ERR_INVALID_ARGS;
@@ -1670,6 +1729,7 @@ zx_status_t Fs::Unlink(uint32_t dir, const char* name, size_t name_len) {
   if (st != ZX_OK) return st;
   if (inode.i_links_count == 0) return ZX_ERR_IO_DATA_INTEGRITY;
   if (TypeOf(inode) == kModeDir) return ZX_ERR_NOT_FILE;
+  if (inode.i_links_count == 1 && (st = CheckReleasable(inode)) != ZX_OK) return st;
   st = RemoveEntry(dir, name, name_len);
   if (st == ZX_OK) {
     inode.i_links_count--;
@@ -1690,6 +1750,7 @@ zx_status_t Fs::Rmdir(uint32_t dir, const char* name, size_t name_len) {
   st = DirIsEmpty(inode, &empty);
   if (st != ZX_OK) return st;
   if (!empty) return ZX_ERR_NOT_EMPTY;
+  if ((st = CheckReleasable(inode)) != ZX_OK) return st;
   st = RemoveEntry(dir, name, name_len);
   if (st == ZX_OK) st = ReleaseInode(ino, &inode);
   if (st == ZX_OK) st = AdjustLinks(dir, -1);  // its ".." is gone
@@ -1738,6 +1799,8 @@ zx_status_t Fs::Rename(uint32_t src_dir, const char* src, size_t src_len, uint32
       if (st != ZX_OK) return st;
       if (!empty) return ZX_ERR_NOT_EMPTY;
     }
+    if ((dst_is_dir || dinode.i_links_count == 1) && (st = CheckReleasable(dinode)) != ZX_OK)
+      return st;
   }
 
   uint8_t type = FileType(sinode.i_mode);

@@ -232,6 +232,8 @@ class Fs {
   zx_status_t IsAncestor(uint32_t maybe_ancestor, uint32_t dir, bool* result);
   zx_status_t NewInode(uint32_t dir, const char* name, size_t name_len, uint16_t mode,
                        uint32_t* ino, Inode* inode);
+  zx_status_t CheckDirHeader(uint32_t dir, const Inode& inode);
+  zx_status_t CheckReleasable(Inode inode);
   zx_status_t CheckNewName(uint32_t dir, const char* name, size_t name_len, Inode* dir_inode);
   // The inode a name in a writable directory refers to, for Unlink and Rmdir to remove.
   zx_status_t FindToRemove(uint32_t dir, const char* name, size_t name_len, uint32_t* ino,
@@ -271,6 +273,7 @@ class Fs {
   uint8_t* cache_mem_ = &inline_data_[0][0];
   uint32_t ncache_ = kCacheBlocks;
   uint32_t stride_ = kMaxBlockSize;
+  bool dry_run_ = false;  // FreeBlock checks and changes nothing (CheckReleasable)
   void* ext_mem_ = nullptr;
   size_t ext_bytes_ = 0;
   uint64_t cache_clock_ = 0;
