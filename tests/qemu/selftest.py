@@ -516,6 +516,9 @@ def main():
     ap.add_argument("--fs-errors", action="store_true")
     ap.add_argument("--fs-readonly", action="store_true")
     ap.add_argument("--fs-corrupt", action="store_true")
+    ap.add_argument("--fs-damaged", nargs="?", const="", default=None, metavar="PREFIX",
+                    help="the damaged-image set (only images whose name starts with PREFIX)")
+    ap.add_argument("--fshostile", action="store_true")
     ap.add_argument("--disk-image", action="store_true")
     a = ap.parse_args()
     a.build = os.path.abspath(a.build)
@@ -539,6 +542,10 @@ def main():
         p, f = run_fs_readonly(a.build)
     elif a.fs_corrupt:
         p, f = run_fs_corrupt(a.build)
+    elif a.fs_damaged is not None:
+        p, f = run_fs_damaged(a.build, only=a.fs_damaged or None)
+    elif a.fshostile:
+        p, f = run_fshostile(a.build)
     elif a.disk_image:
         p, f = run_disk_image(a.build)
     else:
