@@ -342,21 +342,20 @@ def run_fs_corrupt(build, cpus=1, timeout=60):
 
 
 
-def run_fs_damaged(build, cpus=1, timeout=60, only=None):
+def run_fs_damaged(build, cpus=1, timeout=60, only=None, jobs=2):
     """`fstests damaged` on every image of fsimages.damages(): one field of the superblock, a
     group descriptor, a bitmap, an inode or a directory entry damaged in turn, on a base made by
     mke2fs -d. For each: no process faulted, the kernel did not fault, fstests finished and its
     checks passed, nothing leaked, and e2fsck -fn finds no kind of damage after the writes that
-    it did not find before (so the server added none). One line per image; the count at the end."""
+    it did not find before (so the server added none). One line per image; the count at the end.
+    `jobs` images at a time (each boot is one hart, single-threaded on the host)."""
+    import concurrent.futures
     base = fsimages.damage_base(build)
-    work = os.path.join(build, "test", "fsdamaged.img")
-    log = os.path.join(build, "test", "fsdamaged.log")
-    passed = failed = 0
-    images = 0
-    for name, patches in fsimages.damages(base):
-        if only and not name.startswith(only):
-            continue
-        images += 1
+    todo = [(n, p) for n, p in fsimages.damages(base) if not only or n.startswith(only)]
+
+    def one(index, name, patches):
+        work = os.path.join(build, "test", "fsdamaged-%d.img" % index)
+        log = os.path.join(build, "test", "fsdamaged-%d.log" % index)
         fsimages.damaged_image(base, work, patches)
         _, before = fsimages.fsck(work)
         res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus,
@@ -376,21 +375,39 @@ def run_fs_damaged(build, cpus=1, timeout=60, only=None):
             problems.append("no clean summary line")
         if not re.search(r"^userboot: leak check after init: .*\(ok\)$", res.output, re.M):
             problems.append("no clean leak check")
+        m = re.search(r"^fstests damaged: (\d+) calls, (\d+) answered an error", res.output, re.M)
+        counts = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
         _, after = fsimages.fsck(work)
         backups = "backup" in before
         new = (fsimages.damage_kinds(after, backups)
                - fsimages.damage_kinds(before, backups))
         if new:
             problems.append("e2fsck finds new damage: %s" % "; ".join(sorted(new)[:4]))
+        keep = None
         if problems:
-            failed += 1
             keep = os.path.join(build, "test", "fsdamaged-%s.log" % name)
             shutil.copy(log, keep)
+        os.unlink(work)
+        return problems, counts, keep
+
+    passed = failed = calls = errors = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        # In rounds of `jobs`, so that slot k's image and log files are used by one at a time.
+        results = []
+        for start in range(0, len(todo), jobs):
+            batch = [pool.submit(one, k, n, p)
+                     for k, (n, p) in enumerate(todo[start:start + jobs])]
+            results.extend(f.result() for f in batch)
+    for (name, _), (problems, counts, keep) in zip(todo, results):
+        calls, errors = calls + counts[0], errors + counts[1]
+        if problems:
+            failed += 1
             print("FAIL damaged/%s: %s (log: %s)" % (name, " | ".join(problems), keep))
         else:
             passed += 1
             print("ok   damaged/%s" % name)
-    print("     damaged images tried: %d" % images)
+    print("     damaged images tried: %d; %d filesystem calls on them, %d answered an error"
+          % (len(todo), calls, errors))
     return passed, failed
 
 
