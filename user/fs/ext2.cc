@@ -82,9 +82,18 @@ void Fs::UseCache(void* mem, size_t bytes) {
   for (uint32_t i = 0; i < ncache_; i++) cache_[i] = CacheEntry{};
 }
 
+// A direct-mapped hint (block -> the slot it was last found in) spares the scan of a large
+// cache for the blocks every call touches again: descriptors, bitmaps, the indirect blocks of a
+// file being read. A hint is only trusted after checking the slot.
 int Fs::CacheSlot(uint32_t block) {
+  uint32_t& hint = cache_hint_[block % kCacheHints];
+  if (hint < ncache_ && cache_[hint].valid && cache_[hint].block == block)
+    return static_cast<int>(hint);
   for (uint32_t i = 0; i < ncache_; i++) {
-    if (cache_[i].valid && cache_[i].block == block) return static_cast<int>(i);
+    if (cache_[i].valid && cache_[i].block == block) {
+      hint = i;
+      return static_cast<int>(i);
+    }
   }
   return -1;
 }
@@ -127,6 +136,7 @@ zx_status_t Fs::GetBlock(uint32_t block, uint8_t** data, bool dirty) {
     if (st != ZX_OK) return st;
     cache_[slot].block = block;
     cache_[slot].valid = true;
+    cache_hint_[block % kCacheHints] = static_cast<uint32_t>(slot);
   }
   cache_[slot].used = ++cache_clock_;
   if (dirty) cache_[slot].dirty = true;

@@ -273,6 +273,8 @@ class Fs {
   uint8_t* cache_mem_ = &inline_data_[0][0];
   uint32_t ncache_ = kCacheBlocks;
   uint32_t stride_ = kMaxBlockSize;
+  static constexpr uint32_t kCacheHints = 256;
+  uint32_t cache_hint_[kCacheHints] = {};
   bool dry_run_ = false;  // FreeBlock checks and changes nothing (CheckReleasable)
   void* ext_mem_ = nullptr;
   size_t ext_bytes_ = 0;
