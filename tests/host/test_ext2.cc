@@ -935,3 +935,131 @@ TEST_CASE("ext2: growing a file past a last block with stale bytes after the end
     CHECK(buf.back() == (grow_by_truncate ? 0 : 7));
   }
 }
+
+TEST_CASE("ext2: the allocator cross-checks the bitmaps, and block maps cannot loop") {
+  CorruptBase base;
+  const uint32_t bbitmap = Get32(base.bytes, kGd + 0);
+  const uint32_t ibitmap = Get32(base.bytes, kGd + 4);
+  const uint32_t itable = Get32(base.bytes, kGd + 8);
+  uint64_t big = base.InodeOffset("/big");
+  const uint32_t dind = Get32(base.bytes, big + 40 + 4 * 13);
+  REQUIRE(dind != 0);
+  auto bump_free = [&](std::vector<uint8_t>& b, uint64_t gd_off, uint64_t sb_off) {
+    Put16(b, kGd + gd_off, static_cast<uint16_t>(Get32(b, kGd + gd_off) + 1));
+    Put32(b, kSb + sb_off, Get32(b, kSb + sb_off) + 1);
+  };
+  // Creates /new on a writable mount of b; the status, and whether /file is still a regular
+  // file of 3000 bytes (what reusing a live inode would have destroyed).
+  auto create = [&](std::vector<uint8_t>& b, bool* file_intact) {
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t ino;
+    zx_status_t st = f.Create(ext2::kRootIno, "new", 3, 0644, &ino);
+    uint32_t fino;
+    ext2::Stat s{};
+    *file_intact = f.Walk(ext2::kRootIno, "/file", &fino) == ZX_OK &&
+                   f.GetStat(fino, &s) == ZX_OK &&
+                   (s.mode & ext2::kModeTypeMask) == ext2::kModeRegular && s.size == 3000;
+    b = dev.bytes();
+    return st;
+  };
+  bool intact;
+  {
+    INFO("the undamaged image: a create works");
+    auto b = base.bytes;
+    CHECK(create(b, &intact) == ZX_OK);
+    CHECK(intact);
+  }
+  {
+    INFO("the inode bitmap zeroed: its count disagrees, nothing is allocated");
+    auto b = base.bytes;
+    memset(&b[uint64_t(ibitmap) * base.bs], 0, base.bs);
+    CHECK(create(b, &intact) == ZX_ERR_IO_DATA_INTEGRITY);
+    CHECK(intact);
+  }
+  {
+    INFO("one live inode's bit cleared, counts adjusted to agree: the inode itself says no");
+    auto b = base.bytes;
+    // Inode 11 (lost+found) is the first one past the reserved ones: the allocator's first pick.
+    b[uint64_t(ibitmap) * base.bs + 10 / 8] &= static_cast<uint8_t>(~(1u << (10 % 8)));
+    bump_free(b, 14, 16);
+    CHECK(create(b, &intact) == ZX_ERR_IO_DATA_INTEGRITY);
+    CHECK(intact);
+  }
+  {
+    INFO("the inode table's first block marked free: never handed out as data");
+    auto b = base.bytes;
+    uint32_t bit = itable - 1;  // first data block 1
+    b[uint64_t(bbitmap) * base.bs + bit / 8] &= static_cast<uint8_t>(~(1u << (bit % 8)));
+    bump_free(b, 12, 12);
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t ino;
+    REQUIRE(f.Walk(ext2::kRootIno, "/file2", &ino) == ZX_OK);
+    size_t got;
+    std::vector<uint8_t> data(4 * base.bs, 0x5A);
+    CHECK(f.Write(ino, 100 * base.bs, data.data(), data.size(), &got) == ZX_ERR_IO_DATA_INTEGRITY);
+    CHECK(ReadPath(dev.bytes(), "/file") == ZX_OK);  // the inode table is untouched
+  }
+  {
+    INFO("a double-indirect block naming itself: read as an error, not as data");
+    auto b = base.bytes;
+    Put32(b, uint64_t(dind) * base.bs, dind);
+    CHECK(ReadPath(b, "/big") == ZX_ERR_IO_DATA_INTEGRITY);
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t ino, disk, run;
+    REQUIRE(f.Walk(ext2::kRootIno, "/big", &ino) == ZX_OK);
+    CHECK(f.MapBlocks(ino, 12 + base.bs / 4, 1, &disk, &run) == ZX_ERR_IO_DATA_INTEGRITY);
+    size_t got;
+    uint8_t data[16] = {};
+    CHECK(f.Write(ino, uint64_t(12 + base.bs / 4) * base.bs, data, sizeof(data), &got) ==
+          ZX_ERR_IO_DATA_INTEGRITY);
+    CHECK(f.Unlink(ext2::kRootIno, "big", 3) == ZX_ERR_IO_DATA_INTEGRITY);
+    CHECK(f.Walk(ext2::kRootIno, "/big", &ino) == ZX_OK);  // the name stays with its blocks
+  }
+  {
+    INFO("a block map naming the inode table or a bitmap");
+    auto b = base.bytes;
+    Put32(b, big + 40, itable);
+    CHECK(ReadPath(b, "/big") == ZX_ERR_IO_DATA_INTEGRITY);
+    b = base.bytes;
+    Put32(b, big + 40 + 4 * 12, bbitmap);  // the indirect block is the block bitmap
+    CHECK(ReadPath(b, "/big") == ZX_ERR_IO_DATA_INTEGRITY);
+  }
+  {
+    INFO("descriptors whose bitmaps coincide or lie in the inode table are refused at mount");
+    auto b = base.bytes;
+    Put32(b, kGd + 0, ibitmap);
+    CHECK(MountStatus(b) == ZX_ERR_IO_DATA_INTEGRITY);
+    b = base.bytes;
+    Put32(b, kGd + 4, itable + 1);
+    CHECK(MountStatus(b) == ZX_ERR_IO_DATA_INTEGRITY);
+  }
+  {
+    INFO("a directory whose '.' is damaged is not written to");
+    auto b = base.bytes;
+    uint64_t dirblk = uint64_t(base.FirstBlock("/dir")) * base.bs;
+    Put32(b, dirblk, 0);
+    MemDevice dev(b);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, true) == ZX_OK);
+    uint32_t dir, ino;
+    REQUIRE(f.Walk(ext2::kRootIno, "/dir", &dir) == ZX_OK);
+    CHECK(f.Create(dir, "new", 3, 0644, &ino) == ZX_ERR_IO_DATA_INTEGRITY);
+  }
+  {
+    INFO("a trailing slash names a directory");
+    MemDevice dev(base.bytes);
+    ext2::Fs f;
+    REQUIRE(f.Mount(&dev, false) == ZX_OK);
+    uint32_t ino;
+    CHECK(f.Walk(ext2::kRootIno, "/file/", &ino) == ZX_ERR_NOT_DIR);
+    CHECK(f.Walk(ext2::kRootIno, "/file//", &ino, false) == ZX_ERR_NOT_DIR);
+    CHECK(f.Walk(ext2::kRootIno, "/dir/", &ino) == ZX_OK);
+    CHECK(f.Walk(ext2::kRootIno, "/file", &ino) == ZX_OK);
+  }
+}

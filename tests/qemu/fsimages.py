@@ -43,6 +43,7 @@ files.
 """
 import hashlib
 import json
+import re
 import os
 import shutil
 import struct
@@ -298,6 +299,19 @@ def content_image(build, bs):
     return _cached(build, "content-%dk.img" % (bs // 1024), make)
 
 
+def hostile_image(build):
+    """A small empty-ish image (8 MiB, 1 KiB blocks) for user/bin/fshostile.cc: small so that
+    writing until the disk is full is quick. Returns (path, Facts)."""
+    def make(image, staging):
+        s = Stager(staging, 1024)
+        s.file("/README", 100)
+        facts = s.finish()
+        mkdisk.make_ext2(image, staging, 8 << 20, block_size=1024, inode_size=128,
+                         label="hostile")
+        return facts
+    return _cached(build, "hostile.img", make)
+
+
 def working_copy(image, path):
     """A copy of a pristine image for one run to write to."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -380,8 +394,12 @@ def sha256_file(path):
 
 def fsck(image):
     """e2fsck -fn: (clean, output)."""
-    p = subprocess.run(["e2fsck", "-fn", image], capture_output=True, text=True)
-    return p.returncode == 0, p.stdout + p.stderr
+    try:
+        p = subprocess.run(["e2fsck", "-fn", image], capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return False, "e2fsck -fn did not finish in 120 s"
+    out = (p.stdout + p.stderr).decode(errors="replace")
+    return p.returncode == 0, out
 
 
 # ---- disk errors: blkdebug --------------------------------------------------------------------
@@ -548,6 +566,200 @@ def corrupt_images(build):
         corrupt(path, kind)
         out.append((kind, path, what))
     return out
+
+
+# ---- damaged images: every field in turn ------------------------------------------------------
+# A base image (three groups of 1,024 1 KiB blocks) made by mke2fs -d, then one field of the
+# superblock, a group descriptor, a bitmap, an inode or a directory entry set to a value it
+# should not have. `fstests damaged` runs reads and writes on each; the harness checks that
+# nothing crashed or leaked and that e2fsck -fn finds no kind of damage afterwards that it did
+# not find before (damage_kinds).
+
+SB_FIELDS = [  # (name, offset, struct format)
+    ("inodes_count", 0, "I"), ("blocks_count", 4, "I"), ("r_blocks_count", 8, "I"),
+    ("free_blocks_count", 12, "I"), ("free_inodes_count", 16, "I"),
+    ("first_data_block", 20, "I"), ("log_block_size", 24, "I"), ("log_frag_size", 28, "I"),
+    ("blocks_per_group", 32, "I"), ("frags_per_group", 36, "I"), ("inodes_per_group", 40, "I"),
+    ("mtime", 44, "I"), ("wtime", 48, "I"), ("mnt_count", 52, "H"), ("max_mnt_count", 54, "H"),
+    ("magic", 56, "H"), ("state", 58, "H"), ("errors", 60, "H"), ("minor_rev_level", 62, "H"),
+    ("lastcheck", 64, "I"), ("checkinterval", 68, "I"), ("creator_os", 72, "I"),
+    ("rev_level", 76, "I"), ("def_resuid", 80, "H"), ("first_ino", 84, "I"),
+    ("inode_size", 88, "H"), ("block_group_nr", 90, "H"), ("feature_compat", 92, "I"),
+    ("feature_incompat", 96, "I"), ("feature_ro_compat", 100, "I"), ("uuid", 104, "I"),
+    ("volume_name", 120, "I"), ("reserved_gdt_blocks", 206, "H"),
+]
+GD_FIELDS = [("block_bitmap", 0, "I"), ("inode_bitmap", 4, "I"), ("inode_table", 8, "I"),
+             ("free_blocks_count", 12, "H"), ("free_inodes_count", 14, "H"),
+             ("used_dirs_count", 16, "H")]
+INODE_FIELDS = [("mode", 0, "H"), ("size", 4, "I"), ("dtime", 20, "I"), ("links_count", 26, "H"),
+                ("blocks", 28, "I"), ("flags", 32, "I"), ("block0", 40, "I"),
+                ("block11", 84, "I"), ("ind", 88, "I"), ("dind", 92, "I"), ("tind", 96, "I"),
+                ("file_acl", 104, "I"), ("size_high", 108, "I")]
+DIRENT_FIELDS = [("inode", 0, "I"), ("rec_len", 4, "H"), ("name_len", 6, "B"),
+                 ("file_type", 7, "B")]
+DAMAGED_INODES = ["/", "/dir", "/ok", "/big", "/slowlink"]
+_MAX = {"I": 0xFFFFFFFF, "H": 0xFFFF, "B": 0xFF}
+
+
+def _bad_values(value, fmt):
+    """0, all ones, and one more than it was: each different from the value."""
+    out = []
+    for v in (0, _MAX[fmt], (value + 1) & _MAX[fmt]):
+        if v != value and v not in out:
+            out.append(v)
+    return out
+
+
+def damage_base(build):
+    """The base image of the damaged set. Returns its path."""
+    def make(image, staging):
+        s = Stager(staging, 1024)
+        s.file("/ok", 3000)
+        s.file("/victim", 20 * 1024)
+        s.file("/big", 300 * 1024)  # direct, single and double indirect blocks
+        for i in range(20):
+            s.file("/dir/f%02d" % i, 10 + i)
+        s.mkdir("/dir/loop")
+        s.symlink("/fastlink", "ok")
+        s.symlink("/slowlink", "/" + "x" * 70 + "/../ok")
+        facts = s.finish()
+        env = dict(os.environ, E2FSPROGS_FAKE_TIME=str(mkdisk.FAKE_TIME))
+        if os.path.exists(image):
+            os.unlink(image)
+        cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-b", "1024", "-I", "128", "-g", "1024",
+               "-N", "384", "-L", "damage", "-U", mkdisk.UUID, "-E",
+               "root_owner=0:0,hash_seed=%s" % mkdisk.HASH_SEED, "-m", "0", "-d", staging,
+               image, "3072k"]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        mkdisk.fix_inodes(image, staging, env, True)
+        return facts
+    image, _ = _cached(build, "damage-base.img", make)
+    return image
+
+
+def _inode_blocks(img, sb, ino):
+    img.seek(_inode_offset(img, sb, ino) + 40)
+    return list(struct.unpack("<15I", img.read(60)))
+
+
+def damages(image):
+    """[(name, [(offset, fmt, value)...])] for the base image: every field in turn."""
+    out = []
+    with open(image, "rb") as img:
+        sb = _read_super(img)
+        bs = sb["bs"]
+        data = img.read()  # everything, from byte 2048 on (after the superblock read)
+        img.seek(0)
+        whole = img.read()
+
+        def value_at(off, fmt):
+            return struct.unpack_from("<" + fmt, whole, off)[0]
+        # Superblock fields.
+        for name, off, fmt in SB_FIELDS:
+            for v in _bad_values(value_at(1024 + off, fmt), fmt):
+                out.append(("sb_%s_%#x" % (name, v), [(1024 + off, fmt, v)]))
+        # Group descriptors of groups 0 and 1, and pointers at other metadata.
+        gdt = (sb["first"] + 1) * bs
+        gd = [struct.unpack_from("<3I", whole, gdt + 32 * g) for g in range(3)]
+        for g in (0, 1):
+            for name, off, fmt in GD_FIELDS:
+                for v in _bad_values(value_at(gdt + 32 * g + off, fmt), fmt):
+                    out.append(("gd%d_%s_%#x" % (g, name, v), [(gdt + 32 * g + off, fmt, v)]))
+        out.append(("gd0_block_bitmap_is_itable", [(gdt, "I", gd[0][2])]))
+        out.append(("gd0_inode_bitmap_is_block_bitmap", [(gdt + 4, "I", gd[0][0])]))
+        out.append(("gd0_inode_table_is_gdt", [(gdt + 8, "I", sb["first"] + 1)]))
+        out.append(("gd1_inode_table_is_group0s", [(gdt + 32 + 8, "I", gd[0][2])]))
+        out.append(("gd1_block_bitmap_is_group0s", [(gdt + 32, "I", gd[0][0])]))
+        # Bitmaps: zeroed, all ones, one live bit cleared.
+        for g in (0, 1):
+            for kind, idx in (("block", 0), ("inode", 1)):
+                at = gd[g][idx] * bs
+                out.append(("bitmap%d_%s_zeroed" % (g, kind), [(at + i * 4, "I", 0)
+                                                             for i in range(bs // 4)]))
+                out.append(("bitmap%d_%s_ones" % (g, kind), [(at + i * 4, "I", 0xFFFFFFFF)
+                                                           for i in range(bs // 4)]))
+        inos = {p: _ino(image, p) for p in DAMAGED_INODES + ["/victim", "/dir/f00"]}
+        for path in ("/ok", "/dir"):  # the bit of a live inode, and of its first block
+            ino = inos[path]
+            byte = gd[0][1] * bs + (ino - 1) // 8
+            out.append(("bitmap0_inode_bit_of_%s" % path.strip("/"),
+                        [(byte, "B", whole[byte] & ~(1 << ((ino - 1) % 8)) & 0xFF)]))
+            blk = _inode_blocks(img, sb, ino)[0]
+            byte = gd[0][0] * bs + (blk - sb["first"]) // 8
+            out.append(("bitmap0_block_bit_of_%s" % path.strip("/"),
+                        [(byte, "B", whole[byte] & ~(1 << ((blk - sb["first"]) % 8)) & 0xFF)]))
+        # Inode fields.
+        for path in DAMAGED_INODES:
+            base = _inode_offset(img, sb, inos[path])
+            tag = path.strip("/") or "root"
+            for name, off, fmt in INODE_FIELDS:
+                for v in _bad_values(value_at(base + off, fmt), fmt):
+                    out.append(("inode_%s_%s_%#x" % (tag, name, v), [(base + off, fmt, v)]))
+        # Block maps that point where they must not: at themselves, at metadata, at another
+        # file's blocks.
+        big = _inode_blocks(img, sb, inos["/big"])
+        ok = _inode_blocks(img, sb, inos["/ok"])
+        root = _inode_blocks(img, sb, 2)
+        big_base = _inode_offset(img, sb, inos["/big"])
+        ind, dind = big[12], big[13]
+        out.append(("map_dind_points_at_itself", [(dind * bs, "I", dind)]))
+        out.append(("map_dind_child_points_at_dind", [(value_at(dind * bs, "I") * bs, "I", dind)]))
+        out.append(("map_ind_points_at_itself", [(ind * bs, "I", ind)]))
+        out.append(("map_ind_points_at_itable", [(ind * bs + 4, "I", gd[0][2])]))
+        out.append(("map_block0_is_block_bitmap", [(big_base + 40, "I", gd[0][0])]))
+        out.append(("map_block0_is_inode_table", [(big_base + 40, "I", gd[0][2])]))
+        out.append(("map_block0_is_superblock", [(big_base + 40, "I", sb["first"])]))
+        out.append(("map_block0_is_ok_data", [(big_base + 40, "I", ok[0])]))
+        out.append(("map_ind_is_root_dir", [(big_base + 88, "I", root[0])]))
+        out.append(("map_dind_is_ind", [(big_base + 92, "I", ind)]))
+        # Directory entries of the root and of /dir: ".", "..", and the first name after them.
+        for path in ("/", "/dir"):
+            blk = (root if path == "/" else _inode_blocks(img, sb, inos["/dir"]))[0]
+            entries = _dir_entries(img, sb, blk)[:3]
+            tag = path.strip("/") or "root"
+            for i, (off, _, _, name) in enumerate(entries):
+                for fname, foff, fmt in DIRENT_FIELDS:
+                    for v in _bad_values(value_at(off + foff, fmt), fmt):
+                        out.append(("dirent_%s_%d_%s_%#x" % (tag, i, fname, v),
+                                    [(off + foff, fmt, v)]))
+        del data
+    return out
+
+
+def damaged_image(base, path, patches):
+    """A copy of base at path with the patches applied."""
+    working_copy(base, path)
+    with open(path, "r+b") as img:
+        for off, fmt, v in patches:
+            _patch(img, off, "<" + fmt, v)
+    return path
+
+
+# The lines of e2fsck -fn that are progress, not findings.
+_FSCK_NOISE = re.compile(r"^(Pass \d|e2fsck |\S+: \d+/\d+ files|\S+: \*+|Warning: skipping|"
+                         r"Running additional passes|\s*$)")
+
+
+def damage_kinds(fsck_output, backups=False):
+    """The kinds of problem e2fsck reported: each finding with its numbers and names blanked,
+    so that the same damage found at a different inode or count compares equal. With backups
+    (e2fsck had to read the backup superblock or descriptors, the primary being damaged), free
+    and directory counts are left out: the backups' counts are as old as the image, and the
+    server, like Linux, keeps only the primary's up to date."""
+    kinds = set()
+    for line in fsck_output.splitlines():
+        if _FSCK_NOISE.match(line):
+            continue
+        if backups and re.search(r"count wrong|Fix\? no|Padding at end", line):
+            continue
+        m = re.match(r"(Block|Inode) bitmap differences:(.*)", line)
+        if m:  # the kind is which bitmap and which way (+ unmarked use, - marked non-use)
+            line = "%s bitmap differences: %s" % (m.group(1), " ".join(
+                sorted(set(re.findall(r"[+-]", m.group(2))))))
+        line = re.sub(r"0x[0-9a-f]+|\d+", "N", line)
+        line = re.sub(r"'[^']*'|\([^)]*\)|/\S*", "X", line)
+        kinds.add(line.strip())
+    return kinds
 
 
 def main():

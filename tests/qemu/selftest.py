@@ -15,6 +15,7 @@ the saved log. Returns (passed, failed) to tests/run_all.py, or exits with the f
 import argparse
 import os
 import re
+import shutil
 import secrets
 import subprocess
 import sys
@@ -394,6 +395,102 @@ def run_fs_corrupt(build, cpus=1, timeout=60):
 
 
 
+def run_fs_damaged(build, cpus=1, timeout=60, only=None, jobs=2):
+    """`fstests damaged` on every image of fsimages.damages(): one field of the superblock, a
+    group descriptor, a bitmap, an inode or a directory entry damaged in turn, on a base made by
+    mke2fs -d. For each: no process faulted, the kernel did not fault, fstests finished and its
+    checks passed, nothing leaked, and e2fsck -fn finds no kind of damage after the writes that
+    it did not find before (so the server added none). One line per image; the count at the end.
+    `jobs` images at a time (each boot is one hart, single-threaded on the host)."""
+    import concurrent.futures
+    base = fsimages.damage_base(build)
+    todo = [(n, p) for n, p in fsimages.damages(base) if not only or n.startswith(only)]
+
+    def one(index, name, patches):
+        work = os.path.join(build, "test", "fsdamaged-%d.img" % index)
+        log = os.path.join(build, "test", "fsdamaged-%d.log" % index)
+        fsimages.damaged_image(base, work, patches)
+        _, before = fsimages.fsck(work)
+        res = run_kernel(os.path.join(build, "kernel.elf"), cpus=cpus,
+                         bootargs="run=init,fstests,damaged", timeout=timeout, log_path=log,
+                         extra=virtio_blk_args(work))
+        problems = []
+        crash = CRASH_LINES.search(res.output)
+        if crash:
+            problems.append(crash.group(0).strip())
+        if res.timed_out:
+            problems.append("timed out (a hang)")
+        for line in res.lines():
+            m = UTEST.match(line.strip())
+            if m and m.group(2) != "PASS":
+                problems.append("%s: %s" % (m.group(1), m.group(3)))
+        if not re.search(r"^\[utest\] summary: \d+ passed, 0 failed$", res.output, re.M):
+            problems.append("no clean summary line")
+        if not re.search(r"^userboot: leak check after init: .*\(ok\)$", res.output, re.M):
+            problems.append("no clean leak check")
+        m = re.search(r"^fstests damaged: (\d+) calls, (\d+) answered an error", res.output, re.M)
+        counts = (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+        _, after = fsimages.fsck(work)
+        backups = "backup" in before
+        new = (fsimages.damage_kinds(after, backups)
+               - fsimages.damage_kinds(before, backups))
+        if new:
+            problems.append("e2fsck finds new damage: %s" % "; ".join(sorted(new)[:4]))
+        keep = None
+        if problems:
+            keep = os.path.join(build, "test", "fsdamaged-%s.log" % name)
+            shutil.copy(log, keep)
+        os.unlink(work)
+        return problems, counts, keep
+
+    passed = failed = calls = errors = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        # In rounds of `jobs`, so that slot k's image and log files are used by one at a time.
+        results = []
+        for start in range(0, len(todo), jobs):
+            batch = [pool.submit(one, k, n, p)
+                     for k, (n, p) in enumerate(todo[start:start + jobs])]
+            results.extend(f.result() for f in batch)
+    for (name, _), (problems, counts, keep) in zip(todo, results):
+        calls, errors = calls + counts[0], errors + counts[1]
+        if problems:
+            failed += 1
+            print("FAIL damaged/%s: %s (log: %s)" % (name, " | ".join(problems), keep))
+        else:
+            passed += 1
+            print("ok   damaged/%s" % name)
+    print("     damaged images tried: %d; %d filesystem calls on them, %d answered an error"
+          % (len(todo), calls, errors))
+    return passed, failed
+
+
+def run_fshostile(build, cpus=2, timeout=600):
+    """user/bin/fshostile: malformed requests of every kind sent to fsd over raw connections
+    while a second process keeps using the filesystem; a disk written full and recovered by
+    truncation; a failed write; trailing slashes; a 511-deep tree through du and rm -r. Then
+    e2fsck -fn finds the image clean. Its counts line is echoed."""
+    image, _ = fsimages.hostile_image(build)
+    work = fsimages.working_copy(image, os.path.join(build, "test", "fshostile.img"))
+    tag = "cpus%d/fshostile" % cpus
+    log_name = "fshostile-cpus%d.log" % cpus
+    passed, failed, res = _run_utests(build, cpus, "fshostile", timeout, virtio_blk_args(work),
+                                      bootargs="run=init,fshostile", first="init", tag=tag,
+                                      log_name=log_name)
+    p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
+    passed, failed = passed + p, failed + f
+    m = re.search(r"^fshostile: .*$", res.output, re.M)
+    if m:
+        print("     %s" % m.group(0))
+    clean, out = fsimages.fsck(work)
+    if clean:
+        passed += 1
+        print("ok   %s/e2fsck_clean" % tag)
+    else:
+        failed += 1
+        print("FAIL %s/e2fsck_clean: e2fsck -fn %s:\n%s" % (tag, work, out[-2000:]))
+    return passed, failed
+
+
 def run_disk_image(build, cpus=2, timeout=60):
     """build/disk.img (what `make qemu` boots with) as a read-only disk: fsd mounts it, and a
     program runs from its /bin (not from the boot image) with its arguments."""
@@ -489,6 +586,9 @@ def main():
     ap.add_argument("--fs-errors", action="store_true")
     ap.add_argument("--fs-readonly", action="store_true")
     ap.add_argument("--fs-corrupt", action="store_true")
+    ap.add_argument("--fs-damaged", nargs="?", const="", default=None, metavar="PREFIX",
+                    help="the damaged-image set (only images whose name starts with PREFIX)")
+    ap.add_argument("--fshostile", action="store_true")
     ap.add_argument("--disk-image", action="store_true")
     ap.add_argument("--machine-sizes", action="store_true")
     a = ap.parse_args()
@@ -513,6 +613,10 @@ def main():
         p, f = run_fs_readonly(a.build)
     elif a.fs_corrupt:
         p, f = run_fs_corrupt(a.build)
+    elif a.fs_damaged is not None:
+        p, f = run_fs_damaged(a.build, only=a.fs_damaged or None)
+    elif a.fshostile:
+        p, f = run_fshostile(a.build)
     elif a.disk_image:
         p, f = run_disk_image(a.build)
     elif a.machine_sizes:

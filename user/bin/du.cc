@@ -29,38 +29,90 @@ bool seen(uint32_t ino) {
   return false;
 }
 
-// Blocks (512-byte units) under `path`, printing each directory's line.
-uint64_t walk(const char* path, bool top) {
+// One directory being summed: its path, its names, the next one to take, and the blocks
+// (512-byte units) counted under it so far.
+struct Frame {
+  char* path;
+  fsutil::Names names;
+  size_t next;
+  uint64_t blocks;
+};
+
+// The blocks under `root`, printing each directory's line after its contents. Iterative, with
+// the directories in progress on a heap stack, so a deep tree costs heap, not stack.
+void walk(const char* root) {
   fs_stat_t st;
-  zx_status_t s = fs_lstat(path, &st);
+  zx_status_t s = fs_lstat(root, &st);
   if (s != ZX_OK) {
-    fsutil::error("du", path, s);
+    fsutil::error("du", root, s);
     g_status = 1;
-    return 0;
+    return;
   }
-  if (!fsutil::is_dir(st.mode) && st.nlink > 1 && seen(st.ino)) return 0;
-  uint64_t blocks = st.blocks;
-  if (fsutil::is_dir(st.mode)) {
+  if (!fsutil::is_dir(st.mode)) {
+    printf("%lu\t%s\n", static_cast<unsigned long>((st.blocks + 1) / 2), root);
+    return;
+  }
+  Frame* stack = nullptr;
+  size_t depth = 0, cap = 0;
+  // Takes `path` (heap) into a new frame; a directory that cannot be listed counts itself.
+  auto enter = [&](char* path, uint64_t blocks) {
     fsutil::Names names;
-    s = fsutil::read_names(path, &names);
-    if (s != ZX_OK) {
-      fsutil::error("du", path, s);
+    zx_status_t rs = fsutil::read_names(path, &names);
+    if (rs != ZX_OK) {
+      fsutil::error("du", path, rs);
       g_status = 1;
     }
-    fsutil::PathBuf child;
-    for (size_t i = 0; i < names.count; i++) {
-      if (!fsutil::join(child.p, fsutil::kPathMax, path, names.names[i])) {
-        fsutil::error("du", names.names[i], ZX_ERR_BAD_PATH);
+    if (depth == cap) {
+      size_t ncap = cap ? 2 * cap : 16;
+      auto* n = static_cast<Frame*>(realloc(stack, ncap * sizeof(Frame)));
+      if (n == nullptr) {
+        printf("du: out of memory\n");
+        exit(1);
+      }
+      stack = n;
+      cap = ncap;
+    }
+    stack[depth++] = Frame{path, names, 0, blocks};
+  };
+  char* top = strdup(root);
+  if (top == nullptr) {
+    printf("du: out of memory\n");
+    exit(1);
+  }
+  enter(top, st.blocks);
+  while (depth > 0) {
+    Frame* f = &stack[depth - 1];
+    if (f->next < f->names.count) {
+      const char* name = f->names.names[f->next++];
+      char* child = static_cast<char*>(malloc(fsutil::kPathMax));
+      if (child == nullptr || !fsutil::join(child, fsutil::kPathMax, f->path, name)) {
+        fsutil::error("du", name, child == nullptr ? ZX_ERR_NO_MEMORY : ZX_ERR_BAD_PATH);
         g_status = 1;
+        free(child);
         continue;
       }
-      blocks += walk(child.p, false);
+      s = fs_lstat(child, &st);
+      if (s != ZX_OK) {
+        fsutil::error("du", child, s);
+        g_status = 1;
+      } else if (fsutil::is_dir(st.mode)) {
+        enter(child, st.blocks);  // takes child
+        continue;
+      } else if (st.nlink <= 1 || !seen(st.ino)) {
+        f->blocks += st.blocks;
+      }
+      free(child);
+      continue;
     }
-    fsutil::free_names(&names);
+    if (depth == 1 || !g_summary)
+      printf("%lu\t%s\n", static_cast<unsigned long>((f->blocks + 1) / 2), f->path);
+    uint64_t blocks = f->blocks;
+    free(f->path);
+    fsutil::free_names(&f->names);
+    depth--;
+    if (depth > 0) stack[depth - 1].blocks += blocks;
   }
-  if (top || (!g_summary && fsutil::is_dir(st.mode)))
-    printf("%lu\t%s\n", static_cast<unsigned long>((blocks + 1) / 2), path);
-  return blocks;
+  free(stack);
 }
 
 }  // namespace
@@ -75,6 +127,6 @@ int main(int argc, char** argv) {
     printf("usage: du [-s] [PATH]\n");
     return 2;
   }
-  walk(first < argc ? argv[first] : ".", true);
+  walk(first < argc ? argv[first] : ".");
   return g_status;
 }

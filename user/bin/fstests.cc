@@ -15,6 +15,8 @@
 //   fstests errors          the blkdebug image: reading /bad/victim fails (ZX_ERR_IO) at the
 //                           sector QEMU fails; the other files, the server and another client
 //                           process (`fstests errors others`) still work
+//   fstests damaged         one of fsimages.damaged_images(): every call answers, a battery of
+//                           reads and writes runs (the harness compares e2fsck before and after)
 //   fstests corrupt KIND    a deliberately broken image (fsimages.CORRUPTIONS): the broken part
 //                           gives an error status, the rest still works, nothing crashes
 //
@@ -1444,11 +1446,150 @@ const Test kCorruptTests[] = {
     {"corrupt_server_alive", test_corrupt_server_alive},
 };
 
+// ---- fstests damaged
+// -----------------------------------------------------------------------
+// One image of fsimages.damaged_images(): some field of the superblock, a group descriptor, a
+// bitmap, an inode or a directory entry damaged. Whatever it is, every call answers (a status,
+// never a dead server), reads stay within what was asked, and a battery of writes runs; the
+// harness then checks for crashes and leaks and compares e2fsck -fn before and after.
+
+// Whether a status is an answer from a live server.
+bool answered(long s) { return s != ZX_ERR_PEER_CLOSED && s != ZX_ERR_UNAVAILABLE; }
+
+// Every status seen, for the summary line: how many calls answered an error.
+uint32_t g_damaged_calls, g_damaged_errors;
+
+#define DAMAGED_CALL(expr)          \
+  do {                              \
+    long s_ = (expr);               \
+    g_damaged_calls++;              \
+    if (s_ < 0) g_damaged_errors++; \
+    CHECK(answered(s_));            \
+  } while (0)
+
+// Reads a file to its end (at most 1 MiB) through fs_read and a mapping of its first page.
+zx_status_t damaged_read(const char* path) {
+  int fd = fs_open(path, FS_O_READ, 0);
+  if (fd < 0) return fd;
+  zx_status_t s = ZX_OK;
+  uint64_t total = 0;
+  while (total < (1u << 20)) {
+    int64_t n = fs_read(fd, g_buf, 65536);
+    if (n < 0) s = static_cast<zx_status_t>(n);
+    if (n <= 0) break;
+    total += static_cast<uint64_t>(n);
+  }
+  fs_stat_t st;
+  if (s == ZX_OK) s = fs_fstat(fd, &st);
+  // A page through a mapping would fault fatally on a failed read: zx_vmo_read instead.
+  if (s == ZX_OK && st.size > 0) s = zx_vmo_read(fs_vmo(fd), g_buf, 0, 4096);
+  zx_status_t cs = fs_close(fd);
+  return s != ZX_OK ? s : cs;
+}
+
+void test_damaged_reads() {
+  fs_stat_t st;
+  zx_status_t s = fs_stat("/", &st);
+  if (!answered(s)) return;  // the mount was refused: nothing more to ask
+  // Breadth first over at most 64 directories and 2,000 names (a looped tree ends here).
+  static char dirs[64][128];
+  int ndirs = 1, next = 0, names = 0;
+  strcpy(dirs[0], "/");
+  while (next < ndirs && names < 2000) {
+    const char* dir = dirs[next++];
+    fs_dir_t* d;
+    s = fs_opendir(dir, &d);
+    DAMAGED_CALL(s);
+    if (s != ZX_OK) continue;
+    fs_dirent_t e;
+    while (names < 2000 && (s = fs_readdir(d, &e)) == ZX_OK) {
+      names++;
+      if (strcmp(e.name, ".") == 0 || strcmp(e.name, "..") == 0) continue;
+      char path[384];
+      snprintf(path, sizeof(path), "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", e.name);
+      zx_status_t ls = fs_lstat(path, &st);
+      DAMAGED_CALL(ls);
+      if (ls != ZX_OK) continue;
+      if ((st.mode & FS_S_IFMT) == FS_S_IFDIR) {
+        if (ndirs < 64 && strlen(path) < sizeof(dirs[0])) strcpy(dirs[ndirs++], path);
+      } else if ((st.mode & FS_S_IFMT) == FS_S_IFREG) {
+        DAMAGED_CALL(damaged_read(path));
+      } else if ((st.mode & FS_S_IFMT) == FS_S_IFLNK) {
+        char target[FS_MAX_PATH + 1];
+        DAMAGED_CALL(fs_readlink(path, target, sizeof(target)));
+        DAMAGED_CALL(fs_stat(path, &st));
+      }
+    }
+    DAMAGED_CALL(s == ZX_ERR_STOP ? ZX_OK : s);
+    fs_closedir(d);
+  }
+  fs_statfs_t sfs;
+  DAMAGED_CALL(fs_statfs(&sfs));
+}
+
+// Changes of every kind, each allowed to fail cleanly; the harness compares e2fsck's findings.
+void test_damaged_writes() {
+  fs_stat_t st;
+  if (!answered(fs_stat("/", &st))) return;
+  DAMAGED_CALL(fs_mkdir("/dmg", 0755));
+  for (int i = 0; i < 4; i++) {
+    char path[32];
+    snprintf(path, sizeof(path), "/dmg/f%d", i);
+    int fd = fs_open(path, FS_O_RDWR | FS_O_CREATE, 0644);
+    DAMAGED_CALL(fd);
+    if (fd < 0) continue;
+    memset(g_buf, 'a' + i, 70000);
+    DAMAGED_CALL(fs_pwrite(fd, g_buf, 70000, 0));
+    DAMAGED_CALL(fs_pwrite(fd, g_buf, 5000, 300000));  // past the single-indirect range
+    DAMAGED_CALL(fs_fsync(fd));
+    DAMAGED_CALL(fs_ftruncate(fd, 1000));
+    DAMAGED_CALL(fs_close(fd));
+  }
+  // Existing files: append to one, shrink one, remove one, rename and link to others.
+  int fd = fs_open("/ok", FS_O_RDWR, 0);
+  DAMAGED_CALL(fd);
+  if (fd >= 0) {
+    DAMAGED_CALL(fs_pwrite(fd, "appended", 8, 5000));
+    DAMAGED_CALL(fs_close(fd));
+  }
+  fd = fs_open("/victim", FS_O_RDWR, 0);
+  DAMAGED_CALL(fd);
+  if (fd >= 0) {
+    DAMAGED_CALL(fs_ftruncate(fd, 3000));
+    DAMAGED_CALL(fs_close(fd));
+  }
+  DAMAGED_CALL(fs_unlink("/dir/f05"));
+  DAMAGED_CALL(fs_rename("/dir/f06", "/dmg/moved"));
+  DAMAGED_CALL(fs_rename("/dmg/f1", "/dir/f07"));
+  DAMAGED_CALL(fs_symlink("/ok", "/dmg/link"));
+  DAMAGED_CALL(
+      fs_symlink("/a/long/target/that/does/not/fit/in/the/inode/so/it/needs/a/block/of/its/own/x",
+                 "/dmg/slowlink"));
+  DAMAGED_CALL(fs_mkdir("/dir/sub", 0755));
+  DAMAGED_CALL(fs_rmdir("/dir/sub"));
+  DAMAGED_CALL(fs_unlink("/dmg/f2"));
+  DAMAGED_CALL(fs_sync());
+}
+
+void test_damaged_server_alive() {
+  fs_stat_t st;
+  zx_status_t s = fs_stat("/", &st);
+  if (!answered(s)) return;
+  CHECK(answered(fs_stat("/nonexistent", &st)));
+  printf("fstests damaged: %u calls, %u answered an error\n", g_damaged_calls, g_damaged_errors);
+}
+
+const Test kDamagedTests[] = {
+    {"damaged_reads", test_damaged_reads},
+    {"damaged_writes", test_damaged_writes},
+    {"damaged_server_alive", test_damaged_server_alive},
+};
+
 }  // namespace
 
-// Arguments: an optional mode ("errors", "readonly", "corrupt KIND", or "writer I" for one of
-// writes_concurrent_clients' processes) or a test-name prefix, and
-// "budget=PAGES" anywhere (fsd's page budget, for the eviction test to check).
+// Arguments: an optional mode ("errors", "readonly", "corrupt KIND", "damaged", or "writer I" for
+// one of writes_concurrent_clients' processes) or a test-name prefix, and "budget=PAGES" anywhere
+// (fsd's page budget, for the eviction test to check).
 int main(int argc, char** argv) {
   const char* pos[2] = {"", ""};
   int npos = 0;
@@ -1469,6 +1610,9 @@ int main(int argc, char** argv) {
     f.seed = path_seed(f.path);
     printf("fstests: corrupted image, kind %s\n", g_kind);
     return testing::run_tests(kCorruptTests, sizeof(kCorruptTests) / sizeof(kCorruptTests[0]), "");
+  }
+  if (strcmp(mode, "damaged") == 0) {
+    return testing::run_tests(kDamagedTests, sizeof(kDamagedTests) / sizeof(kDamagedTests[0]), "");
   }
   if (strcmp(mode, "writer") == 0) return writer_main(atoi(pos[1]));
   zx_status_t s = fs_status() == ZX_OK ? load_manifest() : fs_status();

@@ -42,6 +42,7 @@ bool ParseRecord(const uint8_t* blk, uint32_t bs, uint32_t off, DirEntryHeader* 
   if (h->rec_len < sizeof(DirEntryHeader) || (h->rec_len & 3) != 0 || off + h->rec_len > bs) {
     return false;
   }
+  if (h->inode != 0 && h->name_len == 0) return false;  // a live entry has a name
   return sizeof(DirEntryHeader) + h->name_len <= h->rec_len;
 }
 
@@ -63,9 +64,36 @@ zx_status_t Fs::DevWrite(uint64_t block, uint32_t count, const void* buf) {
   return dev_->Write(block << log_bs_, buf, static_cast<size_t>(count) << log_bs_);
 }
 
+// The built-in slots, or as many as fit in `mem` (entries first, then bs_-byte blocks) if
+// that is more. Every slot starts empty.
+void Fs::UseCache(void* mem, size_t bytes) {
+  cache_ = inline_cache_;
+  cache_mem_ = &inline_data_[0][0];
+  stride_ = kMaxBlockSize;
+  ncache_ = kCacheBlocks;
+  size_t n = mem != nullptr && bs_ != 0 ? bytes / (bs_ + sizeof(CacheEntry)) : 0;
+  if (n > kCacheBlocks && reinterpret_cast<uintptr_t>(mem) % alignof(CacheEntry) == 0) {
+    if (n > (1u << 20)) n = 1u << 20;
+    cache_ = static_cast<CacheEntry*>(mem);
+    cache_mem_ = static_cast<uint8_t*>(mem) + n * sizeof(CacheEntry);
+    stride_ = bs_;
+    ncache_ = static_cast<uint32_t>(n);
+  }
+  for (uint32_t i = 0; i < ncache_; i++) cache_[i] = CacheEntry{};
+}
+
+// A direct-mapped hint (block -> the slot it was last found in) spares the scan of a large
+// cache for the blocks every call touches again: descriptors, bitmaps, the indirect blocks of a
+// file being read. A hint is only trusted after checking the slot.
 int Fs::CacheSlot(uint32_t block) {
-  for (uint32_t i = 0; i < kCacheBlocks; i++) {
-    if (cache_[i].valid && cache_[i].block == block) return static_cast<int>(i);
+  uint32_t& hint = cache_hint_[block % kCacheHints];
+  if (hint < ncache_ && cache_[hint].valid && cache_[hint].block == block)
+    return static_cast<int>(hint);
+  for (uint32_t i = 0; i < ncache_; i++) {
+    if (cache_[i].valid && cache_[i].block == block) {
+      hint = i;
+      return static_cast<int>(i);
+    }
   }
   return -1;
 }
@@ -73,7 +101,7 @@ int Fs::CacheSlot(uint32_t block) {
 zx_status_t Fs::EvictSlot(int slot) {
   CacheEntry& e = cache_[slot];
   if (e.valid && e.dirty) {
-    zx_status_t st = DevWrite(e.block, 1, cache_data_[slot]);
+    zx_status_t st = DevWrite(e.block, 1, SlotData(slot));
     if (st != ZX_OK) return st;
   }
   e.valid = false;
@@ -84,7 +112,7 @@ zx_status_t Fs::EvictSlot(int slot) {
 // An empty cache slot, or else the least recently used one written back and emptied.
 zx_status_t Fs::FreeSlot(int* out) {
   int slot = 0;
-  for (uint32_t i = 0; i < kCacheBlocks; i++) {
+  for (uint32_t i = 0; i < ncache_; i++) {
     if (!cache_[i].valid) {
       slot = static_cast<int>(i);
       break;
@@ -104,14 +132,15 @@ zx_status_t Fs::GetBlock(uint32_t block, uint8_t** data, bool dirty) {
   if (slot < 0) {
     zx_status_t st = FreeSlot(&slot);
     if (st != ZX_OK) return st;
-    st = DevRead(block, 1, cache_data_[slot]);
+    st = DevRead(block, 1, SlotData(slot));
     if (st != ZX_OK) return st;
     cache_[slot].block = block;
     cache_[slot].valid = true;
+    cache_hint_[block % kCacheHints] = static_cast<uint32_t>(slot);
   }
   cache_[slot].used = ++cache_clock_;
   if (dirty) cache_[slot].dirty = true;
-  *data = cache_data_[slot];
+  *data = SlotData(slot);
   return ZX_OK;
 }
 
@@ -124,10 +153,10 @@ zx_status_t Fs::GetZeroedBlock(uint32_t block, uint8_t** data) {
     cache_[slot].block = block;
     cache_[slot].valid = true;
   }
-  memset(cache_data_[slot], 0, bs_);
+  memset(SlotData(slot), 0, bs_);
   cache_[slot].used = ++cache_clock_;
   cache_[slot].dirty = true;
-  *data = cache_data_[slot];
+  *data = SlotData(slot);
   return ZX_OK;
 }
 
@@ -142,9 +171,9 @@ void Fs::Invalidate(uint32_t block) {
 }
 
 zx_status_t Fs::FlushCache() {
-  for (uint32_t i = 0; i < kCacheBlocks; i++) {
+  for (uint32_t i = 0; i < ncache_; i++) {
     if (cache_[i].valid && cache_[i].dirty) {
-      zx_status_t st = DevWrite(cache_[i].block, 1, cache_data_[i]);
+      zx_status_t st = DevWrite(cache_[i].block, 1, SlotData(static_cast<int>(i)));
       if (st != ZX_OK) return st;
       cache_[i].dirty = false;
     }
@@ -179,7 +208,9 @@ zx_status_t Fs::Sync() {
 zx_status_t Fs::Mount(BlockDevice* dev, bool writable) {
   if (dev == nullptr) return ZX_ERR_INVALID_ARGS;
   if (dev_ != nullptr) return ZX_ERR_BAD_STATE;
-  for (auto& e : cache_) e = CacheEntry{};
+  UseCache(nullptr, 0);
+  memset(block_groups_checked_, 0, sizeof(block_groups_checked_));
+  memset(inode_groups_checked_, 0, sizeof(inode_groups_checked_));
   writable_ = false;  // nothing is written during the checks
   sb_dirty_ = false;
 
@@ -195,6 +226,7 @@ zx_status_t Fs::Mount(BlockDevice* dev, bool writable) {
   log_bs_ = 10 + sb_.s_log_block_size;
   bs_ = 1u << log_bs_;
   ptrs_ = bs_ / 4;
+  UseCache(ext_mem_, ext_bytes_);
   first_data_ = sb_.s_first_data_block;
   if (first_data_ != (bs_ == 1024 ? 1u : 0u)) return ZX_ERR_IO_DATA_INTEGRITY;
 
@@ -270,7 +302,7 @@ zx_status_t Fs::Unmount() {
   zx_status_t st = Sync();
   dev_ = nullptr;
   writable_ = false;
-  for (auto& e : cache_) e = CacheEntry{};
+  UseCache(nullptr, 0);
   return st;
 }
 
@@ -300,6 +332,25 @@ zx_status_t Fs::ReadGroup(uint32_t group, GroupDesc* gd) {
       !BlockInRange(gd->bg_inode_table) ||
       static_cast<uint64_t>(gd->bg_inode_table) + itable_blocks_ > nblocks_ ||
       gd->bg_free_blocks_count > bpg_ || gd->bg_free_inodes_count > ipg_) {
+    return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  // Without flex_bg (an incompat feature this code refuses) a group's bitmaps and inode table
+  // lie inside the group, after its superblock and descriptor copies, and apart from each other.
+  // A descriptor pointing elsewhere would have the allocator mark bits in some other structure.
+  uint32_t group_first = first_data_ + group * bpg_;
+  uint64_t group_end = static_cast<uint64_t>(group_first) + bpg_;
+  if (group_end > nblocks_) group_end = nblocks_;
+  uint64_t meta_end = group_first;
+  if (GroupHasSuper(group)) {
+    uint64_t reserved = (sb_.s_feature_compat & kCompatResizeInode) ? sb_.s_reserved_gdt_blocks : 0;
+    meta_end += 1 + (min_data_ - gdt_block_) + reserved;
+  }
+  uint64_t it = gd->bg_inode_table, it_end = it + itable_blocks_;
+  auto inside = [&](uint64_t b) { return b >= meta_end && b < group_end; };
+  auto in_table = [&](uint64_t b) { return b >= it && b < it_end; };
+  if (!inside(gd->bg_block_bitmap) || !inside(gd->bg_inode_bitmap) || !inside(it) ||
+      it_end > group_end || gd->bg_block_bitmap == gd->bg_inode_bitmap ||
+      in_table(gd->bg_block_bitmap) || in_table(gd->bg_inode_bitmap)) {
     return ZX_ERR_IO_DATA_INTEGRITY;
   }
   return ZX_OK;
@@ -483,22 +534,38 @@ int Fs::BlockPath(uint64_t fblock, uint32_t* slot, uint32_t idx[3]) const {
   return -1;
 }
 
+// Each block on the way from the inode to the data block is checked: in range, not metadata,
+// and not one of the indirect blocks already on the path. A block map that points back at
+// itself (a double-indirect block naming itself, say) would otherwise read its own pointers as
+// file data, as often as the size allows, and a write through it would overwrite the map.
 zx_status_t Fs::Bmap(const Inode& inode, uint64_t fblock, uint32_t* disk) {
   uint32_t slot, idx[3];
   int levels = BlockPath(fblock, &slot, idx);
   *disk = 0;
   if (levels < 0) return ZX_OK;
+  uint32_t path[3];
   uint32_t b = inode.i_block[slot];
   for (int l = 0; l < levels && b != 0; l++) {
-    if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+    zx_status_t st = CheckMapped(b, path, l);
+    if (st != ZX_OK) return st;
+    path[l] = b;
     uint8_t* data;
-    zx_status_t st = GetBlock(b, &data);
+    st = GetBlock(b, &data);
     if (st != ZX_OK) return st;
     b = Load32(data + 4 * idx[l]);
   }
-  if (b != 0 && !BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+  if (b != 0) {
+    zx_status_t st = CheckMapped(b, path, levels);
+    if (st != ZX_OK) return st;
+  }
   *disk = b;
   return ZX_OK;
+}
+
+zx_status_t Fs::CheckMapped(uint32_t block, const uint32_t* path, int depth) {
+  for (int i = 0; i < depth; i++)
+    if (path[i] == block) return ZX_ERR_IO_DATA_INTEGRITY;
+  return CheckNotMetadata(block);
 }
 
 zx_status_t Fs::MapRun(const Inode& inode, uint64_t fblock, uint32_t max_run, uint32_t* disk,
@@ -556,14 +623,27 @@ zx_status_t Fs::BmapAlloc(uint32_t ino, Inode* inode, uint64_t fblock, uint32_t*
 
   // Goal: right after the previous file block, else the start of the inode's group.
   uint32_t goal = first_data_ + ((ino - 1) / ipg_) * bpg_;
+  uint32_t prev_block = 0;
   if (fblock > 0) {
     uint32_t prev;
-    if (Bmap(*inode, fblock - 1, &prev) == ZX_OK && prev != 0) goal = prev + 1;
+    if (Bmap(*inode, fblock - 1, &prev) == ZX_OK && prev != 0) goal = prev + 1, prev_block = prev;
   }
 
+  // The blocks already on this path, and the file's previous block: a block the bitmap calls
+  // free must not be one of them (the cheap part of "not in use by this file"; the bitmap
+  // count check in the allocator covers wholesale damage).
+  uint32_t path[4];
+  int depth = 0;
+  auto fresh_ok = [&](uint32_t nb) -> zx_status_t {
+    if (nb == prev_block) return ZX_ERR_IO_DATA_INTEGRITY;
+    for (int i = 0; i < depth; i++)
+      if (path[i] == nb) return ZX_ERR_IO_DATA_INTEGRITY;
+    return ZX_OK;
+  };
   uint32_t b = inode->i_block[slot];
   if (b == 0) {
     zx_status_t st = levels == 0 ? AllocBlock(goal, &b) : AllocZeroedBlock(goal, &b);
+    if (st == ZX_OK) st = fresh_ok(b);
     if (st != ZX_OK) return st;
     inode->i_block[slot] = b;
     inode->i_blocks += sectors;
@@ -571,14 +651,17 @@ zx_status_t Fs::BmapAlloc(uint32_t ino, Inode* inode, uint64_t fblock, uint32_t*
     if (levels == 0) *fresh = true;
   }
   for (int l = 0; l < levels; l++) {
-    if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+    zx_status_t st = CheckMapped(b, path, depth);
+    if (st != ZX_OK) return st;
+    path[depth++] = b;
     uint8_t* data;
-    zx_status_t st = GetBlock(b, &data);
+    st = GetBlock(b, &data);
     if (st != ZX_OK) return st;
     uint32_t next = Load32(data + 4 * idx[l]);
     if (next == 0) {
       bool leaf = l == levels - 1;
       st = leaf ? AllocBlock(goal, &next) : AllocZeroedBlock(goal, &next);
+      if (st == ZX_OK) st = fresh_ok(next);
       if (st != ZX_OK) return st;
       inode->i_blocks += sectors;
       st = GetBlock(b, &data, true);
@@ -589,7 +672,8 @@ zx_status_t Fs::BmapAlloc(uint32_t ino, Inode* inode, uint64_t fblock, uint32_t*
     }
     b = next;
   }
-  if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+  zx_status_t st = CheckMapped(b, path, depth);
+  if (st != ZX_OK) return st;
   *disk = b;
   return ZX_OK;
 }
@@ -615,10 +699,11 @@ zx_status_t Fs::FreeTree(uint32_t block, int level, uint64_t base, uint64_t firs
       if (st != ZX_OK) return st;
       uint32_t child = Load32(data + 4 * i);
       if (child == 0) continue;
+      if (child == block) return ZX_ERR_IO_DATA_INTEGRITY;  // a map naming itself
       bool child_emptied;
       st = FreeTree(child, level - 1, cbase, first, inode, &child_emptied);
       if (st != ZX_OK) return st;
-      if (child_emptied) {
+      if (child_emptied && !dry_run_) {
         st = GetBlock(block, &data, true);
         if (st != ZX_OK) return st;
         Store32(data + 4 * i, 0);
@@ -673,6 +758,74 @@ static int64_t FindClear(const uint8_t* bits, uint32_t from, uint32_t to) {
   return -1;
 }
 
+// The number of clear bits in [0, n) of a bitmap block.
+static uint32_t CountClear(const uint8_t* bits, uint32_t n) {
+  uint32_t set = 0;
+  for (uint32_t i = 0; i + 8 <= n; i += 8)
+    set += static_cast<uint32_t>(__builtin_popcount(bits[i >> 3]));
+  for (uint32_t i = n & ~7u; i < n; i++) set += (bits[i >> 3] >> (i & 7)) & 1;
+  return n - set;
+}
+
+bool Fs::GroupHasSuper(uint32_t g) const {
+  if (g <= 1 || !(sb_.s_feature_ro_compat & kRoCompatSparseSuper)) return true;
+  static constexpr uint32_t kBases[] = {3, 5, 7};
+  for (uint32_t base : kBases) {
+    uint64_t p = base;
+    while (p < g) p *= base;
+    if (p == g) return true;
+  }
+  return false;
+}
+
+// Whether `block` holds filesystem metadata that no file may own: a superblock or descriptor
+// table copy (with the blocks reserved after it for growing the table), a bitmap, or an inode
+// table. Cheap (one cached descriptor), so it guards every block a map names and every block
+// the allocator hands out or frees: the bitmaps alone are not trusted.
+zx_status_t Fs::CheckNotMetadata(uint32_t block) {
+  if (!BlockInRange(block)) return ZX_ERR_IO_DATA_INTEGRITY;
+  uint32_t g = (block - first_data_) / bpg_;
+  uint32_t group_first = first_data_ + g * bpg_;
+  if (GroupHasSuper(g)) {
+    uint64_t reserved = (sb_.s_feature_compat & kCompatResizeInode) ? sb_.s_reserved_gdt_blocks : 0;
+    if (block < group_first + 1 + (min_data_ - gdt_block_) + reserved)
+      return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  GroupDesc gd;
+  zx_status_t st = ReadGroup(g, &gd);
+  if (st != ZX_OK) return st;
+  if (block == gd.bg_block_bitmap || block == gd.bg_inode_bitmap ||
+      (block >= gd.bg_inode_table && block < gd.bg_inode_table + itable_blocks_)) {
+    return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  return ZX_OK;
+}
+
+// A group's bitmap agrees with its descriptor's free count. Checked the first time the
+// allocator uses a group's bitmap after mount (this code keeps the two in step afterwards): a
+// bitmap zeroed or overwritten by damage disagrees, and allocating from it would hand out
+// what files still own.
+zx_status_t Fs::CheckBitmapCount(uint32_t g, const GroupDesc& gd, bool inodes) {
+  uint8_t* checked = inodes ? inode_groups_checked_ : block_groups_checked_;
+  bool tracked = g < kCheckedGroups;
+  if (tracked && (checked[g >> 3] & (1u << (g & 7)))) return ZX_OK;
+  uint32_t n;
+  if (inodes) {
+    uint64_t last = static_cast<uint64_t>(g + 1) * ipg_;
+    n = last > sb_.s_inodes_count ? sb_.s_inodes_count - g * ipg_ : ipg_;
+  } else {
+    uint32_t group_first = first_data_ + g * bpg_;
+    n = nblocks_ - group_first < bpg_ ? nblocks_ - group_first : bpg_;
+  }
+  uint8_t* bits;
+  zx_status_t st = GetBlock(inodes ? gd.bg_inode_bitmap : gd.bg_block_bitmap, &bits);
+  if (st != ZX_OK) return st;
+  uint32_t want = inodes ? gd.bg_free_inodes_count : gd.bg_free_blocks_count;
+  if (CountClear(bits, n) != want) return ZX_ERR_IO_DATA_INTEGRITY;
+  if (tracked) checked[g >> 3] |= static_cast<uint8_t>(1u << (g & 7));
+  return ZX_OK;
+}
+
 zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
   if (sb_.s_free_blocks_count == 0) return ZX_ERR_NO_SPACE;
   if (goal < first_data_ || goal >= nblocks_) goal = first_data_;
@@ -688,6 +841,7 @@ zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
     // First pass from the goal (only in the goal's group), then the whole group.
     uint32_t start = (k == 0 && goal >= group_first) ? goal - group_first : 0;
     if (start >= count) start = 0;
+    if ((st = CheckBitmapCount(g, gd, false)) != ZX_OK) return st;
     uint8_t* bits;
     st = GetBlock(gd.bg_block_bitmap, &bits);
     if (st != ZX_OK) return st;
@@ -695,7 +849,10 @@ zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
     if (bit < 0 && start > 0) bit = FindClear(bits, 0, start);
     if (bit < 0) continue;  // the count was wrong; other groups may still have room
     uint32_t b = group_first + static_cast<uint32_t>(bit);
-    if (!BlockInRange(b)) return ZX_ERR_IO_DATA_INTEGRITY;
+    // A "free" block that is metadata means the bitmap is wrong: refuse rather than hand out
+    // a bitmap or inode table block as file data.
+    if ((st = CheckNotMetadata(b)) != ZX_OK) return st;
+    if ((st = GetBlock(gd.bg_block_bitmap, &bits)) != ZX_OK) return st;
     st = GetBlock(gd.bg_block_bitmap, &bits, true);
     if (st != ZX_OK) return st;
     bits[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
@@ -712,17 +869,22 @@ zx_status_t Fs::AllocBlock(uint32_t goal, uint32_t* block) {
 }
 
 zx_status_t Fs::FreeBlock(uint32_t block) {
-  if (!BlockInRange(block)) return ZX_ERR_IO_DATA_INTEGRITY;
+  // A map naming a bitmap or inode table block must not get it freed (and reused).
+  zx_status_t st = CheckNotMetadata(block);
+  if (st != ZX_OK) return st;
   uint32_t g = (block - first_data_) / bpg_;
   uint32_t bit = (block - first_data_) % bpg_;
   GroupDesc gd;
-  zx_status_t st = ReadGroup(g, &gd);
+  st = ReadGroup(g, &gd);
   if (st != ZX_OK) return st;
+  // No count check here: clearing the bit of a block this inode owns is right even when other
+  // bits of the bitmap are damaged (a clear bit here is caught just below).
   uint8_t* bits;
   st = GetBlock(gd.bg_block_bitmap, &bits);
   if (st != ZX_OK) return st;
   // Freeing a free block means two owners claimed it (or a loop in a block map).
   if (!(bits[bit >> 3] & (1u << (bit & 7)))) return ZX_ERR_IO_DATA_INTEGRITY;
+  if (dry_run_) return ZX_OK;
   st = GetBlock(gd.bg_block_bitmap, &bits, true);
   if (st != ZX_OK) return st;
   bits[bit >> 3] &= static_cast<uint8_t>(~(1u << (bit & 7)));
@@ -744,6 +906,7 @@ zx_status_t Fs::AllocInode(uint32_t parent, bool dir, uint32_t* ino) {
     zx_status_t st = ReadGroup(g, &gd);
     if (st != ZX_OK) return st;
     if (gd.bg_free_inodes_count == 0) continue;
+    if ((st = CheckBitmapCount(g, gd, true)) != ZX_OK) return st;
     uint8_t* bits;
     st = GetBlock(gd.bg_inode_bitmap, &bits);
     if (st != ZX_OK) return st;
@@ -755,6 +918,13 @@ zx_status_t Fs::AllocInode(uint32_t parent, bool dir, uint32_t* ino) {
     if (from >= to) continue;
     int64_t bit = FindClear(bits, from, to);
     if (bit < 0) continue;
+    // The bitmap says free; the inode itself must agree: no links, and either never used (mode
+    // 0) or deleted (dtime set). Otherwise the bitmap is wrong and a live file would be reused.
+    uint32_t cand = g * ipg_ + static_cast<uint32_t>(bit) + 1;
+    Inode old;
+    if ((st = ReadInode(cand, &old)) != ZX_OK) return st;
+    if (old.i_links_count != 0 || (old.i_mode != 0 && old.i_dtime == 0))
+      return ZX_ERR_IO_DATA_INTEGRITY;
     st = GetBlock(gd.bg_inode_bitmap, &bits, true);
     if (st != ZX_OK) return st;
     bits[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
@@ -778,9 +948,10 @@ zx_status_t Fs::FreeInode(uint32_t ino, bool dir) {
   zx_status_t st = ReadGroup(g, &gd);
   if (st != ZX_OK) return st;
   uint8_t* bits;
-  st = GetBlock(gd.bg_inode_bitmap, &bits, true);
+  st = GetBlock(gd.bg_inode_bitmap, &bits);
   if (st != ZX_OK) return st;
   if (!(bits[bit >> 3] & (1u << (bit & 7)))) return ZX_ERR_IO_DATA_INTEGRITY;
+  if ((st = GetBlock(gd.bg_inode_bitmap, &bits, true)) != ZX_OK) return st;
   bits[bit >> 3] &= static_cast<uint8_t>(~(1u << (bit & 7)));
   if (gd.bg_free_inodes_count < ipg_) gd.bg_free_inodes_count++;
   if (dir && gd.bg_used_dirs_count > 0) gd.bg_used_dirs_count--;
@@ -789,6 +960,20 @@ zx_status_t Fs::FreeInode(uint32_t ino, bool dir) {
   if (sb_.s_free_inodes_count < sb_.s_inodes_count) sb_.s_free_inodes_count++;
   sb_dirty_ = true;
   return ZX_OK;
+}
+
+// Whether ReleaseInode would succeed: the same walk over the block map with every check and no
+// change (the inode is a copy). Callers run it before removing a last name, so a map that
+// cannot be freed (a block already free, metadata, a bad pointer) leaves the name in place
+// instead of a nameless inode that still owns its blocks.
+zx_status_t Fs::CheckReleasable(Inode inode) {
+  if (IsFastSymlink(inode)) return ZX_OK;
+  dry_run_ = true;
+  zx_status_t st = TruncateBlocks(&inode, 0);
+  dry_run_ = false;
+  if (st == ZX_OK && inode.i_file_acl != 0 && !BlockInRange(inode.i_file_acl))
+    st = ZX_ERR_IO_DATA_INTEGRITY;
+  return st;
 }
 
 // Drops an inode whose last link is gone: its blocks, its extended-attribute block reference,
@@ -1110,6 +1295,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
   const char* buf = path;  // the remaining path lives in path, path_a_ or path_b_
   const char* p = buf;
   uint32_t follows = 0;
+  bool need_dir = false;  // cur was named with a slash after it: it must be a directory
   for (;;) {
     while (*p == '/') p++;
     Inode dir;
@@ -1117,6 +1303,8 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     if (st != ZX_OK) return st == ZX_ERR_NOT_FOUND ? ZX_ERR_IO_DATA_INTEGRITY : st;
     if (*p == '\0') {
       if (want_parent) return ZX_ERR_INVALID_ARGS;  // no last component ("/" or "")
+      // "file/" names a directory that is not there (POSIX: ENOTDIR).
+      if (need_dir && TypeOf(dir) != kModeDir) return ZX_ERR_NOT_DIR;
       *out = cur;
       return ZX_OK;
     }
@@ -1128,6 +1316,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     const char* rest = p;
     while (*rest == '/') rest++;
     bool is_last = *rest == '\0';
+    bool slash_after = rest != p;  // "name/": a directory, or a symlink to one (followed)
     if (is_last && want_parent) {
       *out = cur;
       *last = comp;
@@ -1141,7 +1330,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     st = ReadInode(next, &inode);
     if (st != ZX_OK) return st;
     if (inode.i_links_count == 0 || inode.i_mode == 0) return ZX_ERR_IO_DATA_INTEGRITY;
-    if (TypeOf(inode) == kModeSymlink && (!is_last || follow_last)) {
+    if (TypeOf(inode) == kModeSymlink && (!is_last || follow_last || slash_after)) {
       if (++follows > kMaxSymlinkFollows) return ZX_ERR_BAD_PATH;  // a loop, or too deep
       // The new remaining path is the target, then "/" and what was left after the link.
       char* nbuf = buf == path_a_ ? path_b_ : path_a_;
@@ -1149,11 +1338,14 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
       st = ReadLink(next, nbuf, kMaxPath + 1, &tlen);
       if (st == ZX_ERR_BUFFER_TOO_SMALL) return ZX_ERR_BAD_PATH;
       if (st != ZX_OK) return st;
+      // The slash only if something follows or the link was named with one ("link/"), so
+      // that a link to a file named without one still resolves to the file.
       size_t rlen = StrLen(rest, kMaxPath + 1);
-      if (tlen + 1 + rlen > kMaxPath) return ZX_ERR_BAD_PATH;
-      nbuf[tlen] = '/';
-      memcpy(nbuf + tlen + 1, rest, rlen);
-      nbuf[tlen + 1 + rlen] = '\0';
+      size_t slash = rlen > 0 || slash_after ? 1 : 0;
+      if (tlen + slash + rlen > kMaxPath) return ZX_ERR_BAD_PATH;
+      if (slash) nbuf[tlen] = '/';
+      memcpy(nbuf + tlen + slash, rest, rlen);
+      nbuf[tlen + slash + rlen] = '\0';
       if (nbuf[0] == '/') cur = kRootIno;  // else relative to the link's directory
       buf = nbuf;
       p = buf;
@@ -1161,6 +1353,7 @@ zx_status_t Fs::Resolve(uint32_t start, const char* path, bool follow_last, bool
     }
     cur = next;
     p = rest;
+    need_dir = slash_after;
   }
 }
 
@@ -1392,12 +1585,33 @@ zx_status_t Fs::Truncate(uint32_t ino, uint64_t size) {
   return Commit(st);
 }
 
+// A directory about to change starts as every directory does: "." naming itself, then "..".
+// A directory whose map names another directory's block (or whose first records were damaged)
+// fails this, and is not written to: adding a name there would change some other directory, or
+// reuse the "." or ".." record as free space.
+zx_status_t Fs::CheckDirHeader(uint32_t dir, const Inode& inode) {
+  uint32_t disk;
+  zx_status_t st = DirBlock(inode, 0, &disk);
+  if (st != ZX_OK) return st;
+  uint8_t* data;
+  if ((st = GetBlock(disk, &data)) != ZX_OK) return st;
+  DirEntryHeader dot, dotdot;
+  if (!ParseRecord(data, bs_, 0, &dot) || dot.inode != dir || dot.name_len != 1 ||
+      data[sizeof(dot)] != '.' || !ParseRecord(data, bs_, dot.rec_len, &dotdot) ||
+      dotdot.inode == 0 || dotdot.inode > sb_.s_inodes_count || dotdot.name_len != 2 ||
+      memcmp(data + dot.rec_len + sizeof(dotdot), "..", 2) != 0) {
+    return ZX_ERR_IO_DATA_INTEGRITY;
+  }
+  return ZX_OK;
+}
+
 zx_status_t Fs::CheckNewName(uint32_t dir, const char* name, size_t name_len, Inode* dir_inode) {
   zx_status_t st = LoadInode(dir, dir_inode);
   if (st != ZX_OK) return st;
   if (!writable_) return ZX_ERR_ACCESS_DENIED;
   if (TypeOf(*dir_inode) != kModeDir) return ZX_ERR_NOT_DIR;
   if (name == nullptr || name_len == 0 || name_len > kMaxNameLen) return ZX_ERR_INVALID_ARGS;
+  if ((st = CheckDirHeader(dir, *dir_inode)) != ZX_OK) return st;
   if (IsDotOrDotDot(name, name_len)) return ZX_ERR_INVALID_ARGS;
   for (size_t i = 0; i < name_len; i++) {
     if (name[i] == '/' || name[i] == '\0') return ZX_ERR_INVALID_ARGS;
@@ -1525,6 +1739,7 @@ zx_status_t Fs::Unlink(uint32_t dir, const char* name, size_t name_len) {
   if (st != ZX_OK) return st;
   if (inode.i_links_count == 0) return ZX_ERR_IO_DATA_INTEGRITY;
   if (TypeOf(inode) == kModeDir) return ZX_ERR_NOT_FILE;
+  if (inode.i_links_count == 1 && (st = CheckReleasable(inode)) != ZX_OK) return st;
   st = RemoveEntry(dir, name, name_len);
   if (st == ZX_OK) {
     inode.i_links_count--;
@@ -1545,6 +1760,7 @@ zx_status_t Fs::Rmdir(uint32_t dir, const char* name, size_t name_len) {
   st = DirIsEmpty(inode, &empty);
   if (st != ZX_OK) return st;
   if (!empty) return ZX_ERR_NOT_EMPTY;
+  if ((st = CheckReleasable(inode)) != ZX_OK) return st;
   st = RemoveEntry(dir, name, name_len);
   if (st == ZX_OK) st = ReleaseInode(ino, &inode);
   if (st == ZX_OK) st = AdjustLinks(dir, -1);  // its ".." is gone
@@ -1593,6 +1809,8 @@ zx_status_t Fs::Rename(uint32_t src_dir, const char* src, size_t src_len, uint32
       if (st != ZX_OK) return st;
       if (!empty) return ZX_ERR_NOT_EMPTY;
     }
+    if ((dst_is_dir || dinode.i_links_count == 1) && (st = CheckReleasable(dinode)) != ZX_OK)
+      return st;
   }
 
   uint8_t type = FileType(sinode.i_mode);

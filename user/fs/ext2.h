@@ -93,6 +93,15 @@ class Fs {
   const Superblock& superblock() const { return sb_; }
   FsInfo Info() const;
 
+  // A larger metadata cache than the built-in 16 blocks: `bytes` of the caller's memory (8-byte
+  // aligned, kept until Unmount), used from the next Mount. A path walk touches an inode block
+  // and a directory block per component, so with 16 blocks a deep tree is re-read from the
+  // device for every component of every path.
+  void SetCacheMemory(void* mem, size_t bytes) {
+    ext_mem_ = mem;
+    ext_bytes_ = bytes;
+  }
+
   // Seconds since 1970 for timestamps of writes; without a clock they are 0.
   void set_clock(uint32_t (*now)()) { clock_ = now; }
 
@@ -159,6 +168,8 @@ class Fs {
   // Device and cache.
   zx_status_t DevRead(uint64_t block, uint32_t count, void* buf);
   zx_status_t DevWrite(uint64_t block, uint32_t count, const void* buf);
+  void UseCache(void* mem, size_t bytes);
+  uint8_t* SlotData(int slot) { return cache_mem_ + static_cast<size_t>(slot) * stride_; }
   zx_status_t GetBlock(uint32_t block, uint8_t** data, bool dirty = false);
   zx_status_t GetZeroedBlock(uint32_t block, uint8_t** data);
   int CacheSlot(uint32_t block);
@@ -184,6 +195,11 @@ class Fs {
   zx_status_t InitInodeExtra(uint32_t ino);
   zx_status_t LoadInode(uint32_t ino, Inode* inode);
   zx_status_t AdjustLinks(uint32_t ino, int delta);
+  bool GroupHasSuper(uint32_t group) const;
+  zx_status_t CheckNotMetadata(uint32_t block);
+  zx_status_t CheckBitmapCount(uint32_t group, const GroupDesc& gd, bool inodes);
+  // A block a map names, reached through `depth` indirect blocks `path`.
+  zx_status_t CheckMapped(uint32_t block, const uint32_t* path, int depth);
   zx_status_t AllocBlock(uint32_t goal, uint32_t* block);
   zx_status_t FreeBlock(uint32_t block);
   zx_status_t AllocInode(uint32_t parent, bool dir, uint32_t* ino);
@@ -216,6 +232,8 @@ class Fs {
   zx_status_t IsAncestor(uint32_t maybe_ancestor, uint32_t dir, bool* result);
   zx_status_t NewInode(uint32_t dir, const char* name, size_t name_len, uint16_t mode,
                        uint32_t* ino, Inode* inode);
+  zx_status_t CheckDirHeader(uint32_t dir, const Inode& inode);
+  zx_status_t CheckReleasable(Inode inode);
   zx_status_t CheckNewName(uint32_t dir, const char* name, size_t name_len, Inode* dir_inode);
   // The inode a name in a writable directory refers to, for Unlink and Rmdir to remove.
   zx_status_t FindToRemove(uint32_t dir, const char* name, size_t name_len, uint32_t* ino,
@@ -243,8 +261,23 @@ class Fs {
   uint32_t min_data_ = 0;       // first block after it
   uint64_t max_file_blocks_ = 0;
 
-  CacheEntry cache_[kCacheBlocks]{};
-  uint8_t cache_data_[kCacheBlocks][kMaxBlockSize];
+  // Groups whose bitmaps were found to agree with their free counts since mount (the first
+  // kCheckedGroups; later groups are checked at every allocation).
+  static constexpr uint32_t kCheckedGroups = 1024;
+  uint8_t block_groups_checked_[kCheckedGroups / 8] = {};
+  uint8_t inode_groups_checked_[kCheckedGroups / 8] = {};
+
+  CacheEntry inline_cache_[kCacheBlocks]{};
+  uint8_t inline_data_[kCacheBlocks][kMaxBlockSize];
+  CacheEntry* cache_ = inline_cache_;  // ncache_ slots, each stride_ bytes at cache_mem_
+  uint8_t* cache_mem_ = &inline_data_[0][0];
+  uint32_t ncache_ = kCacheBlocks;
+  uint32_t stride_ = kMaxBlockSize;
+  static constexpr uint32_t kCacheHints = 256;
+  uint32_t cache_hint_[kCacheHints] = {};
+  bool dry_run_ = false;  // FreeBlock checks and changes nothing (CheckReleasable)
+  void* ext_mem_ = nullptr;
+  size_t ext_bytes_ = 0;
   uint64_t cache_clock_ = 0;
   uint8_t bounce_[kMaxBlockSize];  // partial-block file data
   char path_a_[kMaxPath + 1];      // symlink expansion during Resolve

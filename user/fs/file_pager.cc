@@ -52,6 +52,9 @@ zx_status_t FilePager::Init(ext2::Fs* fs, Disk* disk, zx_handle_t port) {
   port_ = port;
   wb_buf_ = static_cast<uint8_t*>(malloc(kMaxReadahead));
   if (wb_buf_ == nullptr) return ZX_ERR_NO_MEMORY;
+  // Committed now: the kernel copies dirty pages into it during writeback, and a copy that had
+  // to fault in a page of it when memory is short fails (as a bad buffer, not as no memory).
+  memset(wb_buf_, 0, kMaxReadahead);
   zx_status_t s = zx_pager_create(0, &pager_);
   if (s == ZX_OK) s = zx_vmo_create(kMaxReadahead, 0, &aux_);
   return s;
@@ -232,22 +235,52 @@ zx_status_t FilePager::Writeback(FileNode* node) {
 }
 
 zx_status_t FilePager::Resize(FileNode* node, uint64_t size) {
-  if (size < node->size) {
-    zx_status_t s = Writeback(node);
-    if (s != ZX_OK) return s;
+  if (size >= node->size) {
+    zx_status_t s = fs_->Truncate(node->ino, size);
+    if (s != ZX_OK) return s;  // the inode is unchanged: so is the VMO
+    if (node->vmo != ZX_HANDLE_INVALID) s = zx_vmo_set_size(node->vmo, page_up(size));
+    if (s != ZX_OK) {
+      // The VMO could not follow (no memory for its bookkeeping): put the size back, so that
+      // a failed grow changes nothing.
+      fs_->Truncate(node->ino, node->size);
+      return s;
+    }
+    node->size = size;
+    node->maybe_dirty = true;
+    node->ra_next = node->ra_window = 0;
+    return ZX_OK;
   }
-  zx_status_t s = fs_->Truncate(node->ino, size);
+  // Shrinking. What is cut off is never written back: on a full disk, writing it would need
+  // the very blocks the shrink is meant to free. The pages wholly past the new end go first
+  // (their dirty data with them), then the inode's blocks, and only the partial last page, if
+  // dirty, is written, after the blocks are free.
+  zx_status_t s = ZX_OK;
+  if (node->vmo != ZX_HANDLE_INVALID) s = zx_vmo_set_size(node->vmo, page_up(size));
   if (s != ZX_OK) return s;
-  if (node->vmo != ZX_HANDLE_INVALID) {
-    // Cutting at page_down(size) drops a partial last page, which reads back from the disk
-    // (whose tail Truncate zeroed) when the VMO grows to page_up(size) again.
-    if (size < node->size && page_down(size) != size)
-      s = zx_vmo_set_size(node->vmo, page_down(size));
-    if (s == ZX_OK) s = zx_vmo_set_size(node->vmo, page_up(size));
+  uint64_t old_size = node->size;
+  s = fs_->Truncate(node->ino, size);
+  if (s != ZX_OK) {
+    // The inode keeps its old size; the pages past page_up(size) are gone, and read back
+    // from the disk if the VMO grows again.
+    if (node->vmo != ZX_HANDLE_INVALID) zx_vmo_set_size(node->vmo, page_up(old_size));
+    return s;
   }
   node->size = size;
   node->maybe_dirty = true;
   node->ra_next = node->ra_window = 0;
+  if (node->vmo == ZX_HANDLE_INVALID || page_down(size) == size) return ZX_OK;
+  // The partial last page: its dirty bytes below the new end are the file's and are written
+  // (WritebackRange stops at node->size); then it is dropped, and reads back from the disk,
+  // whose block tail Truncate zeroed, so the bytes past the end read as zeros.
+  uint64_t last = page_down(size);
+  zx_vmo_dirty_range_t range;
+  size_t actual = 0, avail = 0;
+  s = zx_pager_query_dirty_ranges(pager_, node->vmo, last, kPage, &range, sizeof(range), &actual,
+                                  &avail);
+  if (s == ZX_OK && actual > 0) s = WritebackRange(node, last, kPage);
+  if (s != ZX_OK) return s;  // the page stays, dirty, for the next writeback
+  s = zx_vmo_set_size(node->vmo, last);
+  if (s == ZX_OK) s = zx_vmo_set_size(node->vmo, page_up(size));
   return s;
 }
 

@@ -33,6 +33,12 @@ const char* op_name(uint32_t op) {
   return op < sizeof(kNames) / sizeof(kNames[0]) ? kNames[op] : "?";
 }
 
+// "name/" (after a last component): the name must be a directory (POSIX).
+bool trailing_slash(const char* path) {
+  size_t n = strlen(path);
+  return n > 1 && path[n - 1] == '/';
+}
+
 bool is_regular(uint16_t mode) { return (mode & ext2::kModeTypeMask) == ext2::kModeRegular; }
 bool is_dir(uint16_t mode) { return (mode & ext2::kModeTypeMask) == ext2::kModeDir; }
 
@@ -63,12 +69,20 @@ zx_status_t Server::Init(ext2::Fs* fs, Disk* disk, FilePager* pager, zx_handle_t
   disk_ = disk;
   pager_ = pager;
   port_ = port;
-  req_buf_ = static_cast<uint8_t*>(malloc(FS_MAX_REQUEST));
+  req_buf_ = static_cast<uint8_t*>(malloc(kMaxMsgBytes));
   reply_buf_ = static_cast<uint8_t*>(malloc(FS_MAX_REPLY));
-  return req_buf_ && reply_buf_ ? ZX_OK : ZX_ERR_NO_MEMORY;
+  if (req_buf_ == nullptr || reply_buf_ == nullptr) return ZX_ERR_NO_MEMORY;
+  // Touched now, so that a read into them never needs memory the system may not have later.
+  memset(req_buf_, 0, kMaxMsgBytes);
+  memset(reply_buf_, 0, FS_MAX_REPLY);
+  return ZX_OK;
 }
 
 zx_status_t Server::AddConnection(zx_handle_t channel) {
+  if (live_conns_ >= kMaxConns) {  // one client cloning without end cannot exhaust the server
+    zx_handle_close(channel);
+    return ZX_ERR_NO_RESOURCES;
+  }
   uint32_t id = 0;
   while (id < nconns_cap_ && conns_[id] != nullptr) id++;
   if (id == nconns_cap_ && !grow_table(&conns_, &nconns_cap_)) {
@@ -156,35 +170,53 @@ void Server::HandlePacket(const zx_port_packet_t& p) {
 }
 
 void Server::ServeConnection(Conn* c, zx_signals_t observed) {
-  // Every queued request first (a client's last requests before it closed still get answers,
-  // or at least are carried out), then the closed check.
-  for (;;) {
+  // The queued requests first (a client's last requests before it closed still get answers, or
+  // at least are carried out), then the closed check. At most kBurst per wakeup, so one client
+  // that keeps writing cannot keep the server from everyone else: the wait re-armed below fires
+  // again at once while requests remain, behind the other packets already queued.
+  for (uint32_t served = 0; served < kBurst; served++) {
     uint32_t nbytes = 0, nhandles = 0;
-    zx_handle_t handle = ZX_HANDLE_INVALID;
-    zx_status_t s =
-        zx_channel_read(c->channel, 0, req_buf_, &handle, FS_MAX_REQUEST, 1, &nbytes, &nhandles);
+    // The buffers hold the largest message a channel can carry, so a read never fails for
+    // room and a request never stays stuck at the head of the queue.
+    zx_status_t s = zx_channel_read(c->channel, 0, req_buf_, req_handles_, kMaxMsgBytes,
+                                    kMaxMsgHandles, &nbytes, &nhandles);
     if (s == ZX_ERR_SHOULD_WAIT) break;
-    if (s != ZX_OK) {  // peer closed with nothing left, or a message too large (dropped)
-      if (s == ZX_ERR_PEER_CLOSED) observed |= ZX_CHANNEL_PEER_CLOSED;
-      if (s == ZX_ERR_BUFFER_TOO_SMALL) continue;
+    if (s == ZX_ERR_PEER_CLOSED) {
+      observed |= ZX_CHANNEL_PEER_CLOSED;
       break;
     }
+    if (s != ZX_OK) {
+      // Only a kernel whose limits exceed ours gets here: this message cannot be taken off
+      // the queue, so the connection that sent it ends (the others go on).
+      printf("fsd: connection %u: unreadable request (%s); closing it\n", c->id,
+             zx_status_get_string(s));
+      CloseConnection(c);
+      return;
+    }
+    if (nhandles > kMaxMsgHandles) nhandles = kMaxMsgHandles;  // never more than we gave room for
     auto* hdr = reinterpret_cast<const fs_request_t*>(req_buf_);
     auto* rhdr = reinterpret_cast<fs_reply_t*>(reply_buf_);
     memset(rhdr, 0, sizeof(*rhdr));
     Reply reply{rhdr, reply_buf_ + sizeof(fs_reply_t), 0, ZX_HANDLE_INVALID};
-    Request req{hdr, nullptr, nullptr, nhandles ? handle : ZX_HANDLE_INVALID};
+    Request req{hdr, nullptr, nullptr, ZX_HANDLE_INVALID};
     zx_status_t status;
-    if (nbytes < sizeof(fs_request_t) || hdr->path_len > FS_MAX_PATH ||
-        hdr->path2_len > FS_MAX_PATH ||
+    if (nbytes < sizeof(fs_request_t) || nbytes > FS_MAX_REQUEST || nhandles > 1 ||
+        hdr->path_len > FS_MAX_PATH || hdr->path2_len > FS_MAX_PATH ||
         nbytes != sizeof(fs_request_t) + hdr->path_len + hdr->path2_len) {
       status = ZX_ERR_INVALID_ARGS;
+      stats_malformed_++;
     } else {
+      if (nhandles == 1) {
+        req.handle = req_handles_[0];
+        nhandles = 0;  // now req's to close or take
+      }
       req.path = reinterpret_cast<const char*>(req_buf_ + sizeof(fs_request_t));
       req.path2 = req.path + hdr->path_len;
       status = Dispatch(c, req, &reply);
     }
-    if (req.handle != ZX_HANDLE_INVALID) zx_handle_close(req.handle);  // not taken by the op
+    // Handles no operation took: a malformed request's, and one an op did not want.
+    for (uint32_t i = 0; i < nhandles; i++) zx_handle_close(req_handles_[i]);
+    if (req.handle != ZX_HANDLE_INVALID) zx_handle_close(req.handle);
     if (status == ZX_ERR_IO || status == ZX_ERR_IO_DATA_INTEGRITY) {
       // The disk failed or the image is inconsistent: worth a line on the console, with the
       // request that ran into it (the client only sees the status).
@@ -192,7 +224,7 @@ void Server::ServeConnection(Conn* c, zx_signals_t observed) {
              static_cast<int>(req.path != nullptr ? hdr->path_len : 0),
              req.path != nullptr ? req.path : "", zx_status_get_string(status));
     }
-    if (nbytes >= sizeof(zx_txid_t)) rhdr->txid = hdr->txid;
+    if (nbytes >= sizeof(zx_txid_t)) memcpy(&rhdr->txid, req_buf_, sizeof(zx_txid_t));
     rhdr->status = status;
     if (status != ZX_OK) {
       reply.data_len = 0;
@@ -200,7 +232,8 @@ void Server::ServeConnection(Conn* c, zx_signals_t observed) {
       reply.handle = ZX_HANDLE_INVALID;
     }
     uint32_t nh = reply.handle != ZX_HANDLE_INVALID ? 1 : 0;
-    // A client that has gone away does not get its reply; the handle is closed by the write.
+    // A client that has gone away (or never reads its replies) does not get this one; the
+    // handle is closed by the failed write.
     zx_channel_write(c->channel, 0, reply_buf_, sizeof(fs_reply_t) + reply.data_len,
                      nh ? &reply.handle : nullptr, nh);
   }
@@ -376,7 +409,13 @@ zx_status_t Server::Open(Conn* c, const Request& req, Reply* reply) {
   zx_status_t s = TakePath(req.path, h->path_len, path_buf_);
   if (s != ZX_OK) return s;
   uint32_t ino = 0;
-  if (h->flags & FS_O_CREATE) {
+  if ((h->flags & FS_O_CREATE) && trailing_slash(path_buf_)) {
+    // Only an existing directory can be opened so; a new name with a slash cannot be a file.
+    s = fs_->Walk(kRootIno, path_buf_, &ino, true);
+    if (s == ZX_ERR_NOT_FOUND) return ZX_ERR_NOT_FILE;
+    if (s != ZX_OK) return s;
+    if (h->flags & FS_O_EXCL) return ZX_ERR_ALREADY_EXISTS;
+  } else if (h->flags & FS_O_CREATE) {
     uint32_t dir;
     const char* name;
     size_t name_len;
@@ -541,6 +580,10 @@ zx_status_t Server::Unlink(const Request& req) {
   if (req.hdr->flags & FS_UNLINK_DIR) return fs_->Rmdir(dir, name, len);
   if (!fs_->writable()) return ZX_ERR_ACCESS_DENIED;
   uint32_t ino;
+  if (trailing_slash(path_buf_)) {  // "file/": not a directory; "dir/": not a file
+    if ((s = fs_->Walk(kRootIno, path_buf_, &ino, true)) != ZX_OK) return s;
+    return ZX_ERR_NOT_FILE;
+  }
   if ((s = fs_->Lookup(dir, name, len, &ino)) != ZX_OK) return s;
   ext2::Stat st;
   if ((s = fs_->GetStat(ino, &st)) != ZX_OK) return s;
@@ -555,6 +598,14 @@ zx_status_t Server::Rename(const Request& req) {
   zx_status_t s = TakePath(req.path, req.hdr->path_len, path_buf_);
   if (s == ZX_OK) s = TakePath(req.path2, req.hdr->path2_len, path2_buf_);
   if (s != ZX_OK) return s;
+  if (trailing_slash(path_buf_) || trailing_slash(path2_buf_)) {
+    // Either name with a slash: what moves must be a directory.
+    uint32_t ino;
+    ext2::Stat st;
+    if ((s = fs_->Walk(kRootIno, path_buf_, &ino, true)) != ZX_OK) return s;
+    if ((s = fs_->GetStat(ino, &st)) != ZX_OK) return s;
+    if (!is_dir(st.mode)) return ZX_ERR_NOT_DIR;
+  }
   uint32_t sdir, ddir;
   const char *sname, *dname;
   size_t slen, dlen;
@@ -598,6 +649,7 @@ zx_status_t Server::Symlink(const Request& req) {
   zx_status_t s = TakePath(req.path, req.hdr->path_len, path_buf_);
   if (s == ZX_OK) s = TakePath(req.path2, req.hdr->path2_len, path2_buf_);
   if (s != ZX_OK) return s;
+  if (trailing_slash(path_buf_)) return ZX_ERR_NOT_DIR;  // a symlink is not a directory
   uint32_t dir, ino;
   const char* name;
   size_t len;

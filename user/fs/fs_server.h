@@ -65,6 +65,12 @@ class Server {
   static constexpr uint64_t kConnKey = 1ull << 62;
   static constexpr uint64_t kNodeKey = 1ull << 63;
   static constexpr zx_duration_t kWritebackInterval = ZX_SEC(2);
+  // The most a channel message can carry (the kernel's limits, as Zircon's): requests are read
+  // into room for this much, so no message can be too large to take off the queue.
+  static constexpr uint32_t kMaxMsgBytes = 65536;
+  static constexpr uint32_t kMaxMsgHandles = 64;
+  static constexpr uint32_t kBurst = 16;       // requests served per wakeup of one connection
+  static constexpr uint32_t kMaxConns = 1024;  // live connections
 
   void HandlePacket(const zx_port_packet_t& packet);
   void ServeConnection(Conn* conn, zx_signals_t observed);
@@ -114,7 +120,9 @@ class Server {
   FileNode* hash_[kHashBuckets] = {};
 
   // Scratch for one request and its reply (the server handles one at a time).
-  uint8_t* req_buf_ = nullptr;
+  uint8_t* req_buf_ = nullptr;  // kMaxMsgBytes
+  zx_handle_t req_handles_[kMaxMsgHandles];
+  uint64_t stats_malformed_ = 0;  // requests answered ZX_ERR_INVALID_ARGS for their shape
   uint8_t* reply_buf_ = nullptr;
   char path_buf_[FS_MAX_PATH + 1];
   char path2_buf_[FS_MAX_PATH + 1];

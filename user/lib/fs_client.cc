@@ -192,6 +192,17 @@ zx_status_t resolve(const char* path, Path* out) {
   if (path[0] != '/') s = push_all(cwd());
   if (s == ZX_OK) s = push_all(path);
   if (s != ZX_OK) return s;
+  // A path ending in a slash (or in "." or "..") names a directory, as in POSIX: the slash is
+  // kept so that the server refuses anything else ("/README/" is ZX_ERR_NOT_DIR).
+  size_t plen = strlen(path);
+  bool want_dir =
+      path[plen - 1] == '/' || (plen >= 1 && path[plen - 1] == '.' &&
+                                (plen == 1 || path[plen - 2] == '/' ||
+                                 (path[plen - 2] == '.' && (plen == 2 || path[plen - 3] == '/'))));
+  if (want_dir && len > 0) {
+    if (len + 1 > FS_MAX_PATH) return ZX_ERR_BAD_PATH;
+    out->buf[len++] = '/';
+  }
   if (len == 0) out->buf[len++] = '/';
   out->buf[len] = '\0';
   out->len = len;
@@ -312,16 +323,26 @@ int64_t do_pwrite(Fd* f, const void* buf, size_t len, uint64_t offset) {
   // Twice at most: the second time after the VMO turned out shorter than the size we knew
   // (another descriptor shrank the file), so the size is fresh and the file grows again.
   for (int attempt = 0;; attempt++) {
+    bool grew = false;
+    uint64_t before = f->size;
     if (end > f->size || attempt > 0) {
       // The cached size may be stale (another writer grew the file), and TRUNCATE also
       // shrinks: ask first, so that growing for this write never cuts off someone's data.
       zx_status_t s = refresh_size(f);
-      if (s == ZX_OK && end > f->size) s = do_truncate(f, end);
+      before = f->size;
+      if (s == ZX_OK && end > f->size) {
+        s = do_truncate(f, end);
+        grew = s == ZX_OK;
+      }
       if (s != ZX_OK) return s;
     }
     zx_status_t s = zx_vmo_write(f->vmo, buf, offset, len);
     if (s == ZX_OK) return static_cast<int64_t>(len);
-    if (s != ZX_ERR_OUT_OF_RANGE || attempt > 0) return s;
+    if (s == ZX_ERR_OUT_OF_RANGE && attempt == 0) continue;
+    // A failed write changes nothing: the size it grew the file to goes back (part of the
+    // data may have reached pages that are now cut off again).
+    if (grew) do_truncate(f, before);
+    return s;
   }
 }
 
@@ -654,6 +675,7 @@ zx_status_t fs_chdir(const char* path) {
   fs_stat_t st;
   if ((s = stat_path(p, 0, &st)) != ZX_OK) return s;
   if ((st.mode & FS_S_IFMT) != FS_S_IFDIR) return ZX_ERR_NOT_DIR;
+  if (p.len > 1 && p.buf[p.len - 1] == '/') p.buf[--p.len] = '\0';  // the cwd has none
   memcpy(cwd(), p.buf, p.len + 1);
   return ZX_OK;
 }

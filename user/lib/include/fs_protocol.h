@@ -5,8 +5,10 @@
 // zx_channel_call: an fs_request_t (its txid set by the kernel) with up to two paths after it,
 // and at most one handle (the new channel of FS_OP_CLONE). Every reply is an fs_reply_t, a
 // status first, with op-specific bytes after it and at most one handle (the file's VMO of
-// FS_OP_OPEN). Requests are served in order, one at a time per server. A malformed request gets
-// ZX_ERR_INVALID_ARGS; a connection that writes garbage is not closed for it.
+// FS_OP_OPEN). Requests are served in order, one at a time per server. A malformed request
+// (short, longer than FS_MAX_REQUEST, lengths that disagree, more than one handle) gets
+// ZX_ERR_INVALID_ARGS and its handles are closed; a connection that writes garbage is not closed
+// for it. A path ending in '/' names a directory.
 #ifndef FS_PROTOCOL_H_
 #define FS_PROTOCOL_H_
 
