@@ -478,9 +478,8 @@ def run_fshostile(build, cpus=2, timeout=600):
                                       log_name=log_name)
     p, f = _fs_checks(tag, res, os.path.join(build, "test", log_name))
     passed, failed = passed + p, failed + f
-    m = re.search(r"^fshostile: .*$", res.output, re.M)
-    if m:
-        print("     %s" % m.group(0))
+    for line in re.findall(r"^fshostile: .*$", res.output, re.M):
+        print("     %s" % line)
     clean, out = fsimages.fsck(work)
     if clean:
         passed += 1

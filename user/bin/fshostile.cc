@@ -16,6 +16,10 @@
 //   trailing_slash     "file/" is ZX_ERR_NOT_DIR for open, stat, unlink, create
 //   deep_tree          a 511-deep directory tree (the deepest a 1 KiB path can name) listed by
 //                      `du -s` and removed by `rm -r`, both as child processes
+//   out_of_memory      with every free page of the machine committed to one VMO of ours, the
+//                      filesystem's answers are results or clean statuses (never a hang or a
+//                      dead server); once the memory is given back everything works again and
+//                      what was written reads back
 //   server_alive       the server still answers everything afterwards
 //
 // Counts ("fshostile: N messages sent, ...") are printed at the end for the tally.
@@ -550,6 +554,102 @@ void test_deep_tree() {
   CHECK_EQ(fs_stat("/t", &st), ZX_ERR_NOT_FOUND);
 }
 
+// ---- out of memory
+// -------------------------------------------------------------------------------
+
+// Commits pages of `vmo` in 1 MiB steps (then page by page) until the kernel refuses; returns
+// how many bytes it holds.
+uint64_t commit_until_refused(zx_handle_t vmo, uint64_t size) {
+  uint64_t off = 0;
+  for (uint64_t step = 1u << 20; step >= 4096; step /= 16) {
+    while (off + step <= size &&
+           zx_vmo_op_range(vmo, ZX_VMO_OP_COMMIT, off, step, nullptr, 0) == ZX_OK)
+      off += step;
+  }
+  return off;
+}
+
+bool clean_status(int64_t s) {
+  return s == ZX_ERR_NO_MEMORY || s == ZX_ERR_IO || s == ZX_ERR_NO_SPACE ||
+         s == ZX_ERR_NO_RESOURCES;
+}
+
+void test_out_of_memory() {
+  // A file written before, to read back while memory is short (its pages may be evicted).
+  static uint8_t data[64 * 1024], back[64 * 1024];
+  for (size_t i = 0; i < sizeof(data); i++) data[i] = static_cast<uint8_t>(i * 7 + 3);
+  int fd = fs_open("/oom-before", FS_O_RDWR | FS_O_CREATE | FS_O_TRUNC, 0644);
+  CHECK(fd >= 0);
+  CHECK_EQ(fs_write(fd, data, sizeof(data)), static_cast<int64_t>(sizeof(data)));
+  CHECK_OK(fs_close(fd));
+  CHECK_OK(fs_sync());
+
+  zx_handle_t hog;
+  constexpr uint64_t kHuge = 1ull << 36;  // more than any machine the tests boot
+  CHECK_OK(zx_vmo_create(kHuge, 0, &hog));
+  uint64_t held = commit_until_refused(hog, kHuge);
+  CHECK(held > (8u << 20));
+
+  // Every answer is a result or a status that says what happened.
+  int ops = 0, refused = 0;
+  fd = fs_open("/oom-during", FS_O_RDWR | FS_O_CREATE | FS_O_TRUNC, 0644);
+  ops++;
+  int64_t wrote = -1;
+  if (fd >= 0) {
+    wrote = fs_write(fd, data, sizeof(data));
+    ops++;
+    if (wrote < 0) {
+      CHECK(clean_status(wrote));
+      refused++;
+    }
+    int64_t c = fs_close(fd);
+    if (c != ZX_OK) CHECK(clean_status(c));
+  } else {
+    CHECK(clean_status(fd));
+    refused++;
+  }
+  int rfd = fs_open("/oom-before", FS_O_READ, 0);
+  ops++;
+  if (rfd >= 0) {
+    int64_t n = fs_read(rfd, back, sizeof(back));
+    ops++;
+    if (n == static_cast<int64_t>(sizeof(back))) {
+      CHECK(memcmp(back, data, sizeof(data)) == 0);
+    } else {
+      CHECK(n < 0 && clean_status(n));
+      refused++;
+    }
+    fs_close(rfd);
+  } else {
+    CHECK(clean_status(rfd));
+    refused++;
+  }
+  fs_stat_t st;
+  int64_t s = fs_stat("/oom-before", &st);
+  ops++;
+  if (s != ZX_OK) CHECK(clean_status(s));
+  printf("fshostile: out of memory: %lu MiB held, %d filesystem calls, %d refused cleanly\n",
+         held >> 20, ops, refused);
+
+  // Memory back: everything works again.
+  CHECK_OK(zx_handle_close(hog));
+  rfd = fs_open("/oom-before", FS_O_READ, 0);
+  CHECK(rfd >= 0);
+  CHECK_EQ(fs_read(rfd, back, sizeof(back)), static_cast<int64_t>(sizeof(back)));
+  CHECK(memcmp(back, data, sizeof(data)) == 0);
+  CHECK_OK(fs_close(rfd));
+  if (wrote == static_cast<int64_t>(sizeof(data))) {
+    rfd = fs_open("/oom-during", FS_O_READ, 0);
+    CHECK(rfd >= 0);
+    CHECK_EQ(fs_read(rfd, back, sizeof(back)), static_cast<int64_t>(sizeof(back)));
+    CHECK(memcmp(back, data, sizeof(data)) == 0);
+    CHECK_OK(fs_close(rfd));
+  }
+  fs_unlink("/oom-during");
+  CHECK_OK(fs_unlink("/oom-before"));
+  CHECK_OK(fs_sync());
+}
+
 void test_server_alive() {
   fs_statfs_t sfs;
   CHECK_OK(fs_statfs(&sfs));
@@ -575,6 +675,7 @@ const Test kTests[] = {
     {"failed_write", test_failed_write},
     {"trailing_slash", test_trailing_slash},
     {"deep_tree", test_deep_tree},
+    {"out_of_memory", test_out_of_memory},
     {"server_alive", test_server_alive},
 };
 
