@@ -18,10 +18,6 @@ struct ProcessThreadLink {
   ThreadDispatcher* thread = nullptr;
 };
 
-// Zircon's return codes of processes that did not exit by themselves.
-constexpr int64_t ZX_TASK_RETCODE_SYSCALL_KILL = -1024;
-constexpr int64_t ZX_TASK_RETCODE_EXCEPTION_KILL = -1028;
-
 class ProcessDispatcher : public Dispatcher {
  public:
   enum class State { kInitial, kRunning, kDying, kDead };
