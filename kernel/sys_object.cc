@@ -179,6 +179,7 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       info.committed_scaled_bytes = info.committed_bytes;
       info.populated_scaled_bytes = info.committed_bytes;
       info.handle_rights = rights;
+      info.cache_policy = ZX_CACHE_POLICY_CACHED;
       info.share_count = 1;
       return single_record(info, buffer, buffer_size, actual, avail);
     }

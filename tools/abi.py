@@ -296,6 +296,8 @@ def asserts(it, assert_macro):
 def emit_items(items, kernel, plain=False):
     out = []
     for it in items:
+        if it.kind in ("struct", "union") and out and out[-1] != "":
+            out.append("")  # records stand apart from the values around them
         out += comment_lines(it.comments)
         if it.kind == "typedef":
             line = (f"using {it.name} = {it.ctype};" if kernel

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 constexpr uint32_t ZX_INFO_PROCESS_KERNEL_CHARGES = 0x8002u;  // zx_info_kernel_charges_t[1]
+
 struct zx_info_kernel_charges_t {
   uint64_t charged_bytes;  // kernel heap bytes held for the process now (all kinds below)
   uint64_t budget_bytes;  // the most it may hold; past it calls fail with ZX_ERR_NO_RESOURCES

@@ -40,6 +40,7 @@ constexpr int64_t ZX_TASK_RETCODE_POLICY_KILL = -1026;
 constexpr int64_t ZX_TASK_RETCODE_VDSO_KILL = -1027;
 constexpr int64_t ZX_TASK_RETCODE_EXCEPTION_KILL = -1028;
 constexpr int64_t ZX_TASK_RETCODE_CRITICAL_PROCESS_KILL = -1029;
+
 struct zx_info_handle_basic_t {
   zx_koid_t koid;  // the object's kernel id
   zx_rights_t rights;  // the handle's rights
@@ -66,6 +67,7 @@ using zx_info_process_flags_t = uint32_t;
 constexpr zx_info_process_flags_t ZX_INFO_PROCESS_FLAG_STARTED = 1u << 0;
 constexpr zx_info_process_flags_t ZX_INFO_PROCESS_FLAG_EXITED = 1u << 1;
 constexpr zx_info_process_flags_t ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED = 1u << 2;
+
 struct zx_info_process_t {
   int64_t return_code;  // valid if ZX_INFO_PROCESS_FLAG_EXITED
   zx_instant_mono_t start_time;  // valid if ZX_INFO_PROCESS_FLAG_STARTED
@@ -132,6 +134,7 @@ constexpr uint32_t ZX_INFO_VMO_PAGER_BACKED = (1u << 5);
 constexpr uint32_t ZX_INFO_VMO_CONTIGUOUS = (1u << 6);
 constexpr uint32_t ZX_INFO_VMO_DISCARDABLE = (1u << 7);
 constexpr uint32_t ZX_INFO_VMO_IMMUTABLE = (1u << 8);
+
 struct zx_info_vmo_t {
   zx_koid_t koid;
   char name[ZX_MAX_NAME_LEN];
@@ -212,6 +215,7 @@ constexpr zx_info_maps_type_t ZX_INFO_MAPS_TYPE_NONE = 0u;
 constexpr zx_info_maps_type_t ZX_INFO_MAPS_TYPE_ASPACE = 1u;
 constexpr zx_info_maps_type_t ZX_INFO_MAPS_TYPE_VMAR = 2u;
 constexpr zx_info_maps_type_t ZX_INFO_MAPS_TYPE_MAPPING = 3u;
+
 // One node of the address-space tree, in depth-first pre-order.
 struct zx_info_maps_t {
   char name[ZX_MAX_NAME_LEN];
@@ -244,6 +248,7 @@ constexpr uint32_t ZX_PROP_VMO_CONTENT_SIZE = 17u;
 constexpr uint32_t ZX_PROP_PAGER_PAGE_BUDGET = 0x8001u;
 // On a pager handle, its VMOs' pages; on the root job, every pager's (docs/pager.md).
 constexpr zx_object_info_topic_t ZX_INFO_PAGER_PAGES = 0x8001u;  // zx_info_pager_pages_t[1]
+
 struct zx_info_pager_pages_t {
   uint64_t resident_bytes;  // pages pager-backed VMOs hold now
   uint64_t dirty_bytes;  // of those, dirty or being written back (never evicted)

@@ -32,6 +32,7 @@ constexpr uint32_t ZX_PORT_BIND_TO_INTERRUPT = 0x1u << 0;
 constexpr uint16_t ZX_PAGER_VMO_READ = 0;
 constexpr uint16_t ZX_PAGER_VMO_COMPLETE = 1;
 constexpr uint16_t ZX_PAGER_VMO_DIRTY = 2;
+
 union zx_packet_user_t {
   uint64_t u64[4];
   uint32_t u32[8];

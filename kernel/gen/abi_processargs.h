@@ -16,6 +16,7 @@
 
 constexpr uint32_t ZX_PROCARGS_PROTOCOL = 0x4150585au;  // "ZXPA" little-endian
 constexpr uint32_t ZX_PROCARGS_VERSION = 1u;
+
 // The first message on a new process's bootstrap channel starts with this header. Offsets
 // are from the start of the message bytes.
 struct zx_proc_args_t {

@@ -83,6 +83,7 @@ constexpr uint64_t ZX_KOID_KERNEL = 1;
 constexpr uint64_t ZX_KOID_FIRST = 1024;
 // ---- waiting ------------------------------------------------------------------------------
 constexpr size_t ZX_WAIT_MANY_MAX_ITEMS = 64;
+
 struct zx_wait_item_t {
   zx_handle_t handle;
   zx_signals_t waitfor;
@@ -119,6 +120,7 @@ constexpr uint32_t ZX_INTERRUPT_BIND = 0x0u;
 constexpr uint32_t ZX_INTERRUPT_UNBIND = 0x1u;
 // zx_iommu_create()
 constexpr uint32_t ZX_IOMMU_TYPE_DUMMY = 0u;
+
 struct zx_iommu_desc_dummy_t {
   uint8_t reserved;
 };
@@ -130,6 +132,7 @@ constexpr uint32_t ZX_PAGER_OP_FAIL = 1u;
 constexpr uint32_t ZX_PAGER_OP_DIRTY = 2u;
 constexpr uint32_t ZX_PAGER_OP_WRITEBACK_BEGIN = 3u;
 constexpr uint32_t ZX_PAGER_OP_WRITEBACK_END = 4u;
+
 // zx_pager_query_dirty_ranges(): one run of dirty pages, [offset, offset + length).
 struct zx_vmo_dirty_range_t {
   uint64_t offset;
@@ -142,6 +145,7 @@ static_assert(offsetof(zx_vmo_dirty_range_t, length) == 8, "zx_vmo_dirty_range_t
 static_assert(offsetof(zx_vmo_dirty_range_t, options) == 16, "zx_vmo_dirty_range_t.options at 16");
 
 constexpr uint64_t ZX_VMO_DIRTY_RANGE_IS_ZERO = 1u;
+
 // zx_pager_query_vmo_stats()
 struct zx_pager_vmo_stats_t {
   uint32_t modified;  // ZX_PAGER_VMO_STATS_MODIFIED, or 0
@@ -181,6 +185,13 @@ constexpr uint32_t ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE = 1u << 4;
 constexpr uint32_t ZX_VMO_CHILD_NO_WRITE = 1u << 5;
 constexpr uint32_t ZX_VMO_CHILD_REFERENCE = 1u << 6;
 constexpr uint32_t ZX_VMO_CHILD_SNAPSHOT_MODIFIED = 1u << 7;
+// Cache policies (zx_info_vmo_t.cache_policy; zx_vmo_set_cache_policy() is not implemented, so
+// every VMO reports ZX_CACHE_POLICY_CACHED).
+constexpr uint32_t ZX_CACHE_POLICY_CACHED = 0u;
+constexpr uint32_t ZX_CACHE_POLICY_UNCACHED = 1u;
+constexpr uint32_t ZX_CACHE_POLICY_UNCACHED_DEVICE = 2u;
+constexpr uint32_t ZX_CACHE_POLICY_WRITE_COMBINING = 3u;
+constexpr uint32_t ZX_CACHE_POLICY_MASK = 3u;
 // ---- VMARs --------------------------------------------------------------------------------
 using zx_vm_option_t = uint32_t;
 constexpr zx_vm_option_t ZX_VM_PERM_READ = 1u << 0;
@@ -267,8 +278,12 @@ constexpr zx_obj_type_t ZX_OBJ_TYPE_UPPER_BOUND = 64u;
 // ---- processes ------------------------------------------------------------------------------
 // zx_process_create() options (not supported by this kernel yet).
 constexpr uint32_t ZX_PROCESS_SHARED = 1u << 0;
+// The most a channel message carries.
+constexpr uint32_t ZX_CHANNEL_MAX_MSG_BYTES = 65536u;
+constexpr uint32_t ZX_CHANNEL_MAX_MSG_HANDLES = 64u;
 // A channel message's transaction id: its first four bytes, set by zx_channel_call().
 using zx_txid_t = uint32_t;
+
 // zx_channel_call() arguments.
 struct zx_channel_call_args_t {
   uint64_t wr_bytes;

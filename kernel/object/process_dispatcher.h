@@ -66,7 +66,7 @@ class ProcessDispatcher : public Dispatcher {
   int64_t return_code_ = 0;
   bool return_code_set_ = false;
   bool finishing_ = false;  // lock_: the last thread is gone and finish() runs (or ran)
-  char name_[32] = {};
+  char name_[ZX_MAX_NAME_LEN] = {};
   ListNode all_node_;  // on the list of all processes
   friend struct ProcessRegistry;
   friend class ThreadDispatcher;

@@ -21,6 +21,7 @@
 #endif
 
 #define ZX_INFO_PROCESS_KERNEL_CHARGES ((uint32_t)(0x8002u))  // zx_info_kernel_charges_t[1]
+
 typedef struct zx_info_kernel_charges {
   uint64_t charged_bytes;  // kernel heap bytes held for the process now (all kinds below)
   uint64_t budget_bytes;  // the most it may hold; past it calls fail with ZX_ERR_NO_RESOURCES

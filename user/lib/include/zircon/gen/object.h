@@ -46,6 +46,7 @@ typedef uint32_t zx_object_info_topic_t;
 #define ZX_TASK_RETCODE_VDSO_KILL ((int64_t)(-1027))
 #define ZX_TASK_RETCODE_EXCEPTION_KILL ((int64_t)(-1028))
 #define ZX_TASK_RETCODE_CRITICAL_PROCESS_KILL ((int64_t)(-1029))
+
 typedef struct zx_info_handle_basic {
   zx_koid_t koid;  // the object's kernel id
   zx_rights_t rights;  // the handle's rights
@@ -72,6 +73,7 @@ typedef uint32_t zx_info_process_flags_t;
 #define ZX_INFO_PROCESS_FLAG_STARTED ((zx_info_process_flags_t)(1u << 0))
 #define ZX_INFO_PROCESS_FLAG_EXITED ((zx_info_process_flags_t)(1u << 1))
 #define ZX_INFO_PROCESS_FLAG_DEBUGGER_ATTACHED ((zx_info_process_flags_t)(1u << 2))
+
 typedef struct zx_info_process {
   int64_t return_code;  // valid if ZX_INFO_PROCESS_FLAG_EXITED
   zx_instant_mono_t start_time;  // valid if ZX_INFO_PROCESS_FLAG_STARTED
@@ -138,6 +140,7 @@ __ZX_ABI_STATIC_ASSERT(offsetof(zx_info_kmem_stats_t, other_bytes) == 64, "zx_in
 #define ZX_INFO_VMO_CONTIGUOUS ((uint32_t)((1u << 6)))
 #define ZX_INFO_VMO_DISCARDABLE ((uint32_t)((1u << 7)))
 #define ZX_INFO_VMO_IMMUTABLE ((uint32_t)((1u << 8)))
+
 typedef struct zx_info_vmo {
   zx_koid_t koid;
   char name[ZX_MAX_NAME_LEN];
@@ -218,6 +221,7 @@ typedef uint32_t zx_info_maps_type_t;
 #define ZX_INFO_MAPS_TYPE_ASPACE ((zx_info_maps_type_t)(1u))
 #define ZX_INFO_MAPS_TYPE_VMAR ((zx_info_maps_type_t)(2u))
 #define ZX_INFO_MAPS_TYPE_MAPPING ((zx_info_maps_type_t)(3u))
+
 // One node of the address-space tree, in depth-first pre-order.
 typedef struct zx_info_maps {
   char name[ZX_MAX_NAME_LEN];
@@ -250,6 +254,7 @@ __ZX_ABI_STATIC_ASSERT(offsetof(zx_info_maps_t, u) == 64, "zx_info_maps_t.u at 6
 #define ZX_PROP_PAGER_PAGE_BUDGET ((uint32_t)(0x8001u))
 // On a pager handle, its VMOs' pages; on the root job, every pager's (docs/pager.md).
 #define ZX_INFO_PAGER_PAGES ((zx_object_info_topic_t)(0x8001u))  // zx_info_pager_pages_t[1]
+
 typedef struct zx_info_pager_pages {
   uint64_t resident_bytes;  // pages pager-backed VMOs hold now
   uint64_t dirty_bytes;  // of those, dirty or being written back (never evicted)

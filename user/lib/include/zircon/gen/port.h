@@ -38,6 +38,7 @@
 #define ZX_PAGER_VMO_READ ((uint16_t)(0))
 #define ZX_PAGER_VMO_COMPLETE ((uint16_t)(1))
 #define ZX_PAGER_VMO_DIRTY ((uint16_t)(2))
+
 typedef union zx_packet_user {
   uint64_t u64[4];
   uint32_t u32[8];

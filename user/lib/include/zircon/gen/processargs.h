@@ -22,6 +22,7 @@
 
 #define ZX_PROCARGS_PROTOCOL ((uint32_t)(0x4150585au))  // "ZXPA" little-endian
 #define ZX_PROCARGS_VERSION ((uint32_t)(1u))
+
 // The first message on a new process's bootstrap channel starts with this header. Offsets
 // are from the start of the message bytes.
 typedef struct zx_proc_args {

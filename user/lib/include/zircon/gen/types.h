@@ -89,6 +89,7 @@ typedef uint64_t zx_koid_t;
 #define ZX_KOID_FIRST ((uint64_t)(1024))
 // ---- waiting ------------------------------------------------------------------------------
 #define ZX_WAIT_MANY_MAX_ITEMS ((size_t)(64))
+
 typedef struct zx_wait_item {
   zx_handle_t handle;
   zx_signals_t waitfor;
@@ -125,6 +126,7 @@ __ZX_ABI_STATIC_ASSERT(offsetof(zx_wait_item_t, pending) == 8, "zx_wait_item_t.p
 #define ZX_INTERRUPT_UNBIND ((uint32_t)(0x1u))
 // zx_iommu_create()
 #define ZX_IOMMU_TYPE_DUMMY ((uint32_t)(0u))
+
 typedef struct zx_iommu_desc_dummy {
   uint8_t reserved;
 } zx_iommu_desc_dummy_t;
@@ -136,6 +138,7 @@ __ZX_ABI_STATIC_ASSERT(offsetof(zx_iommu_desc_dummy_t, reserved) == 0, "zx_iommu
 #define ZX_PAGER_OP_DIRTY ((uint32_t)(2u))
 #define ZX_PAGER_OP_WRITEBACK_BEGIN ((uint32_t)(3u))
 #define ZX_PAGER_OP_WRITEBACK_END ((uint32_t)(4u))
+
 // zx_pager_query_dirty_ranges(): one run of dirty pages, [offset, offset + length).
 typedef struct zx_vmo_dirty_range {
   uint64_t offset;
@@ -148,6 +151,7 @@ __ZX_ABI_STATIC_ASSERT(offsetof(zx_vmo_dirty_range_t, length) == 8, "zx_vmo_dirt
 __ZX_ABI_STATIC_ASSERT(offsetof(zx_vmo_dirty_range_t, options) == 16, "zx_vmo_dirty_range_t.options at 16");
 
 #define ZX_VMO_DIRTY_RANGE_IS_ZERO ((uint64_t)(1u))
+
 // zx_pager_query_vmo_stats()
 typedef struct zx_pager_vmo_stats {
   uint32_t modified;  // ZX_PAGER_VMO_STATS_MODIFIED, or 0
@@ -187,6 +191,13 @@ __ZX_ABI_STATIC_ASSERT(offsetof(zx_pager_vmo_stats_t, modified) == 0, "zx_pager_
 #define ZX_VMO_CHILD_NO_WRITE ((uint32_t)(1u << 5))
 #define ZX_VMO_CHILD_REFERENCE ((uint32_t)(1u << 6))
 #define ZX_VMO_CHILD_SNAPSHOT_MODIFIED ((uint32_t)(1u << 7))
+// Cache policies (zx_info_vmo_t.cache_policy; zx_vmo_set_cache_policy() is not implemented, so
+// every VMO reports ZX_CACHE_POLICY_CACHED).
+#define ZX_CACHE_POLICY_CACHED ((uint32_t)(0u))
+#define ZX_CACHE_POLICY_UNCACHED ((uint32_t)(1u))
+#define ZX_CACHE_POLICY_UNCACHED_DEVICE ((uint32_t)(2u))
+#define ZX_CACHE_POLICY_WRITE_COMBINING ((uint32_t)(3u))
+#define ZX_CACHE_POLICY_MASK ((uint32_t)(3u))
 // ---- VMARs --------------------------------------------------------------------------------
 typedef uint32_t zx_vm_option_t;
 #define ZX_VM_PERM_READ ((zx_vm_option_t)(1u << 0))
@@ -273,8 +284,12 @@ typedef uint32_t zx_obj_type_t;
 // ---- processes ------------------------------------------------------------------------------
 // zx_process_create() options (not supported by this kernel yet).
 #define ZX_PROCESS_SHARED ((uint32_t)(1u << 0))
+// The most a channel message carries.
+#define ZX_CHANNEL_MAX_MSG_BYTES ((uint32_t)(65536u))
+#define ZX_CHANNEL_MAX_MSG_HANDLES ((uint32_t)(64u))
 // A channel message's transaction id: its first four bytes, set by zx_channel_call().
 typedef uint32_t zx_txid_t;
+
 // zx_channel_call() arguments.
 typedef struct zx_channel_call_args {
   const void* wr_bytes;
