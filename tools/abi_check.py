@@ -15,8 +15,9 @@ kernel/, mm/, pager/ and user/lib/include (generated outputs excluded) for:
   - a number given a name with a comment naming the ZX_ value it copies
     (`constexpr uint32_t kFoo = 4;  // ZX_FOO`): use ZX_FOO itself.
 
-tools/syscalls.py --check (also in `make test`) separately checks that the generated files
-are current. Python 3 standard library only.
+It cannot recognize a bare number that no comment ties to its ZX_ name (`case 23:`); those
+are for review to catch. tools/syscalls.py --check (also in `make test`) separately checks that
+the generated files are current. Python 3 standard library only.
 """
 
 import argparse
@@ -98,9 +99,9 @@ def scan_text(rel, text, abi_names, type_names, records):
             m = rx.search(line)
             if m and not (rx is DEFINE_RE and GUARD_RE.search(m.group(1))):
                 name = m.group(1)
-                where = "kernel/abi.table" if name in abi_names else "nowhere else"
-                problems.append(f"{rel}:{n}: {name} defined by hand ({what}); it belongs in "
-                                f"kernel/abi.table (now: {where})")
+                fix = ("kernel/abi.table defines it already" if name in abi_names
+                       else "add it to kernel/abi.table instead")
+                problems.append(f"{rel}:{n}: {name} defined by hand ({what}); {fix}")
         for rx in (TYPEDEF_RE, USING_RE):
             m = rx.search(line)
             if m and m.group(1) in type_names:

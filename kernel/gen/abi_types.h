@@ -14,7 +14,7 @@
 #include "kernel/gen/abi_errors.h"
 #include "kernel/gen/abi_rights.h"
 
-// ---- handles and status -------------------------------------------------------------------
+// ---- handles ---------------------------------------------------------------------------------
 using zx_handle_t = uint32_t;
 // 0 is never a valid handle; the low two bits of a valid handle are always 1.
 constexpr zx_handle_t ZX_HANDLE_INVALID = 0;

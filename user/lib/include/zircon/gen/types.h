@@ -20,7 +20,7 @@
 #endif
 #endif
 
-// ---- handles and status -------------------------------------------------------------------
+// ---- handles ---------------------------------------------------------------------------------
 typedef uint32_t zx_handle_t;
 // 0 is never a valid handle; the low two bits of a valid handle are always 1.
 #define ZX_HANDLE_INVALID ((zx_handle_t)(0))
