@@ -1105,6 +1105,20 @@ def check(root, calls, abi_text):
     return stale
 
 
+def check_types(calls, sections):
+    """Every type a syscall takes is a C base type or one kernel/abi.table defines, so both
+    sides' declarations name the same thing."""
+    known = set(abi.BASE_SIZES) | {"void", "zx_status_t"}
+    known |= {it.name for s in sections for it in s.items
+              if it.kind in ("typedef", "struct", "union")}
+    for c in calls:
+        for a in c.args:
+            t = a.base if a.is_pointer else a.ctype
+            if t not in known:
+                raise TableError(f"{a.where}: type {t} is neither a C base type nor defined in "
+                                 f"{abi.TABLE}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true",
@@ -1114,7 +1128,7 @@ def main(argv=None):
     try:
         calls = parse_table(read(os.path.join(args.root, TABLE)))
         abi_text = read(os.path.join(args.root, abi.TABLE))
-        abi.parse(abi_text)
+        check_types(calls, abi.parse(abi_text))
         for c in calls:  # seeds are needed for every syscall, even when the doc exists
             if c.name not in DOC_SEED:
                 raise TableError(f"{c.where}: no doc seed for {c.name} in tools/syscalls.py")
