@@ -9,9 +9,10 @@
 #include "mm/pmm.h"
 
 namespace {
-constexpr uint32_t kIommuTypeDummy = 0;
-constexpr uint32_t kPermRead = 1u << 0, kPermWrite = 1u << 1, kPermExecute = 1u << 2,
-                   kCompress = 1u << 3, kContiguous = 1u << 4;
+constexpr uint32_t kIommuTypeDummy = ZX_IOMMU_TYPE_DUMMY;
+constexpr uint32_t kPermRead = ZX_BTI_PERM_READ, kPermWrite = ZX_BTI_PERM_WRITE,
+                   kPermExecute = ZX_BTI_PERM_EXECUTE, kCompress = ZX_BTI_COMPRESS,
+                   kContiguous = ZX_BTI_CONTIGUOUS;
 constexpr size_t kMaxPinPages = 1u << 16;  // 256 MiB per pin: bounds the kernel's address list
 
 bool page_aligned(uint64_t v) { return (v & (PAGE_SIZE - 1)) == 0; }

@@ -8,8 +8,9 @@
 #include "kernel/syscall_helpers.h"
 
 namespace {
-constexpr uint32_t kRemapIrq = 0x1, kModeMask = 0xe, kModeLevelHigh = 4u << 1, kVirtual = 0x10;
-constexpr uint32_t kBind = 0, kUnbind = 1;
+constexpr uint32_t kRemapIrq = ZX_INTERRUPT_REMAP_IRQ, kModeMask = ZX_INTERRUPT_MODE_MASK,
+                   kModeLevelHigh = ZX_INTERRUPT_MODE_LEVEL_HIGH, kVirtual = ZX_INTERRUPT_VIRTUAL;
+constexpr uint32_t kBind = ZX_INTERRUPT_BIND, kUnbind = ZX_INTERRUPT_UNBIND;
 }  // namespace
 
 zx_status_t sys_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t options,

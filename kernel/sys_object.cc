@@ -18,95 +18,8 @@
 #include "pager/pager.h"
 
 namespace {
-// Info topics, Zircon's numbers: (version << 28) | topic.
-constexpr uint32_t kInfoHandleValid = 1;
-constexpr uint32_t kInfoHandleBasic = 2;
-constexpr uint32_t kInfoProcess = 3u | (1u << 28);
-constexpr uint32_t kInfoVmar = 7;
-constexpr uint32_t kInfoJobProcesses = 9;
-constexpr uint32_t kInfoTaskStats = 12;
-constexpr uint32_t kInfoKmemStats = 17;
-constexpr uint32_t kInfoVmo = 23u | (3u << 28);
-constexpr uint32_t kPropName = 3;
-// Extensions of this kernel (user/lib/include/zircon/syscalls/object.h says so too).
-constexpr uint32_t kInfoPagerPages = 0x8001;
-constexpr uint32_t kPropPagerPageBudget = 0x8001;
-
-// ZX_INFO_PAGER_PAGES: zx_info_pager_pages_t.
-struct InfoPagerPages {
-  uint64_t resident_bytes;
-  uint64_t dirty_bytes;
-  uint64_t evictable_bytes;
-  uint64_t evicted_pages;
-  uint64_t budget_pages;
-};
-constexpr size_t kMaxNameLen = 32;
-
-struct InfoHandleBasic {
-  zx_koid_t koid;
-  zx_rights_t rights;
-  zx_obj_type_t type;
-  zx_koid_t related_koid;
-  uint32_t reserved;
-  uint8_t padding1[4];
-};
-static_assert(sizeof(InfoHandleBasic) == 32);
-
-struct InfoProcess {
-  int64_t return_code;
-  int64_t start_time;
-  uint32_t flags;
-  uint8_t padding1[4];
-};
-static_assert(sizeof(InfoProcess) == 24);
-
-struct InfoTaskStats {
-  uint64_t mem_mapped_bytes;
-  uint64_t mem_private_bytes;
-  uint64_t mem_shared_bytes;
-  uint64_t mem_scaled_shared_bytes;
-};
-
-struct InfoKmemStats {
-  uint64_t total_bytes;
-  uint64_t free_bytes;
-  uint64_t wired_bytes;
-  uint64_t total_heap_bytes;
-  uint64_t free_heap_bytes;
-  uint64_t vmo_bytes;
-  uint64_t mmu_overhead_bytes;
-  uint64_t ipc_bytes;
-  uint64_t other_bytes;
-};
-
-struct InfoVmar {
-  uint64_t base;
-  uint64_t len;
-};
-
-struct InfoVmo {
-  zx_koid_t koid;
-  char name[kMaxNameLen];
-  uint64_t size_bytes;
-  zx_koid_t parent_koid;
-  uint64_t num_children;
-  uint64_t num_mappings;
-  uint64_t share_count;
-  uint32_t flags;
-  uint8_t padding1[4];
-  uint64_t committed_bytes;
-  zx_rights_t handle_rights;
-  uint32_t cache_policy;
-  uint64_t metadata_bytes;
-  uint64_t committed_change_events;
-  uint64_t populated_bytes;
-  uint64_t committed_private_bytes;
-  uint64_t populated_private_bytes;
-  uint64_t committed_scaled_bytes;
-  uint64_t populated_scaled_bytes;
-  uint64_t committed_fractional_scaled_bytes;
-  uint64_t populated_fractional_scaled_bytes;
-};
+// Topics, properties and records are the generated ABI (kernel/gen/abi.h, from
+// kernel/abi.table): the same description as user/lib/include/zircon/syscalls/object.h.
 
 // Copies one record out with Zircon's actual/avail convention.
 template <typename T>
@@ -130,32 +43,32 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
   RefPtr<Dispatcher> obj;
   zx_rights_t rights;
   switch (topic) {
-    case kInfoHandleValid:
+    case ZX_INFO_HANDLE_VALID:
       return up()->handles().get(handle, ZX_OBJ_TYPE_NONE, 0, nullptr);
-    case kInfoHandleBasic: {
+    case ZX_INFO_HANDLE_BASIC: {
       zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, 0, &obj, &rights);
       if (s != ZX_OK) return s;
-      InfoHandleBasic info{};
+      zx_info_handle_basic_t info{};
       info.koid = obj->koid();
       info.rights = rights;
       info.type = obj->type();
       info.related_koid = obj->related_koid();
       return single_record(info, buffer, buffer_size, actual, avail);
     }
-    case kInfoProcess: {
+    case ZX_INFO_PROCESS: {
       RefPtr<ProcessDispatcher> p;
       zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &p);
       if (s != ZX_OK) return s;
-      InfoProcess info{};
+      zx_info_process_t info{};
       ProcessDispatcher::State st = p->state();
-      if (st != ProcessDispatcher::State::kInitial) info.flags |= 1u;  // STARTED
+      if (st != ProcessDispatcher::State::kInitial) info.flags |= ZX_INFO_PROCESS_FLAG_STARTED;
       if (st == ProcessDispatcher::State::kDead) {
-        info.flags |= 2u;  // EXITED
+        info.flags |= ZX_INFO_PROCESS_FLAG_EXITED;
         info.return_code = p->return_code();
       }
       return single_record(info, buffer, buffer_size, actual, avail);
     }
-    case kInfoJobProcesses: {
+    case ZX_INFO_JOB_PROCESSES: {
       RefPtr<JobDispatcher> job;
       zx_status_t s = get_object(handle, ZX_RIGHT_ENUMERATE, &job);
       if (s != ZX_OK) return s;
@@ -185,13 +98,13 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       if (!avail.is_null() && avail.copy_to_user(total) != ZX_OK) return ZX_ERR_INVALID_ARGS;
       return ZX_OK;
     }
-    case kInfoTaskStats: {
+    case ZX_INFO_TASK_STATS: {
       RefPtr<ProcessDispatcher> p;
       zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &p);
       if (s != ZX_OK) return s;
       VmAspace::Stats st = p->aspace()->stats();
-      InfoTaskStats info{st.mapped_bytes, st.private_bytes, st.shared_bytes,
-                         st.scaled_shared_bytes};
+      zx_info_task_stats_t info{st.mapped_bytes, st.private_bytes, st.shared_bytes,
+                                st.scaled_shared_bytes};
       return single_record(info, buffer, buffer_size, actual, avail);
     }
     case ZX_INFO_PROCESS_KERNEL_CHARGES: {
@@ -201,7 +114,7 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       if (s != ZX_OK) return s;
       return single_record(p->account()->info(), buffer, buffer_size, actual, avail);
     }
-    case kInfoPagerPages: {
+    case ZX_INFO_PAGER_PAGES: {
       // On a pager: its VMOs' pages and its budget. On the root job: every pager's, summed.
       RefPtr<Dispatcher> d;
       zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_INSPECT, &d);
@@ -214,17 +127,17 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       } else {
         return ZX_ERR_WRONG_TYPE;
       }
-      InfoPagerPages info{c.resident * 4096, c.dirty * 4096, c.evictable * 4096, c.evicted,
-                          c.budget};
+      zx_info_pager_pages_t info{c.resident * 4096, c.dirty * 4096, c.evictable * 4096, c.evicted,
+                                 c.budget};
       return single_record(info, buffer, buffer_size, actual, avail);
     }
-    case kInfoKmemStats: {
+    case ZX_INFO_KMEM_STATS: {
       // Zircon wants the root resource; here the root job answers (docs/objects/job.md).
       RefPtr<JobDispatcher> job;
       zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &job);
       if (s != ZX_OK) return s;
       HeapStats h = g_heap.stats();
-      InfoKmemStats info{};
+      zx_info_kmem_stats_t info{};
       info.total_bytes = g_pmm.total_pages() * 4096;
       info.free_bytes = page_alloc_free_pages() * 4096;
       info.wired_bytes = (g_pmm.count(PageState::Reserved) + g_pmm.count(PageState::Wired) +
@@ -241,24 +154,24 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       info.other_bytes = used > known ? used - known : 0;
       return single_record(info, buffer, buffer_size, actual, avail);
     }
-    case kInfoVmar: {
+    case ZX_INFO_VMAR: {
       RefPtr<VmAddressRegionDispatcher> v;
       zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &v);
       if (s != ZX_OK) return s;
-      InfoVmar info{v->vmar()->base(), v->vmar()->size()};
+      zx_info_vmar_t info{v->vmar()->base(), v->vmar()->size()};
       return single_record(info, buffer, buffer_size, actual, avail);
     }
-    case kInfoVmo: {
+    case ZX_INFO_VMO: {
       RefPtr<VmObjectDispatcher> v;
       zx_status_t s = get_object(handle, ZX_RIGHT_INSPECT, &v, &rights);
       if (s != ZX_OK) return s;
-      InfoVmo info{};
+      zx_info_vmo_t info{};
       info.koid = v->koid();
       v->vmo()->get_name(info.name, sizeof(info.name));
       info.size_bytes = v->vmo()->size();
-      info.flags = 1u /* PAGED */ | (1u << 3) /* VIA_HANDLE */ |
-                   (v->vmo()->resizable() ? (1u << 1) : 0) |
-                   (v->vmo()->is_paged() ? (1u << 5) /* PAGER_BACKED */ : 0);
+      info.flags = ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_VIA_HANDLE |
+                   (v->vmo()->resizable() ? ZX_INFO_VMO_RESIZABLE : 0) |
+                   (v->vmo()->is_paged() ? ZX_INFO_VMO_PAGER_BACKED : 0);
       info.committed_bytes = v->vmo()->committed_pages() * 4096;
       info.populated_bytes = info.committed_bytes;
       info.committed_private_bytes = info.committed_bytes;
@@ -266,6 +179,7 @@ zx_status_t sys_object_get_info(zx_handle_t handle, uint32_t topic, UserOutPtr<v
       info.committed_scaled_bytes = info.committed_bytes;
       info.populated_scaled_bytes = info.committed_bytes;
       info.handle_rights = rights;
+      info.cache_policy = ZX_CACHE_POLICY_CACHED;
       info.share_count = 1;
       return single_record(info, buffer, buffer_size, actual, avail);
     }
@@ -280,9 +194,9 @@ zx_status_t sys_object_get_property(zx_handle_t handle, uint32_t property, UserO
   RefPtr<Dispatcher> obj;
   zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_GET_PROPERTY, &obj);
   if (s != ZX_OK) return s;
-  if (property != kPropName) return ZX_ERR_NOT_SUPPORTED;
-  if (value_size < kMaxNameLen) return ZX_ERR_BUFFER_TOO_SMALL;
-  char name[kMaxNameLen] = {};
+  if (property != ZX_PROP_NAME) return ZX_ERR_NOT_SUPPORTED;
+  if (value_size < ZX_MAX_NAME_LEN) return ZX_ERR_BUFFER_TOO_SMALL;
+  char name[ZX_MAX_NAME_LEN] = {};
   switch (obj->type()) {
     case ZX_OBJ_TYPE_PROCESS:
       static_cast<ProcessDispatcher*>(obj.get())->get_name(name, sizeof(name));
@@ -296,13 +210,13 @@ zx_status_t sys_object_get_property(zx_handle_t handle, uint32_t property, UserO
     default:
       return ZX_ERR_NOT_SUPPORTED;
   }
-  return value.copy_to_user(name, kMaxNameLen);
+  return value.copy_to_user(name, ZX_MAX_NAME_LEN);
 }
 
 zx_status_t sys_object_set_property(zx_handle_t handle, uint32_t property,
                                     UserInPtr<const void> value, size_t value_size) {
   RefPtr<Dispatcher> obj;
-  if (property == kPropPagerPageBudget) {
+  if (property == ZX_PROP_PAGER_PAGE_BUDGET) {
     // The pager's owner sets it: the right that lets it supply pages lets it bound them.
     RefPtr<PagerDispatcher> pager;
     zx_status_t s = get_object(handle, ZX_RIGHT_MANAGE_VMO, &pager);
@@ -316,9 +230,9 @@ zx_status_t sys_object_set_property(zx_handle_t handle, uint32_t property,
   }
   zx_status_t s = up()->handles().get(handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_SET_PROPERTY, &obj);
   if (s != ZX_OK) return s;
-  if (property != kPropName) return ZX_ERR_NOT_SUPPORTED;
-  char name[kMaxNameLen] = {};
-  size_t n = value_size < kMaxNameLen - 1 ? value_size : kMaxNameLen - 1;
+  if (property != ZX_PROP_NAME) return ZX_ERR_NOT_SUPPORTED;
+  char name[ZX_MAX_NAME_LEN] = {};
+  size_t n = value_size < ZX_MAX_NAME_LEN - 1 ? value_size : ZX_MAX_NAME_LEN - 1;
   s = value.copy_from_user(name, n);
   if (s != ZX_OK) return s;
   switch (obj->type()) {
@@ -344,7 +258,6 @@ zx_status_t sys_object_signal(zx_handle_t handle, uint32_t clear_mask, uint32_t 
 }
 
 namespace {
-constexpr size_t kWaitManyMax = 64;  // ZX_WAIT_MANY_MAX_ITEMS
 
 // Waits until one of the objects has one of its item's signals, the deadline passes, a
 // handle is closed (canceled) or the thread is killed. Fills pending[] at the end.
@@ -432,17 +345,17 @@ zx_status_t sys_object_wait_one(zx_handle_t handle, zx_signals_t signals, zx_tim
 
 zx_status_t sys_object_wait_many(UserInOutPtr<zx_wait_item_t> items, size_t num_items,
                                  zx_time_t deadline) {
-  if (num_items > kWaitManyMax) return ZX_ERR_OUT_OF_RANGE;
+  if (num_items > ZX_WAIT_MANY_MAX_ITEMS) return ZX_ERR_OUT_OF_RANGE;
   if (num_items == 0) {
     // Zircon: with nothing to wait for, this is a sleep.
     return sys_nanosleep(deadline) == ZX_OK ? ZX_ERR_TIMED_OUT : ZX_ERR_CANCELED;
   }
-  zx_wait_item_t local[kWaitManyMax];
+  zx_wait_item_t local[ZX_WAIT_MANY_MAX_ITEMS];
   zx_status_t s = items.copy_from_user(local, num_items * sizeof(zx_wait_item_t));
   if (s != ZX_OK) return s;
-  RefPtr<Dispatcher> objs[kWaitManyMax];
-  SignalObserver obs[kWaitManyMax];
-  zx_signals_t pending[kWaitManyMax];
+  RefPtr<Dispatcher> objs[ZX_WAIT_MANY_MAX_ITEMS];
+  SignalObserver obs[ZX_WAIT_MANY_MAX_ITEMS];
+  zx_signals_t pending[ZX_WAIT_MANY_MAX_ITEMS];
   for (size_t i = 0; i < num_items; i++) {
     s = up()->handles().get(local[i].handle, ZX_OBJ_TYPE_NONE, ZX_RIGHT_WAIT, &objs[i]);
     if (s != ZX_OK) return s;

@@ -11,19 +11,19 @@
 #include "pager/pager.h"
 
 namespace {
-constexpr uint32_t kVmoResizable = 1u << 1;  // ZX_VMO_RESIZABLE
-constexpr uint32_t kVmoTrapDirty = 1u << 3;  // ZX_VMO_TRAP_DIRTY
-enum : uint32_t {                            // ZX_PAGER_OP_*
-  kPagerOpFail = 1,
-  kPagerOpDirty = 2,
-  kPagerOpWritebackBegin = 3,
-  kPagerOpWritebackEnd = 4,
+constexpr uint32_t kVmoResizable = ZX_VMO_RESIZABLE;
+constexpr uint32_t kVmoTrapDirty = ZX_VMO_TRAP_DIRTY;
+enum : uint32_t {
+  kPagerOpFail = ZX_PAGER_OP_FAIL,
+  kPagerOpDirty = ZX_PAGER_OP_DIRTY,
+  kPagerOpWritebackBegin = ZX_PAGER_OP_WRITEBACK_BEGIN,
+  kPagerOpWritebackEnd = ZX_PAGER_OP_WRITEBACK_END,
 };
-constexpr uint64_t kDirtyRangeIsZero = 1;    // ZX_VMO_DIRTY_RANGE_IS_ZERO
-constexpr uint32_t kResetVmoStats = 1;       // ZX_PAGER_RESET_VMO_STATS
-constexpr uint32_t kStatsModified = 1;       // ZX_PAGER_VMO_STATS_MODIFIED
+constexpr uint64_t kDirtyRangeIsZero = ZX_VMO_DIRTY_RANGE_IS_ZERO;
+constexpr uint32_t kResetVmoStats = ZX_PAGER_RESET_VMO_STATS;
+constexpr uint32_t kStatsModified = ZX_PAGER_VMO_STATS_MODIFIED;
 constexpr uint64_t kMaxRangesPerQuery = 64;  // bounds the kernel buffer of one query
-constexpr uint64_t kDirtyRangeBytes = 24;    // sizeof(zx_vmo_dirty_range_t)
+constexpr uint64_t kDirtyRangeBytes = sizeof(zx_vmo_dirty_range_t);
 
 bool page_aligned(uint64_t v) { return (v & (PAGE_SIZE - 1)) == 0; }
 

@@ -4,7 +4,7 @@
 #include "kernel/syscall_helpers.h"
 
 zx_status_t sys_port_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
-  constexpr uint32_t kBindToInterrupt = 1;  // ZX_PORT_BIND_TO_INTERRUPT
+  constexpr uint32_t kBindToInterrupt = ZX_PORT_BIND_TO_INTERRUPT;
   if (options & ~kBindToInterrupt) return ZX_ERR_INVALID_ARGS;
   auto* p = new PortDispatcher(options & kBindToInterrupt);
   if (!p) return ZX_ERR_NO_MEMORY;

@@ -34,7 +34,7 @@ zx_status_t sys_process_create(zx_handle_t job, UserInPtr<const char> name, size
     zx_status_t s = get_object(job, ZX_RIGHT_MANAGE_PROCESS, &j);
     if (s != ZX_OK) return s;
   }
-  char pname[32];
+  char pname[ZX_MAX_NAME_LEN];
   zx_status_t s = copy_name(name, name_size, pname, sizeof(pname));
   if (s != ZX_OK) return s;
   RefPtr<ProcessDispatcher> proc;
@@ -61,7 +61,7 @@ zx_status_t sys_thread_create(zx_handle_t process, UserInPtr<const char> name, s
   RefPtr<ProcessDispatcher> proc;
   zx_status_t s = get_object(process, ZX_RIGHT_MANAGE_THREAD, &proc);
   if (s != ZX_OK) return s;
-  char tname[32];
+  char tname[ZX_MAX_NAME_LEN];
   s = copy_name(name, name_size, tname, sizeof(tname));
   if (s != ZX_OK) return s;
   RefPtr<ThreadDispatcher> t;

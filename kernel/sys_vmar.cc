@@ -9,19 +9,19 @@
 namespace {
 // ZX_VM_* option bits.
 enum : uint32_t {
-  kPermRead = 1u << 0,
-  kPermWrite = 1u << 1,
-  kPermExecute = 1u << 2,
-  kCompact = 1u << 3,
-  kSpecific = 1u << 4,
-  kSpecificOverwrite = 1u << 5,
-  kCanMapSpecific = 1u << 6,
-  kCanMapRead = 1u << 7,
-  kCanMapWrite = 1u << 8,
-  kCanMapExecute = 1u << 9,
-  kMapRange = 1u << 10,
-  kAllowFaults = 1u << 12,
-  kAlignShift = 24,
+  kPermRead = ZX_VM_PERM_READ,
+  kPermWrite = ZX_VM_PERM_WRITE,
+  kPermExecute = ZX_VM_PERM_EXECUTE,
+  kCompact = ZX_VM_COMPACT,
+  kSpecific = ZX_VM_SPECIFIC,
+  kSpecificOverwrite = ZX_VM_SPECIFIC_OVERWRITE,
+  kCanMapSpecific = ZX_VM_CAN_MAP_SPECIFIC,
+  kCanMapRead = ZX_VM_CAN_MAP_READ,
+  kCanMapWrite = ZX_VM_CAN_MAP_WRITE,
+  kCanMapExecute = ZX_VM_CAN_MAP_EXECUTE,
+  kMapRange = ZX_VM_MAP_RANGE,
+  kAllowFaults = ZX_VM_ALLOW_FAULTS,
+  kAlignShift = ZX_VM_ALIGN_BASE,
 };
 constexpr uint32_t kPermMask = kPermRead | kPermWrite | kPermExecute;
 constexpr uint32_t kCanMapMask = kCanMapRead | kCanMapWrite | kCanMapExecute | kCanMapSpecific;

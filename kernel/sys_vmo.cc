@@ -6,21 +6,21 @@
 #include "mm/reclaim_queue.h"
 
 namespace {
-constexpr uint32_t kVmoResizable = 1u << 1;  // ZX_VMO_RESIZABLE
+constexpr uint32_t kVmoResizable = ZX_VMO_RESIZABLE;
 enum : uint32_t {
-  kOpCommit = 1,
-  kOpDecommit = 2,
-  kOpLock = 3,
-  kOpUnlock = 4,
-  kOpCacheSync = 6,
-  kOpCacheInvalidate = 7,
-  kOpCacheClean = 8,
-  kOpCacheCleanInvalidate = 9,
-  kOpZero = 10,
-  kOpTryLock = 11,
-  kOpDontNeed = 12,
-  kOpAlwaysNeed = 13,
-  kOpPrefetch = 14,
+  kOpCommit = ZX_VMO_OP_COMMIT,
+  kOpDecommit = ZX_VMO_OP_DECOMMIT,
+  kOpLock = ZX_VMO_OP_LOCK,
+  kOpUnlock = ZX_VMO_OP_UNLOCK,
+  kOpCacheSync = ZX_VMO_OP_CACHE_SYNC,
+  kOpCacheInvalidate = ZX_VMO_OP_CACHE_INVALIDATE,
+  kOpCacheClean = ZX_VMO_OP_CACHE_CLEAN,
+  kOpCacheCleanInvalidate = ZX_VMO_OP_CACHE_CLEAN_INVALIDATE,
+  kOpZero = ZX_VMO_OP_ZERO,
+  kOpTryLock = ZX_VMO_OP_TRY_LOCK,
+  kOpDontNeed = ZX_VMO_OP_DONT_NEED,
+  kOpAlwaysNeed = ZX_VMO_OP_ALWAYS_NEED,
+  kOpPrefetch = ZX_VMO_OP_PREFETCH,
 };
 }  // namespace
 
@@ -131,9 +131,11 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
 
 zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t offset,
                                  uint64_t size, UserOutPtr<zx_handle_t> out) {
-  constexpr uint32_t kSnapshot = 1u << 0, kResizable = 1u << 2, kSlice = 1u << 3,
-                     kAtLeastOnWrite = 1u << 4, kNoWrite = 1u << 5, kReference = 1u << 6,
-                     kSnapshotModified = 1u << 7;
+  constexpr uint32_t kSnapshot = ZX_VMO_CHILD_SNAPSHOT, kResizable = ZX_VMO_CHILD_RESIZABLE,
+                     kSlice = ZX_VMO_CHILD_SLICE,
+                     kAtLeastOnWrite = ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE,
+                     kNoWrite = ZX_VMO_CHILD_NO_WRITE, kReference = ZX_VMO_CHILD_REFERENCE,
+                     kSnapshotModified = ZX_VMO_CHILD_SNAPSHOT_MODIFIED;
   RefPtr<VmObjectDispatcher> v;
   zx_rights_t rights;
   zx_status_t s = get_object(handle, ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ, &v, &rights);

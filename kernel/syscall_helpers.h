@@ -8,8 +8,6 @@
 #include "kernel/syscall_types.h"
 #include "kernel/user_copy.h"
 
-constexpr zx_time_t ZX_TIME_INFINITE = INT64_MAX;
-
 // Inline (ProcessDispatcher::current() is out of line): every system call asks, some of them
 // several times.
 inline ProcessDispatcher* up() {

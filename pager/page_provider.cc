@@ -4,10 +4,10 @@
 #include "pager/page_source.h"
 
 namespace {
-// zx_packet_page_request_t commands.
-constexpr uint16_t kPagerVmoRead = 0;
-constexpr uint16_t kPagerVmoComplete = 1;
-constexpr uint16_t kPagerVmoDirty = 2;
+// zx_packet_page_request_t commands (generated from kernel/abi.table, as the packet is).
+constexpr uint16_t kPagerVmoRead = ZX_PAGER_VMO_READ;
+constexpr uint16_t kPagerVmoComplete = ZX_PAGER_VMO_COMPLETE;
+constexpr uint16_t kPagerVmoDirty = ZX_PAGER_VMO_DIRTY;
 }  // namespace
 
 PagerProxy::PagerProxy(PagerDispatcher* pager, RefPtr<PortDispatcher> port, uint64_t key)

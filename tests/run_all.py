@@ -85,12 +85,19 @@ def format_check():
     return 1, 0
 
 
+PUBLIC_HEADERS = ["zircon/errors.h", "zircon/rights.h", "zircon/types.h", "zircon/status.h",
+                  "zircon/process.h", "zircon/processargs.h", "zircon/syscalls.h",
+                  "zircon/syscalls/object.h", "zircon/syscalls/port.h",
+                  "zircon/syscalls/kernel_charges.h", "zircon/syscalls/types.h"]
+
+
 def api_checks(build):
-    """The syscall table's generated files are current, and the public Zircon headers compile
-    for a user program (C and C++) and for the kernel's generated declarations."""
+    """The syscall and ABI tables' generated files are current, no ABI value is written by hand
+    twice, and the public Zircon headers compile for a user program (C and C++, each alone) and
+    for the kernel's generated declarations."""
     cross = "riscv64-linux-gnu-"
     checks = [
-        ("syscall table: generated files are current", [sys.executable, "tools/syscalls.py", "--check"], None),
+        ("syscall and ABI tables: generated files are current", [sys.executable, "tools/syscalls.py", "--check"], None),
         ("zircon headers: a C program compiles (rv64 cross)",
          [cross + "gcc", "-std=c11", "-ffreestanding", "-nostdlib", "-Wall", "-Wextra", "-Werror",
           "-fsyntax-only", "-Iuser/lib/include", "tests/userapi/compile_check.c"], None),
@@ -101,7 +108,23 @@ def api_checks(build):
          [cross + "g++", "-std=c++20", "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-Wall", "-Wextra",
           "-Werror", "-ffreestanding", "-fno-exceptions", "-fno-rtti", "-I.", "-fsyntax-only", "-x", "c++", "-"],
          '#include "kernel/gen/syscall_decls.h"\n'),
+        # kernel/abi.table: one description of the ABI, nothing written by hand twice.
+        ("ABI: no ZX_ value or ABI record written by hand outside kernel/abi.table",
+         [sys.executable, "tools/abi_check.py"], None),
+        ("ABI: the hand-copy scanner finds planted copies",
+         [sys.executable, "tools/abi_check.py", "--self-test"], None),
+        ("kernel: generated ABI header compiles, its size and offset asserts hold (rv64)",
+         [cross + "g++", "-std=c++20", "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-Wall", "-Wextra",
+          "-Werror", "-ffreestanding", "-fno-exceptions", "-fno-rtti", "-I.", "-fsyntax-only", "-x", "c++", "-"],
+         '#include "kernel/gen/abi.h"\n'),
     ]
+    # Each public header stands alone (its generated part pulls in what it needs), in C and C++.
+    for hdr in PUBLIC_HEADERS:
+        checks.append(("zircon headers: <%s> alone compiles as C and C++" % hdr,
+                       ["sh", "-c", 'printf "#include <%s>\\n" | %sgcc -std=c11 -ffreestanding -Wall -Wextra '
+                        '-Werror -fsyntax-only -Iuser/lib/include -x c - && printf "#include <%s>\\n" | '
+                        'g++ -std=c++20 -ffreestanding -Wall -Wextra -Werror -fsyntax-only '
+                        '-Iuser/lib/include -x c++ -' % (hdr, cross, hdr)], None))
     passed = failed = 0
     for title, cmd, stdin in checks:
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, input=stdin)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate every syscall artifact from kernel/syscalls.table.
+"""Generate every syscall and ABI artifact from kernel/syscalls.table and kernel/abi.table.
 
     python3 tools/syscalls.py          write the generated files (and missing docs)
     python3 tools/syscalls.py --check  exit 1, listing stale files, if anything is out of date
@@ -10,6 +10,8 @@ Outputs (paths relative to the repository root):
     user/lib/gen/syscall_stubs.S                  user-mode ecall stubs
     user/lib/include/zircon/syscalls/definitions.h  public extern "C" prototypes
     docs/syscalls/zx_NAME.md                      reference page, created only if missing
+    kernel/gen/abi.h                              ABI constants, types and structs (kernel)
+    user/lib/include/zircon/gen/SECTION.h         the same for user programs (tools/abi.py)
 
 Docs are hand-edited after creation: --check only verifies that each page exists
 and that its "## Synopsis" code block matches the table.
@@ -23,6 +25,9 @@ import os
 import re
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import abi  # noqa: E402  (tools/abi.py: kernel/abi.table's parser and generators)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE = "kernel/syscalls.table"
@@ -1047,13 +1052,15 @@ DOC_SEED = {
 
 # ----------------------------------------------------------------------------------------------
 
-def generated_files(calls):
-    return {
+def generated_files(calls, abi_text):
+    files = {
         OUT_DECLS: gen_decls(calls),
         OUT_DISPATCH: gen_dispatch(calls),
         OUT_STUBS: gen_stubs(calls),
         OUT_DEFS: gen_defs(calls),
     }
+    files.update(abi.gen_files(abi_text)[1])
+    return files
 
 
 def write(path, text):
@@ -1067,10 +1074,11 @@ def read(path):
         return f.read()
 
 
-def check(root, calls):
+def check(root, calls, abi_text):
     stale = []
+    files = generated_files(calls, abi_text)
     with tempfile.TemporaryDirectory() as tmp:
-        for rel, text in generated_files(calls).items():
+        for rel, text in files.items():
             fresh = os.path.join(tmp, rel)
             write(fresh, text)
             cur = os.path.join(root, rel)
@@ -1083,6 +1091,11 @@ def check(root, calls):
             stale.append(f"{rel} (missing)")
         elif doc_synopsis(read(path)) != synopsis_block(c):
             stale.append(f"{rel} (Synopsis block differs from the table)")
+    gen_dir = os.path.join(root, abi.USER_DIR)
+    if os.path.isdir(gen_dir):
+        for f in sorted(os.listdir(gen_dir)):
+            if f"{abi.USER_DIR}/{f}" not in files:
+                stale.append(f"{abi.USER_DIR}/{f} (no such section in {abi.TABLE})")
     known = {f"{c.name}.md" for c in calls}
     docs = os.path.join(root, DOCS_DIR)
     if os.path.isdir(docs):
@@ -1090,6 +1103,20 @@ def check(root, calls):
             if f.startswith("zx_") and f.endswith(".md") and f not in known:
                 stale.append(f"{DOCS_DIR}/{f} (no such syscall in the table)")
     return stale
+
+
+def check_types(calls, sections):
+    """Every type a syscall takes is a C base type or one kernel/abi.table defines, so both
+    sides' declarations name the same thing."""
+    known = set(abi.BASE_SIZES) | {"void", "zx_status_t"}
+    known |= {it.name for s in sections for it in s.items
+              if it.kind in ("typedef", "struct", "union")}
+    for c in calls:
+        for a in c.args:
+            t = a.base if a.is_pointer else a.ctype
+            if t not in known:
+                raise TableError(f"{a.where}: type {t} is neither a C base type nor defined in "
+                                 f"{abi.TABLE}")
 
 
 def main(argv=None):
@@ -1100,23 +1127,25 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         calls = parse_table(read(os.path.join(args.root, TABLE)))
+        abi_text = read(os.path.join(args.root, abi.TABLE))
+        check_types(calls, abi.parse(abi_text))
         for c in calls:  # seeds are needed for every syscall, even when the doc exists
             if c.name not in DOC_SEED:
                 raise TableError(f"{c.where}: no doc seed for {c.name} in tools/syscalls.py")
-    except TableError as e:
+    except (TableError, abi.AbiError) as e:
         print(f"syscalls.py: {e}", file=sys.stderr)
         return 2
     if args.check:
-        stale = check(args.root, calls)
+        stale = check(args.root, calls, abi_text)
         if stale:
             print("syscalls.py: stale generated files (run `python3 tools/syscalls.py`):",
                   file=sys.stderr)
             for s in stale:
                 print(f"  {s}", file=sys.stderr)
             return 1
-        print(f"syscalls.py: {len(calls)} syscalls, generated files are current")
+        print(f"syscalls.py: {len(calls)} syscalls and the ABI table, generated files are current")
         return 0
-    for rel, text in generated_files(calls).items():
+    for rel, text in generated_files(calls, abi_text).items():
         path = os.path.join(args.root, rel)
         if not os.path.exists(path) or read(path) != text:
             write(path, text)

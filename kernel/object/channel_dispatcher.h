@@ -14,8 +14,8 @@
 #include "kernel/spinlock.h"
 #include "mm/heap.h"
 
-constexpr uint32_t kChannelMaxBytes = 65536;
-constexpr uint32_t kChannelMaxHandles = 64;
+constexpr uint32_t kChannelMaxBytes = ZX_CHANNEL_MAX_MSG_BYTES;
+constexpr uint32_t kChannelMaxHandles = ZX_CHANNEL_MAX_MSG_HANDLES;
 // Messages waiting at one endpoint: Zircon's kMaxPendingMessageCount. A write past it is
 // refused with ZX_ERR_SHOULD_WAIT (Zircon raises ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE, which
 // kills a process that does not handle it; this kernel has no exception channels).

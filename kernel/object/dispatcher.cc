@@ -11,7 +11,7 @@
 
 namespace {
 
-zx_koid_t g_next_koid = 1024;
+zx_koid_t g_next_koid = ZX_KOID_FIRST;
 
 }  // namespace
 

@@ -6,44 +6,10 @@
 #pragma once
 #include <stdint.h>
 
+#include "kernel/gen/abi.h"
 #include "kernel/lib/list.h"
 #include "kernel/lib/ref_ptr.h"
 #include "kernel/status.h"
-
-using zx_koid_t = uint64_t;
-using zx_rights_t = uint32_t;
-using zx_obj_type_t = uint32_t;
-using zx_signals_t = uint32_t;
-
-// Zircon's object type numbers (zx_obj_type_t).
-constexpr zx_obj_type_t ZX_OBJ_TYPE_NONE = 0;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_PROCESS = 1;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_THREAD = 2;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_VMO = 3;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_CHANNEL = 4;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_EVENT = 5;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_PORT = 6;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_INTERRUPT = 9;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_LOG = 12;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_RESOURCE = 15;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_VMAR = 16;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_IOMMU = 23;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_BTI = 24;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_PMT = 26;
-constexpr zx_obj_type_t ZX_OBJ_TYPE_PAGER = 28;
-
-// Signals with Zircon's values.
-constexpr zx_signals_t ZX_SIGNAL_NONE = 0;
-constexpr zx_signals_t ZX_USER_SIGNAL_ALL = 0xff000000u;
-constexpr zx_signals_t ZX_EVENT_SIGNALED = 1u << 3;
-constexpr zx_signals_t ZX_CHANNEL_READABLE = 1u << 0;
-constexpr zx_signals_t ZX_CHANNEL_WRITABLE = 1u << 1;
-constexpr zx_signals_t ZX_CHANNEL_PEER_CLOSED = 1u << 2;
-constexpr zx_signals_t ZX_TASK_TERMINATED = 1u << 3;
-constexpr zx_signals_t ZX_PROCESS_TERMINATED = ZX_TASK_TERMINATED;
-constexpr zx_signals_t ZX_THREAD_TERMINATED = ZX_TASK_TERMINATED;
-constexpr zx_signals_t ZX_THREAD_RUNNING = 1u << 4;
-constexpr zx_signals_t ZX_THREAD_SUSPENDED = 1u << 5;
 
 class WaitQueue;
 

@@ -23,10 +23,6 @@
 #include "kernel/spinlock.h"
 #include "kernel/status.h"
 
-using zx_handle_t = uint32_t;
-constexpr zx_handle_t ZX_HANDLE_INVALID = 0;
-constexpr zx_handle_t ZX_HANDLE_FIXED_BITS_MASK = 0x3;
-
 class HandleTable {
  public:
   // The per-process handle limit (Zircon's default policy is in the same range); beyond it

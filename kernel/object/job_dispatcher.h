@@ -6,8 +6,6 @@
 #pragma once
 #include "kernel/object/dispatcher.h"
 
-constexpr zx_obj_type_t ZX_OBJ_TYPE_JOB = 17;
-
 class JobDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_JOB;

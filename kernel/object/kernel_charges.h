@@ -11,9 +11,9 @@
 #pragma once
 #include <stdint.h>
 
+#include "kernel/gen/abi.h"
 #include "kernel/lib/ref_ptr.h"
 #include "kernel/status.h"
-#include "user/lib/include/zircon/syscalls/kernel_charges.h"
 
 class KernelAccount : public RefCounted<KernelAccount> {
  public:

@@ -6,8 +6,8 @@
 #include "kernel/timer.h"
 #include "mm/heap.h"
 
-constexpr uint32_t kWaitAsyncTimestamp = 1u;  // ZX_WAIT_ASYNC_TIMESTAMP
-constexpr uint32_t kWaitAsyncEdge = 2u;       // ZX_WAIT_ASYNC_EDGE
+constexpr uint32_t kWaitAsyncTimestamp = ZX_WAIT_ASYNC_TIMESTAMP;
+constexpr uint32_t kWaitAsyncEdge = ZX_WAIT_ASYNC_EDGE;
 
 PortDispatcher::~PortDispatcher() {
   SchedGuard g;

@@ -18,10 +18,6 @@ struct ProcessThreadLink {
   ThreadDispatcher* thread = nullptr;
 };
 
-// Zircon's return codes of processes that did not exit by themselves.
-constexpr int64_t ZX_TASK_RETCODE_SYSCALL_KILL = -1024;
-constexpr int64_t ZX_TASK_RETCODE_EXCEPTION_KILL = -1028;
-
 class ProcessDispatcher : public Dispatcher {
  public:
   enum class State { kInitial, kRunning, kDying, kDead };
@@ -70,7 +66,7 @@ class ProcessDispatcher : public Dispatcher {
   int64_t return_code_ = 0;
   bool return_code_set_ = false;
   bool finishing_ = false;  // lock_: the last thread is gone and finish() runs (or ran)
-  char name_[32] = {};
+  char name_[ZX_MAX_NAME_LEN] = {};
   ListNode all_node_;  // on the list of all processes
   friend struct ProcessRegistry;
   friend class ThreadDispatcher;

@@ -45,5 +45,5 @@ class ThreadDispatcher : public Dispatcher {
   Thread* thread_ = nullptr;
   volatile State state_ = State::kInitial;
   uint64_t entry_ = 0, sp_ = 0, arg1_ = 0, arg2_ = 0;
-  char name_[32] = {};
+  char name_[ZX_MAX_NAME_LEN] = {};
 };

@@ -16,7 +16,7 @@ zx_port_packet_t user_packet(uint64_t key) {
   zx_port_packet_t p = {};
   p.key = key;
   p.type = 0x77;
-  p.user[0] = key * 10;
+  p.user.u64[0] = key * 10;
   return p;
 }
 
@@ -39,7 +39,7 @@ SELFTEST("port.user_packets") {
       EXPECT_OK(port->wait(soon(), &out));
       EXPECT_EQ(out.key, k);  // in order
       EXPECT_EQ(out.type, ZX_PKT_TYPE_USER);
-      EXPECT_EQ(out.user[0], k * 10);
+      EXPECT_EQ(out.user.u64[0], k * 10);
     }
     EXPECT_EQ(port->wait(soon(), &out), ZX_ERR_TIMED_OUT);
     // The user-packet limit: one more is refused, and reading one makes room again.

@@ -1044,6 +1044,56 @@ void test_vmo_commit_pager_clone() {
   CHECK_OK(zx_handle_close_many(all, 5));
 }
 
+// Every object reports the type and first-handle rights of the ABI description
+// (kernel/abi.table): the kernel and these headers are generated from the same lines. A VMAR
+// used to report 16 (Fuchsia's EVENTPAIR) while <zircon/types.h> said 18.
+void test_abi_object_types() {
+  struct Case {
+    const char* what;
+    zx_handle_t h;
+    zx_obj_type_t type;
+    zx_rights_t rights;  // 0: not a fresh handle, rights not checked
+  };
+  zx_handle_t vmo, ch0, ch1, ev, port, pager, sub;
+  uintptr_t sub_addr;
+  CHECK_OK(zx_vmo_create(kPage, 0, &vmo));
+  CHECK_OK(zx_channel_create(0, &ch0, &ch1));
+  CHECK_OK(zx_event_create(0, &ev));
+  CHECK_OK(zx_port_create(0, &port));
+  CHECK_OK(zx_pager_create(0, &pager));
+  CHECK_OK(
+      zx_vmar_allocate(zx_vmar_root_self(), ZX_VM_CAN_MAP_READ, 0, 4 * kPage, &sub, &sub_addr));
+  const Case cases[] = {
+      {"process", zx_process_self(), ZX_OBJ_TYPE_PROCESS, 0},
+      {"thread", zx_thread_self(), ZX_OBJ_TYPE_THREAD, 0},
+      {"root vmar", zx_vmar_root_self(), ZX_OBJ_TYPE_VMAR, 0},
+      {"sub-vmar", sub, ZX_OBJ_TYPE_VMAR, 0},
+      {"vmo", vmo, ZX_OBJ_TYPE_VMO, ZX_DEFAULT_VMO_RIGHTS},
+      {"channel", ch0, ZX_OBJ_TYPE_CHANNEL, ZX_DEFAULT_CHANNEL_RIGHTS},
+      {"event", ev, ZX_OBJ_TYPE_EVENT, ZX_DEFAULT_EVENT_RIGHTS},
+      {"port", port, ZX_OBJ_TYPE_PORT, ZX_DEFAULT_PORT_RIGHTS},
+      {"pager", pager, ZX_OBJ_TYPE_PAGER, ZX_DEFAULT_PAGER_RIGHTS},
+  };
+  for (const Case& c : cases) {
+    zx_info_handle_basic_t info;
+    CHECK_OK(zx_object_get_info(c.h, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), nullptr, nullptr));
+    if (info.type != c.type) {
+      printf("  %s: type %u, the ABI says %u\n", c.what, info.type, c.type);
+      CHECK_EQ(info.type, c.type);
+    }
+    if (c.rights) CHECK_EQ(info.rights, c.rights);
+  }
+  zx_handle_t job = zx_job_default();
+  if (job != ZX_HANDLE_INVALID) {
+    zx_info_handle_basic_t info;
+    CHECK_OK(zx_object_get_info(job, ZX_INFO_HANDLE_BASIC, &info, sizeof(info), nullptr, nullptr));
+    CHECK_EQ(info.type, ZX_OBJ_TYPE_JOB);
+  }
+  CHECK_OK(zx_vmar_destroy(sub));
+  zx_handle_t all[7] = {vmo, ch0, ch1, ev, port, pager, sub};
+  CHECK_OK(zx_handle_close_many(all, 7));
+}
+
 // ZX_INFO_PROCESS_KERNEL_CHARGES (an extension): what this process makes the kernel hold, given
 // back when read; refused without ZX_RIGHT_INSPECT or on anything but a process.
 void test_kernel_charges_info() {
@@ -1352,6 +1402,7 @@ const Test kTests[] = {
     {"channel_write_handle_rules", test_channel_write_handle_rules},
     {"vmo_commit_pager_clone", test_vmo_commit_pager_clone},
     {"kernel_charges_info", test_kernel_charges_info},
+    {"abi_object_types", test_abi_object_types},
 };
 
 }  // namespace
