@@ -1,8 +1,20 @@
 // Reports of lock misuse (taking a spinlock twice, releasing a lock one does not hold,
-// blocking with a spinlock held, unlocking a mutex owned by another thread). A report prints
-// the problem with a backtrace and counts it; the kernel goes on rather than hang.
+// blocking with a spinlock held, unlocking a mutex owned by another thread, taking locks out of
+// the order in kernel/lock_order.h). A report prints the problem with a backtrace and counts
+// it; the kernel goes on rather than hang. The test harness fails any run whose console shows
+// a "LOCK MISUSE:" line; a self test that provokes misuse on purpose says so first
+// (ExpectLockMisuse), and its reports print as "lock misuse (expected):" instead.
 #pragma once
 #include <stdint.h>
 
 void lock_misuse(const char* what, const char* lock_name);
 extern volatile uint64_t g_lock_misuse_count;
+
+// While one exists, reports are expected (a self test provoking them): counted, not failures.
+class ExpectLockMisuse {
+ public:
+  ExpectLockMisuse();
+  ~ExpectLockMisuse();
+  ExpectLockMisuse(const ExpectLockMisuse&) = delete;
+  ExpectLockMisuse& operator=(const ExpectLockMisuse&) = delete;
+};
