@@ -85,7 +85,14 @@ inline zx_status_t witness_finish(Witness* w) {
 // messages into more channels until the budget refuses; then drain one, close the rest.
 inline void test_floods_channel_messages() {
   g_counts.attacks++;
+  // The attack before this one does not wait for its victims' deaths: the messages we wrote
+  // into their channels stay charged to us until the kernel has torn those down. Wait for
+  // that (bounded generously: a slow machine or a checked kernel takes longer).
   zx_info_kernel_charges_t before = my_charges();
+  for (int i = 0; i < 12000 && before.charged_bytes != 0; i++) {
+    zx_nanosleep(zx_deadline_after(ZX_MSEC(10)));
+    before = my_charges();
+  }
   CHECK_EQ(before.charged_bytes, 0u);
   CHECK_EQ(before.budget_bytes, 8u << 20);
   Witness w;
