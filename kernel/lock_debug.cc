@@ -10,19 +10,18 @@
 #include "kernel/thread.h"
 
 volatile uint64_t g_lock_misuse_count = 0;
-namespace {
-volatile int g_expecting = 0;  // live ExpectLockMisuse scopes
-}
-
-ExpectLockMisuse::ExpectLockMisuse() { __atomic_fetch_add(&g_expecting, 1, __ATOMIC_SEQ_CST); }
-ExpectLockMisuse::~ExpectLockMisuse() { __atomic_fetch_sub(&g_expecting, 1, __ATOMIC_SEQ_CST); }
+volatile int g_lock_misuse_expected = 0;  // live ExpectLockMisuse scopes
 
 void lock_misuse(const char* what, const char* lock_name) {
   __atomic_fetch_add(&g_lock_misuse_count, 1, __ATOMIC_SEQ_CST);
   Cpu* c = this_cpu();
   Thread* t = c ? c->current : nullptr;
-  kprintf("%s: %s (lock '%s', hart %d, thread '%s')\n",
-          g_expecting ? "lock misuse (expected)" : "LOCK MISUSE", what, lock_name, c ? c->num : -1,
+#if KERNEL_LOCK_CHECKS
+  const char* label = g_lock_misuse_expected ? "lock misuse (expected)" : "LOCK MISUSE";
+#else
+  const char* label = "LOCK MISUSE";
+#endif
+  kprintf("%s: %s (lock '%s', hart %d, thread '%s')\n", label, what, lock_name, c ? c->num : -1,
           t ? t->name : "(boot)");
   print_backtrace(0, 0);
 }

@@ -7,14 +7,23 @@
 #pragma once
 #include <stdint.h>
 
+#include "kernel/lock_order.h"  // KERNEL_LOCK_CHECKS
+
 void lock_misuse(const char* what, const char* lock_name);
 extern volatile uint64_t g_lock_misuse_count;
 
 // While one exists, reports are expected (a self test provoking them): counted, not failures.
+// Only the checked build (KERNEL_LOCK_CHECKS, what the harness runs) tells the two apart.
+extern volatile int g_lock_misuse_expected;
 class ExpectLockMisuse {
  public:
-  ExpectLockMisuse();
-  ~ExpectLockMisuse();
+#if KERNEL_LOCK_CHECKS
+  ExpectLockMisuse() { __atomic_fetch_add(&g_lock_misuse_expected, 1, __ATOMIC_SEQ_CST); }
+  ~ExpectLockMisuse() { __atomic_fetch_sub(&g_lock_misuse_expected, 1, __ATOMIC_SEQ_CST); }
+#else
+  ExpectLockMisuse() {}
+  ~ExpectLockMisuse() {}
+#endif
   ExpectLockMisuse(const ExpectLockMisuse&) = delete;
   ExpectLockMisuse& operator=(const ExpectLockMisuse&) = delete;
 };

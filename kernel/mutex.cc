@@ -4,22 +4,39 @@
 #include "kernel/lock_debug.h"
 #include "kernel/sched.h"
 
-void Mutex::lock(bool nested) {
-  Thread* me = thread_current();
+// Records the acquisition and checks it against the lock order (lock_order.h).
 #if KERNEL_LOCK_CHECKS
-  if (class_ != LockClass::kUnranked && me) {
-    if (this_cpu()->spinlocks_held > 0)
-      lock_misuse("lock order: mutex taken with a spinlock held", name_);
-    lock_order_acquire(me->mutexes_held, class_, nested, name_);
-  }
-#else
-  (void)nested;
+static void note_lock(Mutex& m, LockClass c, bool nested) {
+  Thread* me = thread_current();
+  if (c == LockClass::kUnranked || !me) return;
+  if (this_cpu()->spinlocks_held > 0)
+    lock_misuse("lock order: mutex taken with a spinlock held", m.name());
+  lock_order_acquire(me->mutexes_held, c, nested, m.name());
+}
 #endif
+
+inline void Mutex::take(Thread* me) {
   uintptr_t expected = 0;
   if (__atomic_compare_exchange_n(&state_, &expected, reinterpret_cast<uintptr_t>(me), false,
                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     return;
   lock_slow(me);
+}
+
+void Mutex::lock() {
+#if KERNEL_LOCK_CHECKS
+  note_lock(*this, class_, false);
+#endif
+  take(thread_current());
+}
+
+void Mutex::lock_nested() {
+#if KERNEL_LOCK_CHECKS
+  note_lock(*this, class_, true);
+  take(thread_current());
+#else
+  lock();
+#endif
 }
 
 void Mutex::lock_slow(Thread* me) {

@@ -47,7 +47,11 @@ extern HeldLocks g_spinlocks_held[kMaxCpus];
 
 class SpinLock {
  public:
+#if KERNEL_LOCK_CHECKS
   explicit constexpr SpinLock(LockClass c) : name_(lock_class_name(c)), class_(c) {}
+#else
+  explicit constexpr SpinLock(LockClass c) : name_(lock_class_name(c)) {}
+#endif
   // Unranked: a lock the order checker ignores (tests' own locks).
   explicit constexpr SpinLock(const char* name = "spinlock") : name_(name) {}
   SpinLock(const SpinLock&) = delete;
@@ -93,7 +97,6 @@ class SpinLock {
   // this hart's number while this hart holds the lock, so a stale read cannot say yes wrongly.
   bool held_by_me() const { return locked_ && owner_ == this_cpu_num(); }
   const char* name() const { return name_; }
-  LockClass lock_class() const { return class_; }
 
  private:
   // The checks and the spinning of acquire(), for when the inline attempt did not simply succeed.
@@ -105,7 +108,9 @@ class SpinLock {
   const char* name_;
   volatile uint32_t locked_ = 0;
   volatile int owner_ = -1;  // logical cpu number, for the debug checks
+#if KERNEL_LOCK_CHECKS
   LockClass class_ = LockClass::kUnranked;
+#endif
 };
 
 // Disables interrupts, takes the lock, and undoes both at the end of the scope.

@@ -18,7 +18,9 @@ VmAddressRegion::VmAddressRegion(VmAspace* aspace, VmAddressRegion* parent, uint
 
 VmAddressRegion::~VmAddressRegion() = default;
 
+#if KERNEL_LOCK_CHECKS
 void VmAddressRegion::assert_aspace_locked() const { assert_held(aspace_->lock()); }
+#endif
 
 zx_status_t VmAddressRegion::place_locked(uint64_t offset, uint64_t size, uint32_t flags,
                                           uint64_t align, uint64_t* base) {

@@ -6,11 +6,13 @@
 // Two ways in, kept apart so that a mistake shows at once: adopt(new T) makes the first
 // reference to a fresh object (its count must be 0), and RefPtr(p) takes one more reference to
 // an object someone already holds (its count must not be 0). Adopting a shared object, or
-// wrapping a fresh one as if shared, panics instead of leaking or freeing early.
+// wrapping a fresh one as if shared, panics instead of leaking or freeing early (checked with
+// the lock checks, KERNEL_LOCK_CHECKS: every build but `make bench`'s).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/lock_order.h"  // KERNEL_LOCK_CHECKS
 #include "kernel/panic.h"
 
 template <typename T>
@@ -51,7 +53,9 @@ class RefPtr {
   // Takes one more reference to p, which someone already holds (for a fresh object: adopt).
   explicit RefPtr(T* p) : p_(p) {
     if (p_) {
+#if KERNEL_LOCK_CHECKS
       if (p_->ref_count() == 0) panic("RefPtr(p) of an object nobody holds: adopt it");
+#endif
       p_->add_ref();
     }
   }
@@ -134,7 +138,9 @@ class RefPtr {
 template <typename T>
 RefPtr<T> adopt(T* p) {
   if (p) {
+#if KERNEL_LOCK_CHECKS
     if (p->ref_count() != 0) panic("adopt() of an object already held: use RefPtr(p)");
+#endif
     p->add_ref();
   }
   return RefPtr<T>(p, RefPtr<T>::kTakeExisting);

@@ -10,6 +10,7 @@
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 
+#if KERNEL_LOCK_CHECKS
 namespace {
 constexpr uint64_t kSecond = 1'000'000'000ull;
 
@@ -52,7 +53,6 @@ SELFTEST("lock.held_by_me") {
   EXPECT(!l.held_by_me());
 }
 
-#if KERNEL_LOCK_CHECKS
 SELFTEST("lock_order.documented_order_is_silent") {
   uint64_t before = g_lock_misuse_count;
   Mutex aspace(LockClass::kAspace), vmo(LockClass::kVmo), source(LockClass::kPageSource);
