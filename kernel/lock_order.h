@@ -24,7 +24,7 @@
   X(kProcess, "process")              /* a process's thread list and state */                  \
   X(kPager, "pager")                  /* a pager's list of sources */                          \
   X(kAspace, "aspace")                /* an address space's regions */                         \
-  X(kVmo, "vmo")                      /* a VMO's pages; parent before child (nested) */        \
+  X(kVmo, "vmo")                      /* a VMO's pages; parent before slice (nested) */        \
   X(kPageSource, "page_source")       /* a pager VMO's request tracker */                      \
   X(kReclaimQueues, "reclaim_queues") /* the list of all reclaim queues */                     \
   X(kReclaim, "reclaim")              /* one pager's queue of clean pages */                   \
@@ -42,7 +42,7 @@
   X(kPlicClaims, "plic_claims")                                                                \
   X(kSched, "sched")            /* g_sched_lock: signals, wait queues, run queues */           \
   X(kTimerQueue, "timer_queue") /* a hart's timers; under sched when a wait arms a deadline */ \
-  X(kHeap, "heap")                                                                             \
+  X(kHeap, "heap")              /* under sched: a port allocates the packets it queues */      \
   X(kBootAlloc, "boot_alloc")                                                                  \
   X(kPmm, "pmm")                                                                               \
   X(kUartTx, "uart_tx") /* console output: printing works under any lock */
