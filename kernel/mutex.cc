@@ -4,13 +4,39 @@
 #include "kernel/lock_debug.h"
 #include "kernel/sched.h"
 
-void Mutex::lock() {
+// Records the acquisition and checks it against the lock order (lock_order.h).
+#if KERNEL_LOCK_CHECKS
+static void note_lock(Mutex& m, LockClass c, bool nested) {
   Thread* me = thread_current();
+  if (c == LockClass::kUnranked || !me) return;
+  if (this_cpu()->spinlocks_held > 0)
+    lock_misuse("lock order: mutex taken with a spinlock held", m.name());
+  lock_order_acquire(me->mutexes_held, c, nested, m.name());
+}
+#endif
+
+inline void Mutex::take(Thread* me) {
   uintptr_t expected = 0;
   if (__atomic_compare_exchange_n(&state_, &expected, reinterpret_cast<uintptr_t>(me), false,
                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     return;
   lock_slow(me);
+}
+
+void Mutex::lock() {
+#if KERNEL_LOCK_CHECKS
+  note_lock(*this, class_, false);
+#endif
+  take(thread_current());
+}
+
+void Mutex::lock_nested() {
+#if KERNEL_LOCK_CHECKS
+  note_lock(*this, class_, true);
+  take(thread_current());
+#else
+  lock();
+#endif
 }
 
 void Mutex::lock_slow(Thread* me) {
@@ -42,6 +68,10 @@ void Mutex::lock_slow(Thread* me) {
 
 void Mutex::unlock() {
   Thread* me = thread_current();
+#if KERNEL_LOCK_CHECKS
+  if (class_ != LockClass::kUnranked && me && held_by_me())
+    lock_order_release(me->mutexes_held, class_);
+#endif
   auto expected = reinterpret_cast<uintptr_t>(me);
   if (__atomic_compare_exchange_n(&state_, &expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
     return;
@@ -62,11 +92,6 @@ void Mutex::unlock_slow(Thread* me) {
   uintptr_t owner = reinterpret_cast<uintptr_t>(next);
   if (next && !waiters_.empty()) owner |= kContended;
   __atomic_store_n(&state_, owner, __ATOMIC_RELEASE);
-}
-
-bool Mutex::held_by_me() const {
-  return (__atomic_load_n(&state_, __ATOMIC_RELAXED) & ~kContended) ==
-         reinterpret_cast<uintptr_t>(thread_current());
 }
 
 zx_status_t Event::wait(uint64_t deadline, bool interruptible) {

@@ -9,7 +9,7 @@
 #include "kernel/timer.h"
 #include "mm/vm_aspace.h"
 
-SpinLock g_sched_lock("sched");
+SpinLock g_sched_lock(LockClass::kSched);
 
 extern "C" void arch_context_switch(Context* from, Context* to);
 

@@ -21,6 +21,10 @@ void SpinLock::acquire_slow() {
 bool SpinLock::try_acquire() {
   if (__atomic_exchange_n(&locked_, 1, __ATOMIC_ACQUIRE)) return false;
   owner_ = this_cpu_num();
+#if KERNEL_LOCK_CHECKS
+  // A try cannot wait, so it cannot deadlock: no order check, but what it holds counts.
+  if (class_ != LockClass::kUnranked) lock_order_note(g_spinlocks_held[owner_], class_);
+#endif
   this_cpu()->spinlocks_held++;
   return true;
 }
@@ -28,5 +32,3 @@ bool SpinLock::try_acquire() {
 void SpinLock::release_misuse() {
   lock_misuse("spinlock released by a hart that does not hold it", name_);
 }
-
-bool SpinLock::held_by_me() const { return locked_ && owner_ == this_cpu_num(); }

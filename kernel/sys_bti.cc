@@ -29,7 +29,7 @@ zx_status_t sys_iommu_create(zx_handle_t resource, uint32_t type, UserInPtr<cons
   if (desc.copy_from_user(&dummy, sizeof(dummy)) != ZX_OK) return ZX_ERR_INVALID_ARGS;
   auto* d = new IommuDispatcher();
   if (!d) return ZX_ERR_NO_MEMORY;
-  return make_handle(RefPtr<Dispatcher>(d), ZX_DEFAULT_IOMMU_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(d), ZX_DEFAULT_IOMMU_RIGHTS, out);
 }
 
 zx_status_t sys_bti_create(zx_handle_t iommu, uint32_t options, uint64_t bti_id,
@@ -40,7 +40,7 @@ zx_status_t sys_bti_create(zx_handle_t iommu, uint32_t options, uint64_t bti_id,
   if (options != 0) return ZX_ERR_INVALID_ARGS;
   auto* d = new BtiDispatcher(bti_id);
   if (!d) return ZX_ERR_NO_MEMORY;
-  return make_handle(RefPtr<Dispatcher>(d), ZX_DEFAULT_BTI_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(d), ZX_DEFAULT_BTI_RIGHTS, out);
 }
 
 zx_status_t sys_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo_h, uint64_t offset,
@@ -75,7 +75,7 @@ zx_status_t sys_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo_h,
   if (s == ZX_OK) s = addrs.copy_to_user(paddrs, num_addrs * sizeof(zx_paddr_t));
   kfree(paddrs);
   if (s != ZX_OK) return s;  // the token goes away, unpinning
-  return make_handle(RefPtr<Dispatcher>(token.get()), ZX_DEFAULT_PMT_RIGHTS, pmt);
+  return make_handle(RefPtr<Dispatcher>(move(token)), ZX_DEFAULT_PMT_RIGHTS, pmt);
 }
 
 zx_status_t sys_pmt_unpin(zx_handle_t handle) {
@@ -98,7 +98,7 @@ zx_status_t sys_vmo_create_contiguous(zx_handle_t bti_h, size_t size, uint32_t a
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;
-  return make_handle(RefPtr<Dispatcher>(d), ZX_DEFAULT_VMO_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(d), ZX_DEFAULT_VMO_RIGHTS, out);
 }
 
 zx_status_t sys_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size_t size,
@@ -117,5 +117,5 @@ zx_status_t sys_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;
   // No ZX_RIGHT_READ/WRITE through the object: registers are reached by mapping them.
-  return make_handle(RefPtr<Dispatcher>(d), ZX_DEFAULT_VMO_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(d), ZX_DEFAULT_VMO_RIGHTS, out);
 }

@@ -53,7 +53,7 @@ zx_status_t take_message_with_handles(ChannelDispatcher* ch, zx_handle_t self, u
     zx_rights_t rights;
     // Checked above; a concurrent close in another thread makes this one fail.
     if (ht.remove(values[i], &obj, &rights, /*transferring=*/true) == ZX_OK) {
-      m->handles[m->num_handles].obj = static_cast<RefPtr<Dispatcher>&&>(obj);
+      m->handles[m->num_handles].obj = move(obj);
       m->handles[m->num_handles].rights = rights;
       m->num_handles++;
     }

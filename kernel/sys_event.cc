@@ -7,5 +7,5 @@ zx_status_t sys_event_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
   if (options != 0) return ZX_ERR_INVALID_ARGS;
   auto* e = new EventDispatcher();
   if (!e) return ZX_ERR_NO_MEMORY;
-  return make_handle(RefPtr<Dispatcher>(e), ZX_DEFAULT_EVENT_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(e), ZX_DEFAULT_EVENT_RIGHTS, out);
 }

@@ -27,7 +27,7 @@ zx_status_t sys_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t
   RefPtr<InterruptDispatcher> irq;
   s = InterruptDispatcher::create(src_num, &irq);
   if (s != ZX_OK) return s;
-  return make_handle(RefPtr<Dispatcher>(irq.get()), ZX_DEFAULT_INTERRUPT_RIGHTS, out_handle);
+  return make_handle(RefPtr<Dispatcher>(move(irq)), ZX_DEFAULT_INTERRUPT_RIGHTS, out_handle);
 }
 
 zx_status_t sys_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint64_t key,
@@ -41,7 +41,7 @@ zx_status_t sys_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint
   if (options != kBind && options != kUnbind) return ZX_ERR_INVALID_ARGS;
   if (!port->binds_interrupts()) return ZX_ERR_WRONG_TYPE;
   if (options == kUnbind) return irq->unbind(port.get());
-  return irq->bind(static_cast<RefPtr<PortDispatcher>&&>(port), key);
+  return irq->bind(move(port), key);
 }
 
 zx_status_t sys_interrupt_wait(zx_handle_t handle, UserOutPtr<zx_time_t> out_timestamp) {

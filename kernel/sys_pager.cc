@@ -48,7 +48,7 @@ zx_status_t sys_pager_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
   if (options != 0) return ZX_ERR_INVALID_ARGS;
   auto* p = new PagerDispatcher();
   if (!p) return ZX_ERR_NO_MEMORY;
-  return make_handle(RefPtr<Dispatcher>(p), ZX_DEFAULT_PAGER_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(p), ZX_DEFAULT_PAGER_RIGHTS, out);
 }
 
 zx_status_t sys_pager_create_vmo(zx_handle_t pager_h, uint32_t options, zx_handle_t port_h,
@@ -64,12 +64,12 @@ zx_status_t sys_pager_create_vmo(zx_handle_t pager_h, uint32_t options, zx_handl
   RefPtr<VmObject> vmo;
   uint32_t vmo_options = (options & kVmoResizable ? VmObject::kResizable : 0) |
                          (options & kVmoTrapDirty ? VmObject::kTrapDirty : 0);
-  s = pager->create_vmo(size, vmo_options, static_cast<RefPtr<PortDispatcher>&&>(port), key, &vmo);
+  s = pager->create_vmo(size, vmo_options, move(port), key, &vmo);
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;  // the VMO goes away, detaching its source
   zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & kVmoResizable ? ZX_RIGHT_RESIZE : 0);
-  return make_handle(RefPtr<Dispatcher>(d), rights, out);
+  return make_handle(adopt<Dispatcher>(d), rights, out);
 }
 
 zx_status_t sys_pager_detach_vmo(zx_handle_t pager_h, zx_handle_t vmo_h) {

@@ -8,7 +8,7 @@ zx_status_t sys_port_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
   if (options & ~kBindToInterrupt) return ZX_ERR_INVALID_ARGS;
   auto* p = new PortDispatcher(options & kBindToInterrupt);
   if (!p) return ZX_ERR_NO_MEMORY;
-  return make_handle(RefPtr<Dispatcher>(p), ZX_DEFAULT_PORT_RIGHTS, out);
+  return make_handle(adopt<Dispatcher>(p), ZX_DEFAULT_PORT_RIGHTS, out);
 }
 
 zx_status_t sys_port_queue(zx_handle_t handle, UserInPtr<const zx_port_packet_t> packet) {

@@ -42,7 +42,7 @@ zx_status_t sys_process_create(zx_handle_t job, UserInPtr<const char> name, size
   if (s != ZX_OK) return s;
   auto* vmar = new VmAddressRegionDispatcher(proc->aspace()->root(), /*is_root=*/true);
   if (!vmar) return ZX_ERR_NO_MEMORY;
-  RefPtr<Dispatcher> vref(vmar);
+  RefPtr<Dispatcher> vref = adopt<Dispatcher>(vmar);
   zx_handle_t ph;
   s = up()->handles().add(RefPtr<Dispatcher>(proc), ZX_DEFAULT_PROCESS_RIGHTS, &ph);
   if (s != ZX_OK) return s;
@@ -67,7 +67,7 @@ zx_status_t sys_thread_create(zx_handle_t process, UserInPtr<const char> name, s
   RefPtr<ThreadDispatcher> t;
   s = ThreadDispatcher::create(proc, tname, &t);
   if (s != ZX_OK) return s;
-  return make_handle(RefPtr<Dispatcher>(t), ZX_DEFAULT_THREAD_RIGHTS, out);
+  return make_handle(RefPtr<Dispatcher>(move(t)), ZX_DEFAULT_THREAD_RIGHTS, out);
 }
 
 zx_status_t sys_process_start(zx_handle_t handle, zx_handle_t thread, zx_vaddr_t entry,

@@ -90,7 +90,7 @@ zx_status_t sys_vmar_allocate(zx_handle_t parent_vmar, zx_vm_option_t options, s
     child->destroy();
     return ZX_ERR_NO_MEMORY;
   }
-  RefPtr<Dispatcher> ref(d);
+  RefPtr<Dispatcher> ref = adopt<Dispatcher>(d);
   zx_rights_t rights =
       (ZX_DEFAULT_VMAR_RIGHTS & ~(ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_EXECUTE)) | needed;
   s = child_addr.copy_to_user(base);

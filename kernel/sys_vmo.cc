@@ -32,7 +32,7 @@ zx_status_t sys_vmo_create(uint64_t size, uint32_t options, UserOutPtr<zx_handle
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;
   zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & kVmoResizable ? ZX_RIGHT_RESIZE : 0);
-  return make_handle(RefPtr<Dispatcher>(d), rights, out);
+  return make_handle(adopt<Dispatcher>(d), rights, out);
 }
 
 // Runs an operation that may allocate pages; when it runs out of memory while clean pager pages
@@ -164,7 +164,7 @@ zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t 
   if (kind != kSlice) child_rights |= ZX_RIGHT_WRITE;
   if (options & kNoWrite) child_rights &= ~ZX_RIGHT_WRITE;
   if (options & kResizable) child_rights |= ZX_RIGHT_RESIZE;
-  return make_handle(RefPtr<Dispatcher>(d), child_rights, out);
+  return make_handle(adopt<Dispatcher>(d), child_rights, out);
 }
 
 zx_status_t sys_vmo_replace_as_executable(zx_handle_t handle, zx_handle_t vmex,

@@ -33,7 +33,7 @@ __attribute__((always_inline)) inline zx_status_t get_object(zx_handle_t h, zx_r
 inline zx_status_t make_handle(RefPtr<Dispatcher> obj, zx_rights_t rights,
                                UserOutPtr<zx_handle_t> out) {
   zx_handle_t h;
-  zx_status_t s = up()->handles().add(static_cast<RefPtr<Dispatcher>&&>(obj), rights, &h);
+  zx_status_t s = up()->handles().add(move(obj), rights, &h);
   if (s != ZX_OK) return s;
   s = out.copy_to_user(h);
   if (s != ZX_OK) up()->handles().remove(h);

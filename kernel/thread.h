@@ -7,6 +7,7 @@
 
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/lib/list.h"
+#include "kernel/lock_order.h"
 #include "kernel/status.h"
 #include "kernel/timer.h"
 #include "mm/kernel_stack.h"
@@ -62,6 +63,9 @@ struct Thread {
   // The object teardown running on this thread, if any (kernel/object/dispatcher.cc): nested
   // teardowns queue on it instead of recursing.
   void* teardown;
+#if KERNEL_LOCK_CHECKS
+  HeldLocks mutexes_held;  // for the lock-order checker (kernel/lock_order.h)
+#endif
 };
 
 // Creates a stopped thread. Returns nullptr when memory runs out.

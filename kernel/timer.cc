@@ -12,7 +12,7 @@
 
 namespace {
 struct TimerQueue {
-  SpinLock lock{"timer_queue"};
+  SpinLock lock{LockClass::kTimerQueue};
   List<Timer, &Timer::node> timers;
   Timer* volatile running = nullptr;
 };

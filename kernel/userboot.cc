@@ -82,7 +82,7 @@ zx_status_t map_segments(ProcessDispatcher* p, const uint8_t* file, const ElfIma
 void put_handle(MessagePacket* m, RefPtr<Dispatcher> obj, zx_rights_t rights) {
   if (m->num_handles >= m->max_handles) panic("userboot: bootstrap message has too many handles");
   obj->increment_handle_count();
-  m->handles[m->num_handles].obj = static_cast<RefPtr<Dispatcher>&&>(obj);
+  m->handles[m->num_handles].obj = move(obj);
   m->handles[m->num_handles].rights = rights;
   m->num_handles++;
 }
@@ -162,11 +162,10 @@ zx_status_t userboot_start(const char* cmdline, RefPtr<ProcessDispatcher>* out) 
       } else {
         put_handle(m, RefPtr<Dispatcher>(p), ZX_DEFAULT_PROCESS_RIGHTS);
         put_handle(m, RefPtr<Dispatcher>(t), ZX_DEFAULT_THREAD_RIGHTS);
-        put_handle(m, RefPtr<Dispatcher>(vmar), kRootVmarRights);
-        put_handle(m, RefPtr<Dispatcher>(vmo), ZX_DEFAULT_VMO_RIGHTS & ~ZX_RIGHT_WRITE);
+        put_handle(m, adopt<Dispatcher>(vmar), kRootVmarRights);
+        put_handle(m, adopt<Dispatcher>(vmo), ZX_DEFAULT_VMO_RIGHTS & ~ZX_RIGHT_WRITE);
         put_handle(m, RefPtr<Dispatcher>(JobDispatcher::root()), ZX_DEFAULT_JOB_RIGHTS);
-        put_handle(m, RefPtr<Dispatcher>(ResourceDispatcher::root().get()),
-                   ZX_DEFAULT_RESOURCE_RIGHTS);
+        put_handle(m, RefPtr<Dispatcher>(ResourceDispatcher::root()), ZX_DEFAULT_RESOURCE_RIGHTS);
         s = mine->write(m);
       }
     }

@@ -4,6 +4,8 @@
 // per-object bitmap that would not fit in the header.
 #include "mm/heap.h"
 
+#include "kernel/lock_assert.h"
+
 Heap g_heap;
 
 namespace {
@@ -77,6 +79,7 @@ void* Heap::alloc(size_t n) {
 }
 
 void* Heap::alloc_small_locked(size_t cls) {
+  assert_held(lock_);
   SlabHeader* s = partial_[cls];
   if (s == nullptr) {
     void* page = src_->alloc_pages(0);
@@ -113,6 +116,7 @@ void* Heap::alloc_small_locked(size_t cls) {
 }
 
 void* Heap::alloc_large_locked(size_t n) {
+  assert_held(lock_);
   if (n > (PAGE_SIZE << kMaxLargeOrder) - sizeof(LargeHeader)) return nullptr;
   unsigned order = 0;
   while ((PAGE_SIZE << order) < n + sizeof(LargeHeader)) order++;
@@ -145,6 +149,7 @@ void Heap::free(void* p) {
 }
 
 const char* Heap::free_locked(void* p) {
+  assert_held(lock_);
   uintptr_t page = reinterpret_cast<uintptr_t>(p) & ~(PAGE_SIZE - 1);
   uint32_t magic = *reinterpret_cast<const uint32_t*>(page);
   if (magic == kSlabMagic) {
@@ -170,6 +175,7 @@ const char* Heap::free_locked(void* p) {
 }
 
 const char* Heap::free_small_locked(SlabHeader* s, void* p) {
+  assert_held(lock_);
   uintptr_t off = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(s);
   if (off < kSlabObjOffset || (off - kSlabObjOffset) % s->obj_size != 0 ||
       (off - kSlabObjOffset) / s->obj_size >= s->capacity) {
@@ -205,6 +211,7 @@ const char* Heap::free_small_locked(SlabHeader* s, void* p) {
 }
 
 void Heap::push_slab_locked(SlabHeader* s) {
+  assert_held(lock_);
   s->prev = nullptr;
   s->next = partial_[s->cls];
   if (s->next != nullptr) s->next->prev = s;
@@ -213,6 +220,7 @@ void Heap::push_slab_locked(SlabHeader* s) {
 }
 
 void Heap::unlink_slab_locked(SlabHeader* s) {
+  assert_held(lock_);
   if (!s->on_list) return;
   if (s->prev != nullptr) {
     s->prev->next = s->next;

@@ -69,7 +69,7 @@ class Heap {
   void unlink_slab_locked(SlabHeader* slab);
   void push_slab_locked(SlabHeader* slab);
 
-  mutable SpinLock lock_{"heap"};
+  mutable SpinLock lock_{LockClass::kHeap};
   HeapPageSource* src_ = nullptr;
   // Slabs with at least one free object, per class; full slabs are on no list.
   SlabHeader* partial_[kNumClasses] = {};

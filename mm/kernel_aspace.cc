@@ -28,7 +28,7 @@ class KernelTableMemory : public PageTableMemory {
 
 KernelTableMemory g_table_memory;
 PageTable g_kernel_pt;
-SpinLock g_kernel_pt_lock("kernel_pt");
+SpinLock g_kernel_pt_lock(LockClass::kKernelPt);
 bool g_ready = false;
 
 uint64_t va_of(char* p) { return reinterpret_cast<uint64_t>(p); }

@@ -16,7 +16,7 @@ constexpr uint64_t kSlotSize = 32 * 1024;
 constexpr int kSlots = static_cast<int>(kKernelStackRegionSize / kSlotSize);
 constexpr unsigned kStackOrder = 2;  // 16 KiB
 static_assert((PAGE_SIZE << kStackOrder) == kKernelStackSize);
-SpinLock g_lock("kstack_slots");
+SpinLock g_lock(LockClass::kKstackSlots);
 uint64_t g_bitmap[kSlots / 64];
 int g_hint = 0;
 uint64_t g_in_use = 0;

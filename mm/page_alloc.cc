@@ -15,7 +15,7 @@ constexpr int kMaxRanges = 32;
 MemRange g_free[kMaxRanges];  // page-aligned free ranges (boot allocator state)
 int g_nfree = 0;
 bool g_boot_alloc_mode = true;
-SpinLock g_boot_lock("boot_alloc");
+SpinLock g_boot_lock(LockClass::kBootAlloc);
 uint64_t g_boot_total = 0;
 
 uint64_t round_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }

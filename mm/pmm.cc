@@ -6,6 +6,7 @@
 #include "mm/pmm.h"
 
 #include "kernel/lab.h"
+#include "kernel/lock_assert.h"
 
 Pmm g_pmm;
 
@@ -131,6 +132,7 @@ zx_status_t Pmm::free_pages(vm_page* head, unsigned order) {
 // Puts the block of 2^order frames at `index` on the free lists, merged with every free buddy.
 // The block's own frames are not Free yet; the caller marks them once this succeeds.
 zx_status_t Pmm::insert_free_block_locked(Arena& a, uint64_t index, unsigned order) {
+  assert_held(lock_);
   // LAB 1 SOLUTION BEGIN
   while (order < kMaxOrder) {
     uint64_t buddy = index ^ (1ull << order);
@@ -156,12 +158,14 @@ zx_status_t Pmm::insert_free_block_locked(Arena& a, uint64_t index, unsigned ord
 }
 
 void Pmm::push_free_locked(Arena& a, vm_page* head, unsigned order) {
+  assert_held(lock_);
   head->order = static_cast<uint8_t>(order);
   // LIFO: the most recently freed block is the most likely to still be in the cache.
   a.free[order].push_front(head);
 }
 
 void Pmm::set_state_locked(vm_page* first, uint64_t n, PageState state) {
+  assert_held(lock_);
   for (uint64_t i = 0; i < n; i++) {
     state_count_[static_cast<size_t>(first[i].state)]--;
     first[i].state = state;

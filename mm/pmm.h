@@ -70,7 +70,7 @@ class Pmm {
   void push_free_locked(Arena& a, vm_page* head, unsigned order);
   zx_status_t insert_free_block_locked(Arena& a, uint64_t index, unsigned order);
 
-  mutable SpinLock lock_{"pmm"};
+  mutable SpinLock lock_{LockClass::kPmm};
   Arena arenas_[kMaxArenas];
   size_t num_arenas_ = 0;
   uint64_t total_pages_ = 0;

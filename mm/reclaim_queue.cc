@@ -8,7 +8,7 @@
 
 namespace {
 // Every queue, for the reclaimer and the statistics.
-Mutex g_queues_lock("reclaim_queues");
+Mutex g_queues_lock(LockClass::kReclaimQueues);
 List<ReclaimQueue, &ReclaimQueue::all_node> g_queues;
 
 constexpr uint64_t kReclaimPeriodNs = 20'000'000;  // how often the reclaimer looks

@@ -75,7 +75,7 @@ class ReclaimQueue : public RefCounted<ReclaimQueue> {
   ListNode all_node;  // on the list of every queue (for the reclaimer and totals)
 
  private:
-  mutable Mutex lock_{"reclaim"};
+  mutable Mutex lock_{LockClass::kReclaim};
   List<vm_page, &vm_page::queue_node> pages_;  // oldest first
   ReclaimCounts counts_;
 };

@@ -3,6 +3,7 @@
 #include "mm/vm_address_region.h"
 
 #include "kernel/lab.h"
+#include "kernel/lock_assert.h"
 #include "mm/vm_aspace.h"
 
 namespace {
@@ -17,8 +18,13 @@ VmAddressRegion::VmAddressRegion(VmAspace* aspace, VmAddressRegion* parent, uint
 
 VmAddressRegion::~VmAddressRegion() = default;
 
+#if KERNEL_LOCK_CHECKS
+void VmAddressRegion::assert_aspace_locked() const { assert_held(aspace_->lock()); }
+#endif
+
 zx_status_t VmAddressRegion::place_locked(uint64_t offset, uint64_t size, uint32_t flags,
                                           uint64_t align, uint64_t* base) {
+  assert_held(aspace_->lock());
   if (size == 0 || !page_aligned(size) || !page_aligned(offset)) return ZX_ERR_INVALID_ARGS;
   if (align < PAGE_SIZE) align = PAGE_SIZE;
   if (size > this->size()) return ZX_ERR_NO_RESOURCES;
@@ -70,8 +76,7 @@ zx_status_t VmAddressRegion::map(uint64_t offset, uint64_t size, RefPtr<VmObject
   zx_status_t s = place_locked(offset, size, flags, align, &base);
   if (s != ZX_OK) return s;
   VmObject* object = vmo.get();
-  auto* m = new VmMapping(aspace_, this, base, size, perms, static_cast<RefPtr<VmObject>&&>(vmo),
-                          vmo_offset);
+  auto* m = new VmMapping(aspace_, this, base, size, perms, move(vmo), vmo_offset);
   if (!m) return ZX_ERR_NO_MEMORY;
   s = children_.insert(&m->node_);
   if (s != ZX_OK) {
@@ -85,6 +90,7 @@ zx_status_t VmAddressRegion::map(uint64_t offset, uint64_t size, RefPtr<VmObject
 }
 
 VmMapping* VmAddressRegion::find_mapping_locked(uint64_t va) {
+  assert_held(aspace_->lock());
   VmAddressRegion* r = this;
   for (;;) {
     VmRegion* child = VmRegion::from_node(r->children_.find_containing(va));
@@ -95,6 +101,7 @@ VmMapping* VmAddressRegion::find_mapping_locked(uint64_t va) {
 }
 
 zx_status_t VmAddressRegion::split_mapping_locked(VmMapping* m, uint64_t va, VmMapping** right) {
+  assert_held(aspace_->lock());
   // [base, va) stays in m; [va, end) becomes a new mapping of the same object.
   uint64_t left_size = va - m->base();
   auto* r = new VmMapping(aspace_, this, va, m->size() - left_size, m->flags_, m->vmo_,
@@ -114,6 +121,7 @@ zx_status_t VmAddressRegion::split_mapping_locked(VmMapping* m, uint64_t va, VmM
 
 zx_status_t VmAddressRegion::isolate_locked(VmMapping* m, uint64_t start, uint64_t end,
                                             VmMapping** out) {
+  assert_held(aspace_->lock());
   // LAB 5 SOLUTION BEGIN
   if (m->base() < start) {
     zx_status_t s = split_mapping_locked(m, start, &m);
@@ -144,6 +152,7 @@ bool VmAddressRegion::allows(uint32_t perms) const {
 }
 
 bool VmAddressRegion::has_subregion_locked(uint64_t addr, uint64_t end) {
+  assert_held(aspace_->lock());
   for (RegionNode* n = children_.first_overlapping(addr, end); n && n->base < end;
        n = children_.next(n)) {
     if (!VmRegion::from_node(n)->is_mapping()) return true;
@@ -152,6 +161,7 @@ bool VmAddressRegion::has_subregion_locked(uint64_t addr, uint64_t end) {
 }
 
 zx_status_t VmAddressRegion::unmap_locked(uint64_t addr, uint64_t len) {
+  assert_held(aspace_->lock());
   uint64_t end = addr + len;
   // First make sure no child VMAR is cut in two: then nothing fails half way.
   for (RegionNode* n = children_.first_overlapping(addr, end); n && n->base < end;
@@ -228,6 +238,7 @@ zx_status_t VmAddressRegion::protect(uint64_t addr, uint64_t len, uint32_t perms
 }
 
 zx_status_t VmAddressRegion::destroy_locked() {
+  assert_held(aspace_->lock());
   if (destroyed_) return ZX_OK;
   // Post-order over the subtree without recursion: user space can nest VMARs as deep as it
   // likes, and one kernel frame per level would overflow the kernel stack (docs/architecture.md,

@@ -34,11 +34,16 @@ class VmAddressRegion : public VmRegion {
 
   // Aspace lock held: the mapping containing va, searching nested VMARs.
   VmMapping* find_mapping_locked(uint64_t va);
+  // Panics unless the running thread holds the address space's lock (lock_assert.h).
+  void assert_aspace_locked() const;
   size_t child_count() const { return children_.size(); }
   // Aspace lock held: fn(VmMapping*) for every mapping in this VMAR and its nested VMARs, in
   // address order. Iterative (parent links, no stack per level): nesting depth is the user's.
   template <typename F>
   void for_each_mapping_locked(F fn) {
+#if KERNEL_LOCK_CHECKS
+    assert_aspace_locked();
+#endif
     VmAddressRegion* r = this;
     RegionNode* n = children_.first();
     for (;;) {

@@ -28,10 +28,10 @@ zx_status_t VmAspace::create(const char* name, RefPtr<VmAspace>* out) {
   if (s != ZX_OK) return s;
   a->pt_.copy_kernel_half(kernel_page_table());
   a->rng_ = riscv::rdtime() ^ reinterpret_cast<uint64_t>(a) ^ 0x9e3779b97f4a7c15ull;
-  a->root_ = RefPtr<VmAddressRegion>(
+  a->root_ = adopt(
       new VmAddressRegion(a, nullptr, kUserBase, kUserSize, kVmCanMapMask | kVmCanMapSpecific));
   if (!a->root_) return ZX_ERR_NO_MEMORY;
-  *out = static_cast<RefPtr<VmAspace>&&>(ref);
+  *out = move(ref);
   return ZX_OK;
 }
 

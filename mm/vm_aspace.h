@@ -54,8 +54,8 @@ class VmAspace : public RefCounted<VmAspace> {
  private:
   friend class VmAddressRegion;
   VmAspace() = default;
-  Mutex lock_{"aspace"};
-  SpinLock pt_lock_{"aspace_pt"};
+  Mutex lock_{LockClass::kAspace};
+  SpinLock pt_lock_{LockClass::kAspacePt};
   PageTable pt_;
   RefPtr<VmAddressRegion> root_;
   bool destroyed_ = false;

@@ -80,7 +80,7 @@ zx_status_t VmObject::create_contiguous(uint64_t size, uint32_t alignment_log2,
       return ZX_ERR_NO_MEMORY;
     }
   }
-  *out = static_cast<RefPtr<VmObject>&&>(ref);
+  *out = move(ref);
   return ZX_OK;
 }
 
@@ -124,8 +124,8 @@ zx_status_t VmObject::create_paged(uint64_t size, uint32_t options, RefPtr<PageS
                                    RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out) {
   zx_status_t s = create(size, options, out);
   if (s != ZX_OK) return s;
-  (*out)->source_ = static_cast<RefPtr<PageSource>&&>(source);
-  (*out)->reclaim_ = static_cast<RefPtr<ReclaimQueue>&&>(reclaim);
+  (*out)->source_ = move(source);
+  (*out)->reclaim_ = move(reclaim);
   return ZX_OK;
 }
 
@@ -239,7 +239,7 @@ zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t o
   });
   if (s != ZX_OK) return s;  // the child's destructor releases what it took
   unmap_range_locked(offset, end);
-  *out = static_cast<RefPtr<VmObject>&&>(child);
+  *out = move(child);
   return ZX_OK;
 }
 
@@ -289,7 +289,7 @@ zx_status_t VmObject::create_slice(uint64_t offset, uint64_t size, RefPtr<VmObje
   v->slice_offset_ = offset;
   v->slice_size_ = size;
   slices_.push_back(v);
-  *out = static_cast<RefPtr<VmObject>&&>(child);
+  *out = move(child);
   return ZX_OK;
 }
 
@@ -685,7 +685,7 @@ void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
     uint64_t lo = start > s->slice_offset_ ? start : s->slice_offset_;
     uint64_t hi = end < s->slice_offset_ + s->slice_size_ ? end : s->slice_offset_ + s->slice_size_;
     if (lo >= hi) continue;
-    MutexGuard g(s->lock_);
+    MutexGuard g(s->lock_, kLockNested);  // parent before slice (lock_order.h)
     for (VmMappingLink* l : s->mappings_)
       l->mapping->unmap_object_range(lo - s->slice_offset_, hi - lo);
   }

@@ -250,7 +250,7 @@ class VmObject : public RefCounted<VmObject> {
   template <typename F>
   zx_status_t for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn);
 
-  mutable Mutex lock_{"vmo"};
+  mutable Mutex lock_{LockClass::kVmo};
   VmPageList pages_;
   uint64_t size_;
   uint32_t options_;

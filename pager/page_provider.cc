@@ -11,7 +11,7 @@ constexpr uint16_t kPagerVmoDirty = ZX_PAGER_VMO_DIRTY;
 }  // namespace
 
 PagerProxy::PagerProxy(PagerDispatcher* pager, RefPtr<PortDispatcher> port, uint64_t key)
-    : pager_(pager), port_(static_cast<RefPtr<PortDispatcher>&&>(port)), key_(key) {
+    : pager_(pager), port_(move(port)), key_(key) {
   for (PortPacket& p : request_packets_) p.owner = PortPacket::Owner::kKernel;
   complete_packet_.owner = PortPacket::Owner::kKernel;
 }

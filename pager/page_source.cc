@@ -22,9 +22,13 @@ TrackedPageSource::TrackedPageSource(PagerProxy* provider)
 TrackedPageSource::~TrackedPageSource() { delete provider_; }
 
 void TrackedPageSource::attach(VmObject* vmo) {
-  MutexGuard g(lock_);
-  vmo_ = vmo;
-  if (!provider_->attach(this)) detach_locked(false);  // the port's last handle went meanwhile
+  {
+    MutexGuard g(lock_);
+    vmo_ = vmo;
+  }
+  // Not under lock_: attaching takes the port's client lock, and a port closing calls detach()
+  // (which takes lock_) under that lock. Nothing else sees this source before it is attached.
+  if (!provider_->attach(this)) close();  // the port's last handle went meanwhile
 }
 
 void TrackedPageSource::on_complete(PageRequest* r, void*) {

@@ -55,7 +55,7 @@ class TrackedPageSource final : public PageSource {
   void send_next_locked();
   void detach_locked(bool complete);
 
-  mutable Mutex lock_{"page_source"};
+  mutable Mutex lock_{LockClass::kPageSource};
   PagerProxy* provider_;
   VmObject* vmo_ = nullptr;
   RequestTracker trackers_[2];  // indexed by PageRequestType

@@ -55,14 +55,14 @@ zx_status_t PagerDispatcher::create_vmo(uint64_t size, uint32_t options,
                                         RefPtr<PortDispatcher> port, uint64_t key,
                                         RefPtr<VmObject>* out) {
   sweep_gone();
-  auto* proxy = new PagerProxy(this, static_cast<RefPtr<PortDispatcher>&&>(port), key);
+  auto* proxy = new PagerProxy(this, move(port), key);
   if (!proxy) return ZX_ERR_NO_MEMORY;
   auto* src = new TrackedPageSource(proxy);
   if (!src) {
     delete proxy;
     return ZX_ERR_NO_MEMORY;
   }
-  RefPtr<PageSource> ref(src);
+  RefPtr<PageSource> ref = adopt<PageSource>(src);
   RefPtr<VmObject> vmo;
   if (!reclaim_) return ZX_ERR_NO_MEMORY;
   zx_status_t s = VmObject::create_paged(size, options, ref, reclaim_, &vmo);
@@ -73,7 +73,7 @@ zx_status_t PagerDispatcher::create_vmo(uint64_t size, uint32_t options,
     src->add_ref();  // the list's reference
     proxies_.push_back(proxy);
   }
-  *out = static_cast<RefPtr<VmObject>&&>(vmo);
+  *out = move(vmo);
   return ZX_OK;
 }
 

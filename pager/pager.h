@@ -37,7 +37,7 @@ class PagerDispatcher : public Dispatcher {
   // Drops the sources of VMOs that are gone (called as new ones are made, so a long-lived
   // pager's list stays as long as its live VMOs).
   void sweep_gone();
-  mutable Mutex lock_{"pager"};
+  mutable Mutex lock_{LockClass::kPager};
   RefPtr<ReclaimQueue> reclaim_ = adopt(new ReclaimQueue());
   // Each proxy's source holds a reference taken here.
   List<PagerProxy, &PagerProxy::pager_node> proxies_;

@@ -2,9 +2,18 @@
 // share derives from RefCounted<T>; RefPtr<T> holds one reference and drops it when it goes
 // away. The last reference deletes the object (through its virtual destructor when it has one),
 // or hands it to the object's on_last_reference() when it defines one (see RefPtr::destroy).
+//
+// Two ways in, kept apart so that a mistake shows at once: adopt(new T) makes the first
+// reference to a fresh object (its count must be 0), and RefPtr(p) takes one more reference to
+// an object someone already holds (its count must not be 0). Adopting a shared object, or
+// wrapping a fresh one as if shared, panics instead of leaking or freeing early (checked with
+// the lock checks, KERNEL_LOCK_CHECKS: every build but `make bench`'s).
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+
+#include "kernel/lock_order.h"  // KERNEL_LOCK_CHECKS
+#include "kernel/panic.h"
 
 template <typename T>
 class RefCounted {
@@ -41,14 +50,25 @@ class RefPtr {
  public:
   constexpr RefPtr() = default;
   constexpr RefPtr(decltype(nullptr)) {}
-  // Takes a new reference to p.
+  // Takes one more reference to p, which someone already holds (for a fresh object: adopt).
   explicit RefPtr(T* p) : p_(p) {
+    if (p_) {
+#if KERNEL_LOCK_CHECKS
+      if (p_->ref_count() == 0) panic("RefPtr(p) of an object nobody holds: adopt it");
+#endif
+      p_->add_ref();
+    }
+  }
+  RefPtr(const RefPtr& o) : p_(o.p_) {
     if (p_) p_->add_ref();
   }
-  RefPtr(const RefPtr& o) : RefPtr(o.p_) {}
   template <typename U>
-  RefPtr(const RefPtr<U>& o) : RefPtr(o.get()) {}
+  RefPtr(const RefPtr<U>& o) : p_(o.get()) {
+    if (p_) p_->add_ref();
+  }
   RefPtr(RefPtr&& o) : p_(o.p_) { o.p_ = nullptr; }
+  template <typename U>
+  RefPtr(RefPtr<U>&& o) : p_(o.leak()) {}
   ~RefPtr() { reset(); }
 
   RefPtr& operator=(const RefPtr& o) {
@@ -57,7 +77,7 @@ class RefPtr {
     return *this;
   }
   RefPtr& operator=(RefPtr&& o) {
-    RefPtr tmp(static_cast<RefPtr&&>(o));
+    RefPtr tmp(o.leak(), kTakeExisting);
     swap(tmp);
     return *this;
   }
@@ -67,11 +87,7 @@ class RefPtr {
   }
 
   // Wraps a reference the caller already holds (from try_add_ref) without taking another.
-  static RefPtr take_existing(T* p) {
-    RefPtr r;
-    r.p_ = p;
-    return r;
-  }
+  static RefPtr take_existing(T* p) { return RefPtr(p, kTakeExisting); }
 
   // Gives up the reference without dropping it; the caller owns it (see take_existing).
   [[nodiscard]] T* leak() {
@@ -109,11 +125,29 @@ class RefPtr {
   bool operator!=(const RefPtr& o) const { return p_ != o.p_; }
 
  private:
+  template <typename U>
+  friend RefPtr<U> adopt(U* p);
+  enum TakeExisting { kTakeExisting };
+  RefPtr(T* p, TakeExisting) : p_(p) {}
+
   T* p_ = nullptr;
 };
 
-// Wraps a freshly allocated object (reference count 0) into its first RefPtr.
+// Wraps a freshly allocated object (reference count 0) into its first RefPtr. Null stays null
+// (an allocation that failed), so `auto r = adopt(new T); if (!r) ...` works.
 template <typename T>
 RefPtr<T> adopt(T* p) {
-  return RefPtr<T>(p);
+  if (p) {
+#if KERNEL_LOCK_CHECKS
+    if (p->ref_count() != 0) panic("adopt() of an object already held: use RefPtr(p)");
+#endif
+    p->add_ref();
+  }
+  return RefPtr<T>(p, RefPtr<T>::kTakeExisting);
+}
+
+// Hands a RefPtr's reference on (the source becomes null): `*out = move(ref)`.
+template <typename T>
+constexpr RefPtr<T>&& move(RefPtr<T>& p) {
+  return static_cast<RefPtr<T>&&>(p);
 }

@@ -10,9 +10,9 @@ zx_status_t PmtDispatcher::create(RefPtr<VmObject> vmo, uint64_t offset, uint64_
   RefPtr<PmtDispatcher> ref = adopt(d);
   zx_status_t s = vmo->pin(offset, len, &d->range_, paddrs);
   if (s != ZX_OK) return s;
-  d->vmo_ = static_cast<RefPtr<VmObject>&&>(vmo);
+  d->vmo_ = move(vmo);
   d->pinned_ = true;
-  *out = static_cast<RefPtr<PmtDispatcher>&&>(ref);
+  *out = move(ref);
   return ZX_OK;
 }
 

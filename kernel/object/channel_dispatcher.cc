@@ -4,6 +4,7 @@
 #include "kernel/object/channel_dispatcher.h"
 
 #include "kernel/lab.h"
+#include "kernel/lock_assert.h"
 #include "mm/heap.h"
 
 MessagePacket* MessagePacket::create(uint32_t num_bytes, uint32_t max_handles) {
@@ -25,7 +26,7 @@ ChannelDispatcher::Shared::~Shared() { kfree(spare); }
 zx_status_t ChannelDispatcher::create(RefPtr<ChannelDispatcher>* a, RefPtr<ChannelDispatcher>* b) {
   auto* shared = new Shared();
   if (!shared) return ZX_ERR_NO_MEMORY;
-  RefPtr<Shared> sref(shared);
+  RefPtr<Shared> sref = adopt(shared);
   auto* x = new ChannelDispatcher(sref);
   auto* y = new ChannelDispatcher(sref);
   if (!x || !y) {
@@ -37,8 +38,8 @@ zx_status_t ChannelDispatcher::create(RefPtr<ChannelDispatcher>* a, RefPtr<Chann
   y->peer_ = x;
   x->peer_koid_ = y->koid();
   y->peer_koid_ = x->koid();
-  *a = RefPtr<ChannelDispatcher>(x);
-  *b = RefPtr<ChannelDispatcher>(y);
+  *a = adopt(x);
+  *b = adopt(y);
   x->update_signals(0, ZX_CHANNEL_WRITABLE);
   y->update_signals(0, ZX_CHANNEL_WRITABLE);
   return ZX_OK;
@@ -47,6 +48,7 @@ zx_status_t ChannelDispatcher::create(RefPtr<ChannelDispatcher>* a, RefPtr<Chann
 ChannelDispatcher::~ChannelDispatcher() { disconnect(); }
 
 void ChannelDispatcher::drain_locked(List<MessagePacket, &MessagePacket::node>* out) {
+  assert_held(shared_->lock);
   while (MessagePacket* m = queue_.pop_front()) out->push_back(m);
 }
 
@@ -122,8 +124,8 @@ void ChannelDispatcher::disconnect() {
 namespace {
 constexpr uint32_t kGcBudget = 1024;
 constexpr uint32_t kGcScanBudget = 1u << 16;
-SpinLock g_gc_lock{"channel_gc"};  // taken before any channel lock, never after
-uint64_t g_gc_pass;                // g_gc_lock
+SpinLock g_gc_lock{LockClass::kChannelGc};  // taken before any channel lock, never after
+uint64_t g_gc_pass;                         // g_gc_lock
 }  // namespace
 
 void ChannelDispatcher::schedule_collect() {
@@ -186,7 +188,7 @@ void ChannelDispatcher::collect() {
     visit(this, false);
     for (ChannelDispatcher* e = this; e && !over; e = e->gc_next_) {
       if (e->shared_->gc_pass != pass) {
-        e->shared_->lock.acquire();
+        e->shared_->lock.acquire(/*nested=*/true);  // many pairs, only under g_gc_lock
         e->shared_->gc_pass = pass;
       }
       if (e->peer_) visit(e->peer_, false);

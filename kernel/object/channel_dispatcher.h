@@ -160,13 +160,13 @@ class ChannelDispatcher : public Dispatcher {
     // A spinlock, not a mutex: every critical section is a few list operations and signal
     // updates (nothing under it blocks, allocates or touches user memory), and a mutex costs
     // a trip through g_sched_lock on both lock and unlock.
-    SpinLock lock{"channel"};
+    SpinLock lock{LockClass::kChannel};
     MessagePacket* spare = nullptr;  // a free small block; atomic exchange only, never locked
     // The cycle collector's pass that holds `lock` (0: none); under the collector's lock.
     uint64_t gc_pass = 0;
     ~Shared();
   };
-  ChannelDispatcher(RefPtr<Shared> shared) : shared_(static_cast<RefPtr<Shared>&&>(shared)) {}
+  ChannelDispatcher(RefPtr<Shared> shared) : shared_(move(shared)) {}
   void disconnect();
   void drain_locked(List<MessagePacket, &MessagePacket::node>* out);
 

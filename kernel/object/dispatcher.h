@@ -10,6 +10,10 @@
 #include "kernel/lib/list.h"
 #include "kernel/lib/ref_ptr.h"
 #include "kernel/status.h"
+#ifndef KERNEL_HOST_TEST
+#include "kernel/lock_assert.h"
+#include "kernel/sched.h"
+#endif
 
 class WaitQueue;
 
@@ -61,7 +65,12 @@ class Dispatcher : public RefCounted<Dispatcher> {
   zx_signals_t signals() const;
   // With g_sched_lock held, no signal is raised meanwhile (clears may still happen: see
   // update_signals).
-  zx_signals_t signals_locked() const { return __atomic_load_n(&signals_, __ATOMIC_RELAXED); }
+  zx_signals_t signals_locked() const {
+#ifndef KERNEL_HOST_TEST
+    assert_held(g_sched_lock);
+#endif
+    return __atomic_load_n(&signals_, __ATOMIC_RELAXED);
+  }
   void update_signals(zx_signals_t clear, zx_signals_t set) {
     if (set == 0) {
       // Clearing alone wakes nobody, so it needs no g_sched_lock: an atomic AND orders it with

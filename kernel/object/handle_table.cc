@@ -3,6 +3,7 @@
 #include "kernel/object/handle_table.h"
 
 #include "kernel/lab.h"
+#include "kernel/lock_assert.h"
 
 namespace {
 
@@ -66,6 +67,7 @@ zx_handle_t HandleTable::value_for(uint32_t index, uint16_t gen) const {
 // Inline into every lookup: it is a few arithmetic instructions, and as a call it made get() save
 // and restore most of the registers around it.
 __attribute__((always_inline)) inline uint32_t HandleTable::index_locked(zx_handle_t h) const {
+  assert_held(lock_);
   if ((h & ZX_HANDLE_FIXED_BITS_MASK) != ZX_HANDLE_FIXED_BITS_MASK) return kNoSlot;
   uint32_t p = (h >> 2) ^ k_out_;
   p = xorshift15((p * mul2_inv_) & kPayloadMask);
@@ -87,6 +89,7 @@ __attribute__((always_inline)) inline uint32_t HandleTable::index_locked(zx_hand
 
 // The caller has already moved the reference out of the slot.
 void HandleTable::free_slot_locked(uint32_t index) {
+  assert_held(lock_);
   Slot& s = slots_[index];
   s.rights = 0;
   s.gen = static_cast<uint16_t>((s.gen + 1) & kGenMask);

@@ -107,7 +107,7 @@ class HandleTable {
   // The keyed bijection on 30-bit payloads (see the top of the file) and its inverse.
   uint32_t k_in_, k_out_, mul1_, mul1_inv_, mul2_, mul2_inv_;
 
-  mutable SpinLock lock_{"handle_table"};
+  mutable SpinLock lock_{LockClass::kHandleTable};
   Slot* slots_ = nullptr;
   uint32_t capacity_ = 0;
   uint32_t max_;

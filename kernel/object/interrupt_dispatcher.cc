@@ -13,7 +13,7 @@ zx_status_t InterruptDispatcher::create(uint32_t vector, RefPtr<InterruptDispatc
   if (!plic::claim(vector, irq, d)) return ZX_ERR_ALREADY_BOUND;
   d->claimed_ = true;
   plic::unmask(vector);
-  *out = static_cast<RefPtr<InterruptDispatcher>&&>(ref);
+  *out = move(ref);
   return ZX_OK;
 }
 
@@ -53,7 +53,7 @@ zx_status_t InterruptDispatcher::bind(RefPtr<PortDispatcher> port, uint64_t key)
   if (state_ == State::kDestroyed) return ZX_ERR_CANCELED;
   if (port_) return ZX_ERR_ALREADY_BOUND;
   if (waiting_) return ZX_ERR_BAD_STATE;  // a thread is in zx_interrupt_wait
-  port_ = static_cast<RefPtr<PortDispatcher>&&>(port);
+  port_ = move(port);
   packet_.packet = zx_port_packet_t{};
   packet_.packet.key = key;
   if (state_ == State::kTriggered) {
@@ -73,7 +73,7 @@ zx_status_t InterruptDispatcher::unbind(PortDispatcher* port) {
     if (state_ == State::kDestroyed) return ZX_ERR_CANCELED;
     if (!port_ || port_.get() != port) return ZX_ERR_NOT_FOUND;
     port_->withdraw_kernel(&packet_);
-    old = static_cast<RefPtr<PortDispatcher>&&>(port_);
+    old = move(port_);
     if (state_ == State::kNeedAck) {
       state_ = State::kIdle;
       plic::unmask(vector_);
@@ -129,7 +129,7 @@ zx_status_t InterruptDispatcher::destroy() {
     if (claimed_) plic::mask(vector_);
     if (port_) {
       port_->withdraw_kernel(&packet_);
-      old = static_cast<RefPtr<PortDispatcher>&&>(port_);
+      old = move(port_);
     }
   }
   fired_.signal();  // a waiter wakes and sees kDestroyed

@@ -39,7 +39,7 @@ class InterruptDispatcher : public Dispatcher {
   static void irq(void* ctx);  // interrupt context
 
   const uint32_t vector_;
-  SpinLock lock_{"interrupt"};  // taken in interrupt context: a spinlock
+  SpinLock lock_{LockClass::kInterrupt};  // taken in interrupt context: a spinlock
   State state_ = State::kIdle;
   int64_t timestamp_ = 0;
   bool waiting_ = false;         // a thread is in wait()

@@ -4,7 +4,7 @@
 #include "kernel/spinlock.h"
 
 RefPtr<JobDispatcher> JobDispatcher::root() {
-  static SpinLock lock("root_job");
+  static SpinLock lock(LockClass::kRootJob);
   static JobDispatcher* job = nullptr;
   SpinLockGuard g(lock);
   if (!job) {

@@ -2,6 +2,7 @@
 #include "kernel/object/port_dispatcher.h"
 
 #include "kernel/lab.h"
+#include "kernel/lock_assert.h"
 #include "kernel/sched.h"
 #include "kernel/timer.h"
 #include "mm/heap.h"
@@ -40,6 +41,7 @@ void PortDispatcher::remove_client(PortClient* c) {
 }
 
 void PortDispatcher::drain_locked() {
+  assert_held(g_sched_lock);
   while (PortObserver* po = observers_.front()) free_observer_locked(po);
   while (PortPacket* p = queue_.pop_front()) {
     if (p->owner == PortPacket::Owner::kUser) delete p;  // kernel packets stay their owners'
@@ -48,6 +50,7 @@ void PortDispatcher::drain_locked() {
 }
 
 void PortDispatcher::free_observer_locked(PortObserver* po) {
+  assert_held(g_sched_lock);
   if (po->obs.node.in_list()) po->target->remove_observer_locked(&po->obs);
   if (po->packet.node.in_list()) queue_.remove(&po->packet);
   observers_.remove(po);

@@ -104,7 +104,7 @@ class PortDispatcher : public Dispatcher {
   size_t user_packets_ = 0;                                 // g_sched_lock
   WaitQueue waiters_;
   bool closed_ = false;  // no handles left: no more packets
-  Mutex clients_lock_{"port_clients"};
+  Mutex clients_lock_{LockClass::kPortClients};
   List<PortClient, &PortClient::port_client_node> clients_;  // clients_lock_
   bool clients_closed_ = false;                              // clients_lock_
   const bool binds_interrupts_;

@@ -11,7 +11,7 @@ struct ProcessRegistry {
   static List<ProcessDispatcher, &ProcessDispatcher::all_node_> all;
   static uint64_t count;
 };
-SpinLock ProcessRegistry::lock("processes");
+SpinLock ProcessRegistry::lock(LockClass::kProcesses);
 List<ProcessDispatcher, &ProcessDispatcher::all_node_> ProcessRegistry::all;
 uint64_t ProcessRegistry::count = 0;
 
@@ -31,11 +31,11 @@ ProcessDispatcher::ProcessDispatcher() : handles_(handle_secret(koid())) {}
 zx_status_t ProcessDispatcher::create(const char* name, RefPtr<ProcessDispatcher>* out) {
   auto* p = new ProcessDispatcher();
   if (!p) return ZX_ERR_NO_MEMORY;
-  RefPtr<ProcessDispatcher> ref(p);
+  RefPtr<ProcessDispatcher> ref = adopt(p);
   kstrlcpy(p->name_, name, sizeof(p->name_));
   auto* account = new KernelAccount();
   if (!account) return ZX_ERR_NO_MEMORY;
-  p->account_ = RefPtr<KernelAccount>(account);
+  p->account_ = adopt(account);
   zx_status_t s = VmAspace::create(name, &p->aspace_);
   if (s != ZX_OK) return s;
   {
@@ -43,7 +43,7 @@ zx_status_t ProcessDispatcher::create(const char* name, RefPtr<ProcessDispatcher
     ProcessRegistry::all.push_back(p);
     ProcessRegistry::count++;
   }
-  *out = static_cast<RefPtr<ProcessDispatcher>&&>(ref);
+  *out = move(ref);
   return ZX_OK;
 }
 

@@ -57,7 +57,7 @@ class ProcessDispatcher : public Dispatcher {
   ProcessDispatcher();
   void finish();  // last thread gone: release everything
 
-  mutable Mutex lock_{"process"};
+  mutable Mutex lock_{LockClass::kProcess};
   HandleTable handles_;
   RefPtr<VmAspace> aspace_;
   RefPtr<KernelAccount> account_;                              // set by create(), never changed

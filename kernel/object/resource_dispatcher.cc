@@ -4,7 +4,7 @@
 #include "kernel/spinlock.h"
 
 RefPtr<ResourceDispatcher> ResourceDispatcher::root() {
-  static SpinLock lock("root_resource");
+  static SpinLock lock(LockClass::kRootResource);
   static ResourceDispatcher* root = nullptr;
   ResourceDispatcher* r;
   {

@@ -3,6 +3,7 @@
 // so a raise and the wakeup of its waiters are one atomic step: a waiter can never check, miss
 // a raise, and then sleep. Clearing wakes nobody, so it is a lock-free atomic AND; for that,
 // every write of the signal word is atomic.
+#include "kernel/lock_assert.h"
 #include "kernel/object/dispatcher.h"
 #include "kernel/sched.h"
 #include "kernel/wait_queue.h"
@@ -28,9 +29,13 @@ void Dispatcher::raise_signals(zx_signals_t clear, zx_signals_t set) {
   }
 }
 
-void Dispatcher::add_observer_locked(SignalObserver* o) { observers_.push_back(o); }
+void Dispatcher::add_observer_locked(SignalObserver* o) {
+  assert_held(g_sched_lock);
+  observers_.push_back(o);
+}
 
 void Dispatcher::remove_observer_locked(SignalObserver* o) {
+  assert_held(g_sched_lock);
   if (o->node.in_list()) observers_.remove(o);
 }
 

@@ -6,10 +6,11 @@
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/lib/string.h"
+#include "kernel/lock_assert.h"
 #include "kernel/sched.h"
 
 ThreadDispatcher::ThreadDispatcher(RefPtr<ProcessDispatcher> process, const char* name)
-    : process_(static_cast<RefPtr<ProcessDispatcher>&&>(process)) {
+    : process_(move(process)) {
   kstrlcpy(name_, name, sizeof(name_));
   link.thread = this;
 }
@@ -17,12 +18,12 @@ ThreadDispatcher::ThreadDispatcher(RefPtr<ProcessDispatcher> process, const char
 zx_status_t ThreadDispatcher::create(RefPtr<ProcessDispatcher> process, const char* name,
                                      RefPtr<ThreadDispatcher>* out) {
   ProcessDispatcher* p = process.get();
-  auto* t = new ThreadDispatcher(static_cast<RefPtr<ProcessDispatcher>&&>(process), name);
+  auto* t = new ThreadDispatcher(move(process), name);
   if (!t) return ZX_ERR_NO_MEMORY;
-  RefPtr<ThreadDispatcher> ref(t);
+  RefPtr<ThreadDispatcher> ref = adopt(t);
   zx_status_t s = p->add_thread(t);
   if (s != ZX_OK) return s;
-  *out = static_cast<RefPtr<ThreadDispatcher>&&>(ref);
+  *out = move(ref);
   return ZX_OK;
 }
 
@@ -80,6 +81,7 @@ int ThreadDispatcher::user_thread_main(void* arg) {
 }
 
 void ThreadDispatcher::kill_locked() {
+  assert_held(process_->lock_);
   if (state_ == State::kInitial) {
     state_ = State::kDead;
     process_->threads_.remove(&link);

@@ -15,9 +15,7 @@ class VmAddressRegionDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_VMAR;
   VmAddressRegionDispatcher(RefPtr<VmAddressRegion> vmar, bool is_root)
-      : aspace_(vmar->aspace()),
-        vmar_(static_cast<RefPtr<VmAddressRegion>&&>(vmar)),
-        is_root_(is_root) {}
+      : aspace_(vmar->aspace()), vmar_(move(vmar)), is_root_(is_root) {}
   zx_obj_type_t type() const override { return kType; }
   const RefPtr<VmAddressRegion>& vmar() const { return vmar_; }
   bool is_root() const { return is_root_; }

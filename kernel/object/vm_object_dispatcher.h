@@ -6,7 +6,7 @@
 class VmObjectDispatcher : public Dispatcher {
  public:
   static constexpr zx_obj_type_t kType = ZX_OBJ_TYPE_VMO;
-  explicit VmObjectDispatcher(RefPtr<VmObject> vmo) : vmo_(static_cast<RefPtr<VmObject>&&>(vmo)) {}
+  explicit VmObjectDispatcher(RefPtr<VmObject> vmo) : vmo_(move(vmo)) {}
   zx_obj_type_t type() const override { return kType; }
   const RefPtr<VmObject>& vmo() const { return vmo_; }
 

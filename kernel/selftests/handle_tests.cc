@@ -8,7 +8,7 @@
 #include "mm/heap.h"
 
 namespace {
-RefPtr<Dispatcher> new_event() { return RefPtr<Dispatcher>(new EventDispatcher()); }
+RefPtr<Dispatcher> new_event() { return adopt<Dispatcher>(new EventDispatcher()); }
 }  // namespace
 
 SELFTEST("handle.values_and_generations") {

@@ -31,7 +31,7 @@ void counted(const RefPtr<ChannelDispatcher>& p) {
 SELFTEST("port.user_packets") {
   uint64_t objects = g_heap.stats().live_objects;
   {
-    RefPtr<PortDispatcher> port(new PortDispatcher());
+    RefPtr<PortDispatcher> port = adopt(new PortDispatcher());
     REQUIRE(port);
     for (uint64_t k = 1; k <= 3; k++) EXPECT_OK(port->queue_user(user_packet(k)));
     zx_port_packet_t out;
@@ -54,8 +54,8 @@ SELFTEST("port.user_packets") {
 SELFTEST("port.wait_async") {
   uint64_t objects = g_heap.stats().live_objects;
   {
-    RefPtr<PortDispatcher> port(new PortDispatcher());
-    RefPtr<EventDispatcher> e(new EventDispatcher());
+    RefPtr<PortDispatcher> port = adopt(new PortDispatcher());
+    RefPtr<EventDispatcher> e = adopt(new EventDispatcher());
     REQUIRE(port && e);
     int owner = 0;  // stands for a handle table
     zx_port_packet_t out;
@@ -87,8 +87,8 @@ SELFTEST("port.wait_async") {
 SELFTEST("port.cancel_and_withdraw") {
   uint64_t objects = g_heap.stats().live_objects;
   {
-    RefPtr<PortDispatcher> port(new PortDispatcher());
-    RefPtr<EventDispatcher> e(new EventDispatcher());
+    RefPtr<PortDispatcher> port = adopt(new PortDispatcher());
+    RefPtr<EventDispatcher> e = adopt(new EventDispatcher());
     REQUIRE(port && e);
     int owner = 0;
     zx_port_packet_t out;
@@ -103,7 +103,7 @@ SELFTEST("port.cancel_and_withdraw") {
     e->cancel_waits(&owner, 5);
     EXPECT_EQ(port->queued(), 0u);
     // ...and when the object itself goes away.
-    RefPtr<EventDispatcher> e2(new EventDispatcher());
+    RefPtr<EventDispatcher> e2 = adopt(new EventDispatcher());
     EXPECT_OK(port->wait_async(e2.get(), &owner, 6, 3, ZX_EVENT_SIGNALED, 0));
     e2->update_signals(0, ZX_EVENT_SIGNALED);
     EXPECT_EQ(port->queued(), 1u);
@@ -140,7 +140,7 @@ SELFTEST("channel.messages") {
     counted(a);
     counted(b);
     EXPECT(a->signals() & ZX_CHANNEL_WRITABLE);
-    RefPtr<Dispatcher> ev(new EventDispatcher());
+    RefPtr<Dispatcher> ev = adopt<Dispatcher>(new EventDispatcher());
     EXPECT_OK(a->write(message("hello", ev)));
     EXPECT(b->signals() & ZX_CHANNEL_READABLE);
     EXPECT_EQ(ev->handle_count(), 1u);  // in flight, still counted
@@ -186,7 +186,7 @@ SELFTEST("channel.message_blocks") {
     EXPECT(m->handles[1].obj.get() == nullptr);
     EXPECT(m->bytes == reinterpret_cast<uint8_t*>(m->handles + 2));
     // Its handles are closed when it is freed, as destroy() would.
-    RefPtr<Dispatcher> ev(new EventDispatcher());
+    RefPtr<Dispatcher> ev = adopt<Dispatcher>(new EventDispatcher());
     if (Dispatcher* h = ev.get()) h->increment_handle_count();  // a handle in flight
     m->handles[0].obj = ev;
     m->num_handles = 1;
@@ -213,7 +213,7 @@ SELFTEST("channel.peer_closed") {
     REQUIRE(ChannelDispatcher::create(&a, &b) == ZX_OK);
     counted(a);
     counted(b);
-    RefPtr<Dispatcher> ev(new EventDispatcher());
+    RefPtr<Dispatcher> ev = adopt<Dispatcher>(new EventDispatcher());
     EXPECT_OK(b->write(message("unread", ev)));  // queued at a
     EXPECT_OK(a->write(message("to b")));
     a->decrement_handle_count();  // the last handle to a closes

@@ -296,6 +296,7 @@ SELFTEST("mutex.contention") {
 }
 
 SELFTEST("mutex.misuse_reported") {
+  ExpectLockMisuse expect;
   Mutex m("misuse");
   uint64_t before = g_lock_misuse_count;
   m.unlock();  // not locked
@@ -308,6 +309,7 @@ SELFTEST("mutex.misuse_reported") {
 }
 
 SELFTEST("spinlock.misuse_reported") {
+  ExpectLockMisuse expect;
   SpinLock l("misuse");
   uint64_t before = g_lock_misuse_count;
   {

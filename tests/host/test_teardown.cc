@@ -21,7 +21,7 @@ class Link : public Dispatcher {
   void hold(RefPtr<Dispatcher> next, bool as_handle) {
     if (as_handle) next->increment_handle_count();
     handle_ = as_handle;
-    next_ = static_cast<RefPtr<Dispatcher>&&>(next);
+    next_ = move(next);
   }
 
  protected:
@@ -44,8 +44,8 @@ RefPtr<Dispatcher> chain(int n, bool as_handles) {
   for (int i = n - 1; i >= 0; i--) {
     auto* l = new Link(i);
     RefPtr<Dispatcher> ref = adopt<Dispatcher>(l);
-    if (next) l->hold(static_cast<RefPtr<Dispatcher>&&>(next), as_handles);
-    next = static_cast<RefPtr<Dispatcher>&&>(ref);
+    if (next) l->hold(move(next), as_handles);
+    next = move(ref);
   }
   next->increment_handle_count();
   return next;

@@ -17,7 +17,7 @@ void (*g_handlers[kMaxIrqs])() = {};
 // Sources claimed by interrupt objects: their handler and its argument. g_claim_lock keeps
 // claim and release whole; the interrupt path reads an entry without it, which is safe
 // because a source is masked (and its handler left in place until release) before it changes.
-SpinLock g_claim_lock("plic_claims");
+SpinLock g_claim_lock(LockClass::kPlicClaims);
 void (*g_ctx_handlers[kMaxIrqs])(void*) = {};
 void* g_ctx[kMaxIrqs] = {};
 uint32_t g_inflight[kMaxIrqs] = {};  // handlers running now, so release() can wait them out

@@ -4,6 +4,7 @@
 
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/console.h"
+#include "kernel/lock_assert.h"
 #include "kernel/spinlock.h"
 
 namespace uart {
@@ -12,7 +13,7 @@ enum : uint32_t { RBR = 0, THR = 0, IER = 1, FCR = 2, IIR = 2, LCR = 3, MCR = 4,
 enum : uint8_t { LSR_DR = 1, LSR_THRE = 1 << 5, IER_RX = 1, IER_TX = 2 };
 
 volatile uint8_t* g_regs = nullptr;
-SpinLock g_tx_lock("uart_tx");
+SpinLock g_tx_lock(LockClass::kUartTx);
 constexpr uint32_t kTxSize = 1024;
 char g_tx[kTxSize];
 uint32_t g_tx_head = 0, g_tx_tail = 0;  // protected by g_tx_lock
@@ -23,6 +24,7 @@ void wr(uint32_t r, uint8_t v) { g_regs[r] = v; }
 
 // With g_tx_lock held: moves queued bytes into the transmitter while it has room.
 void drain_locked() {
+  assert_held(g_tx_lock);
   while (g_tx_head != g_tx_tail && (rd(LSR) & LSR_THRE)) {
     wr(THR, static_cast<uint8_t>(g_tx[g_tx_tail % kTxSize]));
     g_tx_tail++;

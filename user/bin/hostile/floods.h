@@ -32,11 +32,11 @@ inline zx_info_kernel_charges_t my_charges() {
 }
 
 // This process's charges once whatever earlier attacks left dying has been torn down: they only
-// fall, so poll until they are zero or a minute has passed (far beyond any honest teardown; the
+// fall, so poll until they are zero or two minutes have passed (far beyond any honest teardown; the
 // caller's check then fails with the figure).
 inline zx_info_kernel_charges_t settled_charges() {
   zx_info_kernel_charges_t c = my_charges();
-  zx_time_t deadline = zx_deadline_after(ZX_SEC(60));
+  zx_time_t deadline = zx_deadline_after(ZX_SEC(120));
   while (c.charged_bytes != 0 && zx_clock_get_monotonic() < deadline) {
     zx_nanosleep(zx_deadline_after(ZX_MSEC(10)));
     c = my_charges();
