@@ -245,7 +245,6 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
     power_off(1);
   }
   kernel_heap_init();
-  vm_aspace_init();
   if (kernel_aspace_init(phys_end) == ZX_OK)
     kprintf("kernel page table: direct map, text RX, rodata R, data RW, guarded stacks\n");
 

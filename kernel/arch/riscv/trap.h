@@ -24,16 +24,10 @@ extern "C" void trap_handler(TrapFrame* tf);
 const char* trap_cause_name(uint64_t scause);
 // Kernel faults reported so far (tests read it); fault_recoverable threads bump it and die.
 extern volatile uint64_t g_kernel_faults;
-// Set by the VM layer: resolves a fault on a user address taken while copying user memory.
-extern zx_status_t (*g_user_copy_fault_handler)(uint64_t addr, uint64_t scause);
-
-// The layers above the architecture provide these for traps from user mode:
-// the VM layer: resolve a page fault (ZX_OK: retry the access);
-zx_status_t user_page_fault(TrapFrame* tf);
-// the process layer: an exception the process cannot survive (report, then kill it), and the
-// check on every return to user mode that lets a killed thread leave.
-[[noreturn]] void user_fatal_exception(TrapFrame* tf);
-void user_return_check();
-// trap.S calls this for a system call from user mode instead of trap_handler.
-extern "C" void syscall_entry(TrapFrame* tf);
 extern "C" [[noreturn]] void arch_enter_user(TrapFrame* frame);
+
+// Traps from user mode and faults in arch_user_copy are handed up to the layers that handle
+// them through functions those layers declare in their own headers (none is declared here):
+// user_page_fault (mm/vm_aspace.h), user_fatal_exception and user_return_check
+// (kernel/object/thread_dispatcher.h), and syscall_entry (kernel/syscalls/syscall.h), which
+// trap.S calls.

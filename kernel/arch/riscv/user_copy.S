@@ -1,7 +1,7 @@
 // arch_user_copy(dst, src, len): the only code that touches user memory. It sets SUM (so
 // S-mode may access U pages) just for the copy. A fault inside it is not a kernel bug: the trap
 // handler first lets the address space resolve it (demand paging), and if that fails it resumes
-// at user_copy_fault, which returns non-zero to the caller instead of stopping the kernel.
+// at arch_user_copy_fault, which returns non-zero to the caller instead of stopping the kernel.
 .section .text
 .balign 4
 .globl arch_user_copy
