@@ -1,7 +1,9 @@
 // The saved state of an interrupted context, as trap.S lays it out on the stack.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/riscv/asm.h"
 #include "kernel/status.h"
 
 struct TrapFrame {
@@ -17,7 +19,17 @@ struct TrapFrame {
   uint64_t fp() const { return regs[8]; }
   bool from_user() const { return !(sstatus & (1ull << 8)); }
 };
-static_assert(sizeof(TrapFrame) == 38 * 8, "TrapFrame must match TF_SIZE in asm.h");
+// trap.S reaches every field through the TF_* offsets in asm.h.
+static_assert(offsetof(TrapFrame, regs) == TF_REGS && sizeof(TrapFrame::regs[0]) == 8,
+              "trap.S stores register xn at n*8");
+static_assert(offsetof(TrapFrame, sepc) == TF_SEPC);
+static_assert(offsetof(TrapFrame, sstatus) == TF_SSTATUS);
+static_assert(offsetof(TrapFrame, scause) == TF_SCAUSE);
+static_assert(offsetof(TrapFrame, stval) == TF_STVAL);
+static_assert(offsetof(TrapFrame, fp_link) == TF_FP_LINK);
+static_assert(offsetof(TrapFrame, ra_link) == TF_RA_LINK);
+static_assert(sizeof(TrapFrame) == TF_SIZE);
+static_assert(TF_SIZE % 16 == 0, "trap.S keeps sp 16-byte aligned below the frame");
 
 extern "C" void trap_vector();
 extern "C" void trap_handler(TrapFrame* tf);
