@@ -1,7 +1,7 @@
 // ZX_INFO_PROCESS_KERNEL_CHARGES, an extension of this kernel (not in Fuchsia): what a process
 // makes the kernel hold on its behalf (channel messages it wrote that nobody has read yet, port
 // packets it queued, asynchronous waits it armed) against its budget. The one definition of the
-// topic and record: the kernel includes this header too (kernel/sys_object.cc), so the two
+// topic and record: the kernel includes this header too (kernel/syscalls/sys_object.cc), so the two
 // sides cannot disagree. docs/objects/process.md, "Kernel memory a process holds".
 #ifndef ZIRCON_SYSCALLS_KERNEL_CHARGES_H_
 #define ZIRCON_SYSCALLS_KERNEL_CHARGES_H_
