@@ -162,11 +162,6 @@ uint64_t VmAspace::random_u64() {
   return rng_ * 2685821657736338717ull;
 }
 
-zx_status_t user_page_fault(uint64_t va, uint32_t access) {
-  VmAspace* a = VmAspace::current();
-  return a ? a->page_fault(va, access) : ZX_ERR_NOT_FOUND;
-}
-
 void vm_aspace_switch(VmAspace* from, VmAspace* to) {
   if (from != to) VmAspace::activate(to);
 }
