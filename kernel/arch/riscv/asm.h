@@ -13,6 +13,11 @@
 #define PTE_A (1 << 6)
 #define PTE_D (1 << 7)
 
+// CSR bits and cause codes the assembly tests (csr.h has them for C++; trap.h checks they agree).
+#define ASM_SSTATUS_SPP 0x100
+#define ASM_SSTATUS_SUM 0x40000
+#define ASM_EXC_ECALL_U 8
+
 #define MAX_CPUS 8
 #define MAX_HARTID 64  // hart ids the entry code can hold back (see entry.S)
 #define BOOT_STACK_SIZE 16384

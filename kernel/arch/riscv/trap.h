@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "kernel/arch/riscv/asm.h"
+#include "kernel/arch/riscv/csr.h"
 #include "kernel/status.h"
 
 struct TrapFrame {
@@ -30,6 +31,8 @@ static_assert(offsetof(TrapFrame, fp_link) == TF_FP_LINK);
 static_assert(offsetof(TrapFrame, ra_link) == TF_RA_LINK);
 static_assert(sizeof(TrapFrame) == TF_SIZE);
 static_assert(TF_SIZE % 16 == 0, "trap.S keeps sp 16-byte aligned below the frame");
+static_assert(ASM_SSTATUS_SPP == riscv::SSTATUS_SPP && ASM_SSTATUS_SUM == riscv::SSTATUS_SUM &&
+              ASM_EXC_ECALL_U == riscv::EXC_ECALL_U);
 
 extern "C" void trap_vector();
 extern "C" void trap_handler(TrapFrame* tf);
