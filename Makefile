@@ -246,11 +246,16 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
+# Regenerated on every build (the list of sources changes when a file is added, moved or
+# removed, which no prerequisite shows) but rewritten only when it differs, so clangd does not
+# reload for nothing.
 compile_commands: compile_commands.json
-compile_commands.json: Makefile
+.PHONY: compile-commands-check
+compile_commands.json: compile-commands-check
 	$(Q)$(PYTHON) tools/compile_commands.py --cxx "$(CXX)" --flags "$(KCXXFLAGS)" \
 		--host-cxx "$(HOSTCXX)" --host-flags "$(HOSTCXXFLAGS)" \
-		--host-files "$(HOST_TESTS)" $(KSRCS) > $@
+		--host-files "$(HOST_TESTS)" $(KSRCS) > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
 
 clean:
 	rm -rf $(BUILD) compile_commands.json

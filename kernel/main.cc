@@ -2,6 +2,7 @@
 // device tree, brings up the console, memory, the kernel page table, traps, timers and the
 // scheduler, starts the other harts, and then does what the boot arguments ask (run self
 // tests, run console commands) or hands the console to the user.
+#include "kernel/arch/riscv/asm.h"
 #include "kernel/arch/riscv/board_fallback.h"
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/arch/riscv/csr.h"
@@ -10,8 +11,8 @@
 #include "kernel/arch/riscv/sbi.h"
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/arch/riscv/uart.h"
-#include "kernel/command.h"
 #include "kernel/console.h"
+#include "kernel/debug/command.h"
 #include "kernel/lib/fdt.h"
 #include "kernel/lib/string.h"
 #include "kernel/object/job_dispatcher.h"
@@ -20,7 +21,7 @@
 #include "kernel/panic.h"
 #include "kernel/power.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "kernel/userboot.h"
@@ -44,7 +45,7 @@ constexpr long kSbiErrAlreadyAvailable = -6;
 namespace {
 BootInfo g_boot;
 alignas(16) char g_emergency_stacks[kMaxCpus][8192];
-constexpr uint64_t kBootStackSize = 16384;
+constexpr uint64_t kBootStackSize = BOOT_STACK_SIZE;  // entry.S lays the boot stacks out
 extern "C" char boot_stacks[];
 
 void setup_cpu(int num, uint64_t hartid) {
@@ -82,7 +83,7 @@ void start_secondaries(uint64_t boot_hartid) {
     g_cpus[num].num = num;
     g_cpus[num].hartid = hartid;
     long err = sbi::hart_start(hartid, virt_to_phys(secondary_entry), num);
-    if (err == kSbiErrAlreadyAvailable && hartid < 64) {
+    if (err == kSbiErrAlreadyAvailable && hartid < MAX_HARTID) {
       // The firmware let every hart into _start; this one is waiting there for us.
       __atomic_store_n(&g_hart_release[hartid], static_cast<uint64_t>(num + 1), __ATOMIC_RELEASE);
       err = 0;
@@ -245,7 +246,6 @@ extern "C" void kmain(uint64_t hartid, uint64_t fdt_paddr) {
     power_off(1);
   }
   kernel_heap_init();
-  vm_aspace_init();
   if (kernel_aspace_init(phys_end) == ZX_OK)
     kprintf("kernel page table: direct map, text RX, rodata R, data RW, guarded stacks\n");
 

@@ -3,8 +3,10 @@
 // started with thread_start(), and end with thread_exit(); someone either joins them (which
 // frees them) or they are detached (the scheduler frees them after their last switch).
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/riscv/asm.h"
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/lib/list.h"
 #include "kernel/lock_order.h"
@@ -15,11 +17,15 @@
 class WaitQueue;
 class VmAspace;
 
-// Callee-saved registers at a switch (switch.S stores them in this order).
+// Callee-saved registers at a switch (switch.S stores them at the CONTEXT_* offsets of asm.h).
 struct Context {
   uint64_t ra, sp;
   uint64_t s[12];
 };
+static_assert(offsetof(Context, ra) == CONTEXT_RA);
+static_assert(offsetof(Context, sp) == CONTEXT_SP);
+static_assert(offsetof(Context, s) == CONTEXT_S0 && sizeof(Context::s[0]) == 8);
+static_assert(sizeof(Context) == CONTEXT_SIZE);
 
 enum class ThreadState : uint8_t { Initial, Ready, Running, Blocked, Dead };
 

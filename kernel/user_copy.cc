@@ -3,10 +3,8 @@
 // protected user pages) come back as ZX_ERR_INVALID_ARGS through arch_user_copy's fault path.
 #include "kernel/user_copy.h"
 
+#include "kernel/arch/riscv/user_copy.h"
 #include "kernel/lab.h"
-
-extern "C" uint64_t arch_user_copy(void* dst, const void* src, size_t len);
-extern "C" char arch_user_copy_end[], arch_user_copy_fault[];
 
 zx_status_t copy_from_user_raw(void* dst, uint64_t user_src, size_t len) {
   // LAB 4 SOLUTION BEGIN
@@ -32,10 +30,3 @@ zx_status_t copy_to_user_raw(uint64_t user_dst, const void* src, size_t len) {
   if (len == 0) return ZX_OK;
   return arch_user_copy(reinterpret_cast<void*>(user_dst), src, len) ? ZX_ERR_INVALID_ARGS : ZX_OK;
 }
-
-bool user_copy_owns_pc(uint64_t pc) {
-  return pc >= reinterpret_cast<uint64_t>(&arch_user_copy) &&
-         pc < reinterpret_cast<uint64_t>(arch_user_copy_end);
-}
-
-uint64_t user_copy_fault_resume_pc() { return reinterpret_cast<uint64_t>(arch_user_copy_fault); }

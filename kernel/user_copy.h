@@ -67,7 +67,3 @@ class UserInOutPtr : public UserPtrBase<T> {
     return copy_to_user_raw(this->addr_, src, bytes);
   }
 };
-
-// The trap handler's side: a kernel fault at `pc` is a user-copy fault it may recover from.
-bool user_copy_owns_pc(uint64_t pc);
-uint64_t user_copy_fault_resume_pc();

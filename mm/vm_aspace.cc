@@ -3,7 +3,6 @@
 
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/arch/riscv/csr.h"
-#include "kernel/arch/riscv/trap.h"
 #include "kernel/ipi.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
@@ -161,40 +160,6 @@ uint64_t VmAspace::random_u64() {
   rng_ ^= rng_ << 25;
   rng_ ^= rng_ >> 27;
   return rng_ * 2685821657736338717ull;
-}
-
-// Faults taken by copy_from_user/copy_to_user on user addresses go to the current address space.
-static zx_status_t user_copy_fault(uint64_t addr, uint64_t scause) {
-  VmAspace* a = VmAspace::current();
-  if (!a) return ZX_ERR_NOT_FOUND;
-  uint32_t access = scause == riscv::EXC_STORE_PAGE_FAULT ? kVmWrite : kVmRead;
-  // The handler may block (object locks): let interrupts in while it runs.
-  bool irq = riscv::irqs_enabled();
-  riscv::irq_enable();
-  zx_status_t s = a->page_fault(addr, access);
-  if (!irq) riscv::irq_disable();
-  return s;
-}
-
-void vm_aspace_init() { g_user_copy_fault_handler = user_copy_fault; }
-
-zx_status_t user_page_fault(TrapFrame* tf) {
-  uint32_t access;
-  switch (tf->scause) {
-    case riscv::EXC_LOAD_PAGE_FAULT:
-      access = kVmRead;
-      break;
-    case riscv::EXC_STORE_PAGE_FAULT:
-      access = kVmWrite;
-      break;
-    case riscv::EXC_INST_PAGE_FAULT:
-      access = kVmExecute;
-      break;
-    default:
-      return ZX_ERR_NOT_SUPPORTED;  // not a page fault at all
-  }
-  VmAspace* a = VmAspace::current();
-  return a ? a->page_fault(tf->stval, access) : ZX_ERR_NOT_FOUND;
 }
 
 void vm_aspace_switch(VmAspace* from, VmAspace* to) {

@@ -8,6 +8,7 @@
 #include "kernel/lib/ref_ptr.h"
 #include "kernel/mutex.h"
 #include "kernel/spinlock.h"
+#include "kernel/thread.h"
 #include "mm/page_table.h"
 #include "mm/vm_address_region.h"
 
@@ -63,7 +64,14 @@ class VmAspace : public RefCounted<VmAspace> {
   char name_[32] = {};
 };
 
-// Boot: route user-copy faults to the current address space.
-void vm_aspace_init();
+// The architecture's trap code calls this for a page fault on a user address: one taken in user
+// mode, or by the kernel's user-copy routine inside a system call. It resolves the fault in the
+// current address space (access kVmRead/kVmWrite/kVmExecute); ZX_OK: retry the access.
+// Interrupts are on; it may block. Inline: every demand-zero fault passes here.
+inline zx_status_t user_page_fault(uint64_t va, uint32_t access) {
+  Thread* t = thread_current();
+  VmAspace* a = t ? t->aspace : nullptr;
+  return a ? a->page_fault(va, access) : ZX_ERR_NOT_FOUND;
+}
 // Context switch: load `to`'s page table (the kernel's when null) if it differs from `from`'s.
 void vm_aspace_switch(VmAspace* from, VmAspace* to);

@@ -1,4 +1,5 @@
-# Userspace: the C library (user/lib), one program per user/bin/*.cc, and the boot image.
+# Userspace: the C library (user/lib), the filesystem library (user/fs, for the programs in
+# USER_FS_PROGRAMS), one program per user/bin/*.cc, and the boot image.
 # Included from the top Makefile after the kernel variables (BUILD, CXX, LD, PYTHON,
 # ARCHFLAGS, DEPS_STAMP, Q) are defined. `make user` builds everything; adding a program is
 # adding a file user/bin/NAME.cc.
@@ -14,16 +15,24 @@ USER_LDSCRIPT := user/lib/user.ld
 USER_LDFLAGS := -nostdlib -static --gc-sections -z max-page-size=4096 -z noexecstack \
 	-T $(USER_LDSCRIPT)
 
-# The C library: its own sources, the filesystem and driver code of user/fs (linked only where
-# used: --gc-sections), the generated syscall stubs, and the freestanding parts of
-# kernel/lib it shares with the kernel (ELF parser, printf engine, mem*/str*, libgcc helpers,
-# status names).
-USER_LIB_SRCS := $(sort $(wildcard user/lib/*.cc user/lib/*.S user/fs/*.cc)) \
+# The C library every program links: its own sources, the generated syscall stubs, and the
+# freestanding parts of kernel/lib it shares with the kernel (ELF parser, printf engine,
+# mem*/str*, libgcc helpers, status names).
+USER_LIB_SRCS := $(sort $(wildcard user/lib/*.cc user/lib/*.S)) \
 	user/lib/gen/syscall_stubs.S \
 	kernel/lib/elf.cc kernel/lib/printf.cc kernel/lib/string.cc kernel/lib/libgcc.cc \
 	kernel/lib/status.cc
 USER_LIB_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_LIB_SRCS))
 USER_CRT0 := $(BUILD)/user/user/lib/crt0.S.o
+
+# The filesystem server's library (user/fs: ext2, the file pager, the request server, the
+# virtio-blk driver): an archive linked only into the programs that include user/fs headers,
+# named here. A program missing from the list fails to link with undefined references.
+USER_FS_SRCS := $(sort $(wildcard user/fs/*.cc))
+USER_FS_OBJS := $(patsubst %,$(BUILD)/user/%.o,$(USER_FS_SRCS))
+USER_LIBFS := $(BUILD)/user/libfs.a
+USER_FS_PROGRAMS := blkcheck fsd
+USER_AR := $(TOOLPREFIX)ar
 
 USER_PROGRAMS := $(patsubst user/bin/%.cc,%,$(sort $(wildcard user/bin/*.cc)))
 USER_ELFS := $(patsubst %,$(BUILD)/user/bin/%.elf,$(USER_PROGRAMS))
@@ -45,11 +54,19 @@ $(BUILD)/user/%.S.o: %.S | $(DEPS_STAMP)
 	@echo "  UAS     $<"
 	$(Q)$(CXX) $(USER_ASFLAGS) -c $< -o $@ $(DEPNAMES)
 
-# A static pattern rule, so make keeps the objects (they are not intermediate files).
+$(USER_LIBFS): $(USER_FS_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && $(USER_AR) rcsD $@ $(USER_FS_OBJS)
+
+# A static pattern rule, so make keeps the objects (they are not intermediate files). The
+# archive comes before the C library, whose objects are linked whole and so resolve what the
+# archive's members need.
 $(USER_ELFS): $(BUILD)/user/bin/%.elf: $(BUILD)/user/user/bin/%.cc.o $(USER_LIB_OBJS) $(USER_LDSCRIPT)
 	@mkdir -p $(dir $@)
 	@echo "  ULD     $@"
-	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(filter-out $(USER_CRT0),$(USER_LIB_OBJS))
+	$(Q)$(LD) $(USER_LDFLAGS) -o $@ $(USER_CRT0) $< $(if $(filter $*,$(USER_FS_PROGRAMS)),$(USER_LIBFS)) \
+		$(filter-out $(USER_CRT0),$(USER_LIB_OBJS))
+$(patsubst %,$(BUILD)/user/bin/%.elf,$(USER_FS_PROGRAMS)): $(USER_LIBFS)
 
 $(USER_STRIPPED): $(BUILD)/user/bootfs/%.elf: $(BUILD)/user/bin/%.elf
 	@mkdir -p $(dir $@)
@@ -77,4 +94,4 @@ $(DISK_IMG): $(USER_STRIPPED) $(ROOTFS_FILES) $(DISK_INPUTS) tools/mkdisk.py | $
 	@echo "  MKDISK  $@"
 	$(Q)$(PYTHON) tools/mkdisk.py $@ --rootfs user/rootfs --size $(DISK_SIZE) $(USER_STRIPPED)
 
--include $(USER_LIB_OBJS:.o=.d) $(USER_BIN_OBJS:.o=.d)
+-include $(USER_LIB_OBJS:.o=.d) $(USER_FS_OBJS:.o=.d) $(USER_BIN_OBJS:.o=.d)

@@ -6,6 +6,8 @@
 #include "kernel/object/process_dispatcher.h"
 #include "kernel/thread.h"
 
+struct TrapFrame;
+
 class ThreadDispatcher : public Dispatcher {
  public:
   enum class State { kInitial, kRunning, kDead };
@@ -47,3 +49,10 @@ class ThreadDispatcher : public Dispatcher {
   uint64_t entry_ = 0, sp_ = 0, arg1_ = 0, arg2_ = 0;
   char name_[ZX_MAX_NAME_LEN] = {};
 };
+
+// What the architecture's trap code calls on the way to and from user mode:
+// An exception the process cannot survive (not a system call, not a resolvable page fault):
+// report it and kill the process (user_exception.cc).
+[[noreturn]] void user_fatal_exception(TrapFrame* tf);
+// Every return towards user mode passes here: a killed thread leaves instead.
+void user_return_check();

@@ -5,7 +5,7 @@
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/ipi.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "mm/kernel_aspace.h"

@@ -4,7 +4,7 @@
 #include "kernel/object/handle_table.h"
 #include "kernel/object/rights.h"
 #include "kernel/object/vm_object_dispatcher.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "mm/heap.h"
 
 namespace {

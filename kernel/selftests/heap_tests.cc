@@ -1,7 +1,7 @@
 // Self tests of the kernel heap: every size class, large allocations, and a stress loop that
 // must leave the heap and the page allocator where they started.
 #include "kernel/lib/string.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 

@@ -4,7 +4,7 @@
 #include "kernel/object/channel_dispatcher.h"
 #include "kernel/object/event_dispatcher.h"
 #include "kernel/object/port_dispatcher.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "mm/heap.h"

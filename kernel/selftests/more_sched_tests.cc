@@ -2,7 +2,7 @@
 // shape of a kernel stack (mapped pages with an unmapped guard below).
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "mm/kernel_aspace.h"

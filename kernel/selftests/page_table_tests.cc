@@ -1,7 +1,7 @@
 // Self tests of the Sv39 page-table code (lab 2) on private tables (the mapped frames are
 // made-up addresses that are never touched), plus a check of the live kernel table's W^X.
 #include "kernel/arch/riscv/memlayout.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "mm/kernel_aspace.h"
 #include "mm/page_alloc.h"
 #include "mm/page_table.h"

@@ -2,7 +2,7 @@
 // arena, so block counts are exact whatever the rest of the kernel has allocated; the last ones
 // use the real allocator and check that everything comes back.
 #include "kernel/lib/string.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "mm/pmm.h"

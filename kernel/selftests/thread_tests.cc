@@ -5,7 +5,7 @@
 #include "kernel/lock_debug.h"
 #include "kernel/mutex.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "kernel/wait_queue.h"

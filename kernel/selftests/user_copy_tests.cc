@@ -2,7 +2,7 @@
 // a kernel fault), whether the range check refuses them or the copy faults on them.
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/arch/riscv/trap.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/user_copy.h"
 
 SELFTEST("user_copy.bad_pointers") {

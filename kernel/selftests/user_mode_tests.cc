@@ -2,7 +2,7 @@
 // mode, system calls (number in t0), zx_process_exit and the return code, a fatal user fault
 // that kills only its process, and that everything a dead process held is given back.
 #include "kernel/object/thread_dispatcher.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "mm/heap.h"

@@ -1,7 +1,7 @@
 // Self tests of VM objects, VMARs, mappings and the page-fault path. Kernel threads run "on" a
 // test address space (Thread::aspace) and reach its user half through copy_to_user /
 // copy_from_user, whose faults go through VmAspace::page_fault exactly as a user access would.
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/user_copy.h"
 #include "mm/heap.h"

@@ -80,7 +80,7 @@ CRASHES = [
     # kind, patterns the report must contain
     ("null", [r"KERNEL FAULT: load page fault", r"stval 0x0000000000000010", r"crash_null_load"]),
     ("panic", [r"KERNEL PANIC on hart \d+ \(thread \d+ 'main'\): crash: deliberate panic", r"crash_run"]),
-    ("assert", [r"KERNEL PANIC.*assertion failed: one == 2 at kernel/crash\.cc", r"crash_run"]),
+    ("assert", [r"KERNEL PANIC.*assertion failed: one == 2 at kernel/debug/crash\.cc", r"crash_run"]),
     ("illegal", [r"KERNEL FAULT: illegal instruction", r"crash_run"]),
     ("overflow", [r"KERNEL FAULT: store page fault \(kernel stack overflow: hit the guard page\)",
                   r"thread \d+ 'overflow'", r"recurse_deep"]),

@@ -2,8 +2,10 @@
 // holds it too, so the trap vector can find a stack without touching memory it does not own.
 // The fields the trap vector reads come first; their offsets are fixed (see trap.S).
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/arch/riscv/asm.h"
 #include "kernel/lib/list.h"
 
 constexpr int kMaxCpus = 8;
@@ -11,7 +13,7 @@ constexpr int kMaxCpus = 8;
 struct Thread;
 
 struct Cpu {
-  // --- read by trap.S: keep these offsets in step with the CPU_* constants there ---
+  // --- read by trap.S through the CPU_* offsets in asm.h (checked below) ---
   uint64_t scratch_t0;    // 0
   uint64_t scratch_t1;    // 8
   uint64_t scratch_sp;    // 16: sp at trap entry
@@ -34,6 +36,15 @@ struct Cpu {
   uint64_t irqs = 0, timer_irqs = 0, context_switches = 0;
   uint64_t idle_ticks = 0;
 };
+
+static_assert(offsetof(Cpu, scratch_t0) == CPU_SCRATCH_T0);
+static_assert(offsetof(Cpu, scratch_t1) == CPU_SCRATCH_T1);
+static_assert(offsetof(Cpu, scratch_sp) == CPU_SCRATCH_SP);
+static_assert(offsetof(Cpu, kstack_top) == CPU_KSTACK_TOP);
+static_assert(offsetof(Cpu, kstack_limit) == CPU_KSTACK_LIMIT);
+static_assert(offsetof(Cpu, emergency_sp) == CPU_EMERGENCY_SP);
+// entry.S sizes the boot stacks by MAX_CPUS.
+static_assert(kMaxCpus == MAX_CPUS);
 
 extern Cpu g_cpus[kMaxCpus];
 extern int g_ncpus;

@@ -14,7 +14,7 @@ trap_vector:
   sd t1, CPU_SCRATCH_T1(tp)
   sd sp, CPU_SCRATCH_SP(tp)
   csrr t0, sstatus
-  andi t0, t0, 0x100                   // SPP: did the trap come from S-mode?
+  andi t0, t0, ASM_SSTATUS_SPP         // did the trap come from S-mode?
   bnez t0, 1f
   ld t0, CPU_KSTACK_TOP(tp)
   j 3f
@@ -45,7 +45,7 @@ trap_vector:
   // are callee-saved), and nothing reads them from the frame of a system call. trap_return
   // skips them on the way back for the same frames. Every other trap saves everything.
   csrr t0, scause
-  addi t0, t0, -8                      // EXC_ECALL_U
+  addi t0, t0, -ASM_EXC_ECALL_U
   beqz t0, 5f
   sd s1, 9*8(sp)
   sd s2, 18*8(sp)
@@ -87,7 +87,7 @@ trap_vector:
   mv a0, sp
   // System calls take a shorter road than every other trap (syscall_entry).
   ld t0, TF_SCAUSE(sp)
-  addi t0, t0, -8                      // EXC_ECALL_U
+  addi t0, t0, -ASM_EXC_ECALL_U
   bnez t0, 7f
   call syscall_entry
   j trap_return
@@ -100,12 +100,12 @@ trap_return:                           // sp = the TrapFrame to restore
   csrw sepc, t0
   ld t0, TF_SSTATUS(sp)
   csrw sstatus, t0
-  andi t0, t0, 0x100
+  andi t0, t0, ASM_SSTATUS_SPP
   bnez t0, 4f
   ld tp, 4*8(sp)                       // back to user: its tp. To the kernel: keep this hart's.
 4:
   ld t0, TF_SCAUSE(sp)
-  addi t0, t0, -8                      // a system call's frame holds no s1..s11 (see above)
+  addi t0, t0, -ASM_EXC_ECALL_U        // a system call's frame holds no s1..s11 (see above)
   beqz t0, 6f
   ld s1, 9*8(sp)
   ld s2, 18*8(sp)

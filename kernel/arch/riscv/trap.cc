@@ -7,16 +7,19 @@
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/plic.h"
+#include "kernel/arch/riscv/user_copy.h"
 #include "kernel/console.h"
 #include "kernel/ipi.h"
+#include "kernel/object/thread_dispatcher.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "kernel/user_copy.h"
+#include "mm/vm_aspace.h"
+#include "mm/vm_mapping.h"  // kVmRead, kVmWrite, kVmExecute
 
 volatile uint64_t g_kernel_faults = 0;
-zx_status_t (*g_user_copy_fault_handler)(uint64_t addr, uint64_t scause) = nullptr;
 
 const char* trap_cause_name(uint64_t scause) {
   if (scause & riscv::SCAUSE_INTERRUPT) {
@@ -61,14 +64,39 @@ const char* trap_cause_name(uint64_t scause) {
   return "unknown exception";
 }
 
+// The VM layer's access kind (kVmRead, kVmWrite, kVmExecute) for a page-fault cause; 0 for any
+// other exception, which no page can resolve.
+static uint32_t page_fault_access(uint64_t scause) {
+  switch (scause) {
+    case riscv::EXC_LOAD_PAGE_FAULT:
+      return kVmRead;
+    case riscv::EXC_STORE_PAGE_FAULT:
+      return kVmWrite;
+    case riscv::EXC_INST_PAGE_FAULT:
+      return kVmExecute;
+  }
+  return 0;
+}
+
+// A fault inside arch_user_copy on a user address: the same page fault a user access would
+// take (demand paging, copy-on-write, a pager), resolved the same way; if it cannot be, the copy
+// resumes at its fault exit and fails with an error instead of stopping the kernel.
+static void user_copy_fault(TrapFrame* tf) {
+  uint32_t access = page_fault_access(tf->scause);
+  if (access) {
+    // Resolving may block (object locks, a pager): let interrupts in while it runs.
+    riscv::irq_enable();
+    zx_status_t s = user_page_fault(tf->stval, access);
+    riscv::irq_disable();
+    if (s == ZX_OK) return;
+  }
+  tf->sepc = reinterpret_cast<uint64_t>(arch_user_copy_fault);
+}
+
 static void kernel_fault(TrapFrame* tf) {
   Cpu* c = this_cpu();
-  // A fault in the user-copy routine on a user address: give the address space a chance to
-  // supply the page (demand paging), else make the copy fail with an error.
-  if (user_copy_owns_pc(tf->sepc) && tf->stval < kUserTop) {
-    if (g_user_copy_fault_handler && g_user_copy_fault_handler(tf->stval, tf->scause) == ZX_OK)
-      return;
-    tf->sepc = user_copy_fault_resume_pc();
+  if (riscv::user_copy_owns_pc(tf->sepc) && tf->stval < kUserTop) {
+    user_copy_fault(tf);
     return;
   }
   Thread* t = c->current;
@@ -105,7 +133,9 @@ static void user_exception(TrapFrame* tf) {
   riscv::irq_enable();
   // A fault cut short because the thread is being killed (it was waiting for a pager) is not
   // the process's fault: the thread leaves on its way back to user mode (user_return_check).
-  if (user_page_fault(tf) != ZX_OK && !thread_current()->kill_pending) user_fatal_exception(tf);
+  uint32_t access = page_fault_access(tf->scause);
+  zx_status_t s = access ? user_page_fault(tf->stval, access) : ZX_ERR_NOT_SUPPORTED;
+  if (s != ZX_OK && !thread_current()->kill_pending) user_fatal_exception(tf);
   riscv::irq_disable();
 }
 

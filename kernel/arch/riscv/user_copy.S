@@ -1,14 +1,16 @@
 // arch_user_copy(dst, src, len): the only code that touches user memory. It sets SUM (so
 // S-mode may access U pages) just for the copy. A fault inside it is not a kernel bug: the trap
 // handler first lets the address space resolve it (demand paging), and if that fails it resumes
-// at user_copy_fault, which returns non-zero to the caller instead of stopping the kernel.
+// at arch_user_copy_fault, which returns non-zero to the caller instead of stopping the kernel.
+#include "kernel/arch/riscv/asm.h"
+
 .section .text
 .balign 4
 .globl arch_user_copy
 .globl arch_user_copy_end
 .globl arch_user_copy_fault
 arch_user_copy:
-  li t1, 0x40000                 // SSTATUS_SUM
+  li t1, ASM_SSTATUS_SUM
   csrs sstatus, t1
   or t0, a0, a1
   or t0, t0, a2
@@ -62,7 +64,7 @@ arch_user_copy:
   li a0, 0
   ret
 arch_user_copy_fault:
-  li t1, 0x40000
+  li t1, ASM_SSTATUS_SUM
   csrc sstatus, t1
   li a0, 1
   ret

@@ -9,7 +9,7 @@
 #include "kernel/object/vm_address_region_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/sched.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 #include "kernel/wait_queue.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"

@@ -1,7 +1,7 @@
 // Time syscalls: the monotonic clock (ns since boot), deadlines, and sleeping until one.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/sched.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 #include "kernel/timer.h"
 #include "kernel/wait_queue.h"
 

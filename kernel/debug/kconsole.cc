@@ -2,13 +2,13 @@
 // thing a student sees after `make qemu`, and stays reachable for debugging once userspace has
 // its own shell.
 #include "kernel/arch/riscv/cpu.h"
-#include "kernel/command.h"
 #include "kernel/console.h"
+#include "kernel/debug/command.h"
 #include "kernel/lab.h"
 #include "kernel/lib/string.h"
 #include "kernel/power.h"
 #include "kernel/sched.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
 #include "mm/heap.h"

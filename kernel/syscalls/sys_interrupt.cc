@@ -5,7 +5,7 @@
 #include "kernel/object/interrupt_dispatcher.h"
 #include "kernel/object/port_dispatcher.h"
 #include "kernel/object/resource_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 namespace {
 constexpr uint32_t kRemapIrq = ZX_INTERRUPT_REMAP_IRQ, kModeMask = ZX_INTERRUPT_MODE_MASK,

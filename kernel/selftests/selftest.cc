@@ -1,7 +1,7 @@
 // The self-test runner (see selftest.h). Each test runs in its own thread so a test that
 // blocks, or a fault-recoverable child that dies, never takes the runner with it, and so the
 // runner can bound each test with a deadline.
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 
 #include <stdarg.h>
 

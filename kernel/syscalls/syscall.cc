@@ -1,10 +1,13 @@
 // The syscall dispatcher: a switch generated from kernel/syscalls.table. Each case narrows the
 // argument registers to the declared types and calls sys_NAME (one file per family: sys_*.cc).
+#include "kernel/syscalls/syscall.h"
+
 #include "kernel/arch/riscv/cpu.h"
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/lib/string.h"
+#include "kernel/object/thread_dispatcher.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/thread.h"

@@ -2,7 +2,7 @@
 // parent (mm/vm_object.h, docs/syscalls/zx_vmo_create_child.md).
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/vm_object_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 #include "mm/reclaim_queue.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include "kernel/object/job_dispatcher.h"
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 namespace {
 zx_status_t copy_name(UserInPtr<const char> name, size_t name_size, char* out, size_t out_size) {

@@ -1,7 +1,7 @@
 // Handle syscalls: close, close_many, duplicate, replace. Closing a handle also cancels the
 // waits made through it (they end with ZX_ERR_CANCELED, as in Zircon).
 #include "kernel/gen/syscall_decls.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 namespace {
 zx_status_t close_one(zx_handle_t h) {

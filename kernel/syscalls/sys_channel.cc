@@ -6,7 +6,7 @@
 // (kernel/object/kernel_charges.h): past it the write fails with ZX_ERR_NO_RESOURCES.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/channel_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 namespace {
 // take_message with handles (see below).

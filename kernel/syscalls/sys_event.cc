@@ -1,7 +1,7 @@
 // zx_event_create.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/event_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 zx_status_t sys_event_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
   if (options != 0) return ZX_ERR_INVALID_ARGS;

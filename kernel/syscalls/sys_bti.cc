@@ -4,7 +4,7 @@
 #include "kernel/object/bti_dispatcher.h"
 #include "kernel/object/resource_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
 

@@ -4,7 +4,7 @@
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 namespace {
 // ZX_VM_* option bits.

@@ -1,7 +1,7 @@
 // Port syscalls and zx_object_wait_async.
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/port_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 zx_status_t sys_port_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
   constexpr uint32_t kBindToInterrupt = ZX_PORT_BIND_TO_INTERRUPT;

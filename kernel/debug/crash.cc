@@ -1,8 +1,8 @@
 // Deliberate kernel failures, to see (and test) what a fault report looks like: a bad load, a
 // panic, a failed assert, an illegal instruction, a kernel stack overflow. `crash KIND` at the
 // console or `crash=KIND` on the boot command line.
-#include "kernel/command.h"
 #include "kernel/console.h"
+#include "kernel/debug/command.h"
 #include "kernel/lib/string.h"
 #include "kernel/panic.h"
 #include "kernel/thread.h"

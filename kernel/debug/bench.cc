@@ -3,8 +3,8 @@
 // commits and machines (tests/qemu/bench.py runs them that way). Each prints
 //   bench: <name>\t<instructions per operation>
 #include "kernel/arch/riscv/csr.h"
-#include "kernel/command.h"
 #include "kernel/console.h"
+#include "kernel/debug/command.h"
 #include "kernel/mutex.h"
 #include "kernel/sched.h"
 #include "kernel/thread.h"

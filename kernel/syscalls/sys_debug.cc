@@ -4,7 +4,7 @@
 // any handle value (documented in docs/syscalls/zx_debug_read.md).
 #include "kernel/console.h"
 #include "kernel/gen/syscall_decls.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 
 zx_status_t sys_debug_write(UserInPtr<const char> buffer, size_t buffer_size) {
   char chunk[128];

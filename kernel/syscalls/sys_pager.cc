@@ -5,7 +5,7 @@
 #include "kernel/lab.h"
 #include "kernel/object/port_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
-#include "kernel/syscall_helpers.h"
+#include "kernel/syscalls/syscall_helpers.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
 #include "pager/pager.h"
