@@ -5,7 +5,7 @@
 #include "kernel/lock_debug.h"
 #include "kernel/lock_order.h"
 #include "kernel/mutex.h"
-#include "kernel/selftest.h"
+#include "kernel/selftests/selftest.h"
 #include "kernel/spinlock.h"
 #include "kernel/thread.h"
 #include "kernel/timer.h"
