@@ -80,16 +80,18 @@ static uint32_t page_fault_access(uint64_t scause) {
 
 // A fault inside arch_user_copy on a user address: the same page fault a user access would
 // take (demand paging, copy-on-write, a pager), resolved the same way; if it cannot be, the copy
-// resumes at its fault exit and fails with an error instead of stopping the kernel.
+// resumes at its fault exit and returns why (in a0) instead of stopping the kernel.
 static void user_copy_fault(TrapFrame* tf) {
   uint32_t access = page_fault_access(tf->scause);
+  zx_status_t s = ZX_ERR_INVALID_ARGS;  // not a page fault: nothing to resolve
   if (access) {
     // Resolving may block (object locks, a pager): let interrupts in while it runs.
     riscv::irq_enable();
-    zx_status_t s = user_page_fault(tf->stval, access);
+    s = user_page_fault(tf->stval, access);
     riscv::irq_disable();
     if (s == ZX_OK) return;
   }
+  tf->regs[10] = static_cast<uint64_t>(static_cast<int64_t>(s));  // a0
   tf->sepc = reinterpret_cast<uint64_t>(arch_user_copy_fault);
 }
 

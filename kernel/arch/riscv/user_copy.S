@@ -1,7 +1,8 @@
 // arch_user_copy(dst, src, len): the only code that touches user memory. It sets SUM (so
 // S-mode may access U pages) just for the copy. A fault inside it is not a kernel bug: the trap
 // handler first lets the address space resolve it (demand paging), and if that fails it resumes
-// at arch_user_copy_fault, which returns non-zero to the caller instead of stopping the kernel.
+// at arch_user_copy_fault, which returns to the caller the status the handler left in a0 (why the
+// fault could not be resolved) instead of stopping the kernel.
 #include "kernel/arch/riscv/asm.h"
 
 .section .text
@@ -66,6 +67,5 @@ arch_user_copy:
 arch_user_copy_fault:
   li t1, ASM_SSTATUS_SUM
   csrc sstatus, t1
-  li a0, 1
   ret
 arch_user_copy_end:

@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// Copies len bytes with SUM set; 0 on success, non-zero if a fault ended it early.
+// Copies len bytes with SUM set; 0 on success, or, if a fault ended it early, the (negative)
+// status of the failed attempt to resolve it, as a uint64_t.
 extern "C" uint64_t arch_user_copy(void* dst, const void* src, size_t len);
 extern "C" char arch_user_copy_end[], arch_user_copy_fault[];
 

@@ -290,10 +290,58 @@ inline void test_floods_wait_async() {
   CHECK_EQ(after.observers, 0u);
 }
 
+// Memory: every free page of the machine committed to one VMO. A copy into a user buffer whose
+// page cannot be had then fails with ZX_ERR_NO_MEMORY, which says what happened, not
+// ZX_ERR_INVALID_ARGS (the buffer is a good one); the kernel serves again once the memory is back.
+inline uint64_t commit_until_refused(zx_handle_t vmo, uint64_t size) {
+  uint64_t off = 0;
+  for (uint64_t step = 1u << 20; step >= 4096; step /= 16) {
+    while (off + step <= size &&
+           zx_vmo_op_range(vmo, ZX_VMO_OP_COMMIT, off, step, nullptr, 0) == ZX_OK)
+      off += step;
+  }
+  return off;
+}
+
+inline void test_floods_memory() {
+  g_counts.attacks++;
+  // Everything the copy needs besides the destination page exists before memory runs out.
+  zx_handle_t src, dst, hog;
+  CHECK_OK(zx_vmo_create(4096, 0, &src));
+  CHECK_OK(zx_vmo_write(src, "data", 0, 4));
+  CHECK_OK(zx_vmo_create(4096, 0, &dst));
+  zx_vaddr_t addr;
+  CHECK_OK(
+      zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, dst, 0, 4096, &addr));
+  constexpr uint64_t kHuge = 1ull << 36;  // more than any machine the tests boot
+  CHECK_OK(zx_vmo_create(kHuge, 0, &hog));
+  uint64_t held = commit_until_refused(hog, kHuge);
+  CHECK(held > (8u << 20));
+  g_counts.structures += held / 4096;
+  // A page freed meanwhile (the kernel's own) lets one copy through: take it and try again.
+  zx_status_t s = ZX_OK;
+  for (int i = 0; i < 16 && s == ZX_OK; i++) {
+    commit_until_refused(hog, kHuge);
+    s = zx_vmo_read(src, reinterpret_cast<void*>(addr), 0, 4);
+    if (s == ZX_OK) zx_vmo_op_range(dst, ZX_VMO_OP_DECOMMIT, 0, 4096, nullptr, 0);
+  }
+  CHECK_EQ(s, ZX_ERR_NO_MEMORY);
+  CHECK_OK(zx_handle_close(hog));
+  CHECK_OK(zx_vmo_read(src, reinterpret_cast<void*>(addr), 0, 4));
+  CHECK(memcmp(reinterpret_cast<void*>(addr), "data", 4) == 0);
+  CHECK_OK(zx_vmar_unmap(zx_vmar_root_self(), addr, 4096));
+  CHECK_OK(zx_handle_close(dst));
+  CHECK_OK(zx_handle_close(src));
+  zx_handle_t e;
+  CHECK_OK(zx_event_create(0, &e));
+  CHECK_OK(zx_handle_close(e));
+}
+
 inline const testing::Test kFloodTests[] = {
     {"floods.channel_messages", test_floods_channel_messages},
     {"floods.port_packets", test_floods_port_packets},
     {"floods.wait_async", test_floods_wait_async},
+    {"floods.memory", test_floods_memory},
 };
 
 }  // namespace hostile
