@@ -64,11 +64,6 @@ void Mutex::unlock_slow(Thread* me) {
   __atomic_store_n(&state_, owner, __ATOMIC_RELEASE);
 }
 
-bool Mutex::held_by_me() const {
-  return (__atomic_load_n(&state_, __ATOMIC_RELAXED) & ~kContended) ==
-         reinterpret_cast<uintptr_t>(thread_current());
-}
-
 zx_status_t Event::wait(uint64_t deadline, bool interruptible) {
   SchedGuard g;
   while (!signaled_) {

@@ -18,7 +18,11 @@ class Mutex {
   Mutex& operator=(const Mutex&) = delete;
   void lock();
   void unlock();
-  bool held_by_me() const;
+  // Inline: every *_locked function asks (kernel/lock_assert.h), fault paths included.
+  bool held_by_me() const {
+    return (__atomic_load_n(&state_, __ATOMIC_RELAXED) & ~kContended) ==
+           reinterpret_cast<uintptr_t>(thread_current());
+  }
   const char* name() const { return name_; }
 
  private:

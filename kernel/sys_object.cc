@@ -15,7 +15,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pmm.h"
 #include "mm/reclaim_queue.h"
-#include "pager/pager.h"
+#include "kernel/object/pager_dispatcher.h"
 
 namespace {
 // Info topics, Zircon's numbers: (version << 28) | topic.

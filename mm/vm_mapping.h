@@ -82,7 +82,7 @@ class VmMapping : public VmRegion {
 
   // Aspace lock held: resolve a fault at va for `access` (kVmRead/kVmWrite/kVmExecute).
   // ZX_ERR_ACCESS_DENIED if the mapping does not allow it; ZX_ERR_OUT_OF_RANGE past the object.
-  zx_status_t page_fault(uint64_t va, uint32_t access, PageWait* wait);
+  zx_status_t page_fault(uint64_t va, uint32_t access, LazyPageRequest* request);
   // Aspace lock held: fault in every page now (ZX_VM_MAP_RANGE, commit through the VMAR).
   zx_status_t map_range(uint64_t offset, uint64_t len, bool commit);
   // After a fault that waited for a pager (aspace locked): maps the run of pages after `va` that

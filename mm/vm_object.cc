@@ -140,7 +140,7 @@ bool VmObject::range_committed(uint64_t offset, uint64_t len) const {
   return n == len / PAGE_SIZE;
 }
 
-uint64_t VmObject::supply_pages(uint64_t offset, vm_page** pages, uint64_t n) {
+uint64_t VmObject::insert_batch(uint64_t offset, vm_page** pages, uint64_t n) {
   if (n > kSupplyBatch) n = kSupplyBatch;
   vm_page* added[kSupplyBatch];
   uint64_t kept = 0, nadded = 0;
@@ -166,7 +166,7 @@ uint64_t VmObject::supply_pages(uint64_t offset, vm_page** pages, uint64_t n) {
   return nadded;
 }
 
-bool VmObject::take_pages(uint64_t offset, uint64_t n, vm_page** out) {
+bool VmObject::take_batch(uint64_t offset, uint64_t n, vm_page** out) {
   MutexGuard g(lock_);
   for (uint64_t i = 0; i < n; i++) {
     out[i] = pages_.lookup(offset + i * PAGE_SIZE);
@@ -195,6 +195,50 @@ bool VmObject::take_pages(uint64_t offset, uint64_t n, vm_page** out) {
   }
   return true;
 }
+
+zx_status_t VmObject::supply_pages(uint64_t offset, uint64_t len, VmObject* aux,
+                                   uint64_t aux_offset) {
+  // take_batch checks each batch as it takes it; a longer supply checks the whole source range
+  // first, so that an uncommitted page anywhere moves nothing.
+  if (len > kSupplyBatch * PAGE_SIZE && !aux->range_committed(aux_offset, len))
+    return ZX_ERR_BAD_STATE;
+  // Within the pager's page budget: evict the oldest clean pages first (before, not after, so
+  // that the pages the waiters asked for are there when they wake).
+  if (reclaim_) reclaim_->make_room(len / PAGE_SIZE);
+
+  // LAB 7 SOLUTION BEGIN
+  // A batch at a time (one lock hold on each side per batch): a page we already have (supplied
+  // twice) stays, and aux's is freed.
+  zx_status_t s = ZX_OK;
+  uint64_t moved = 0;
+  while (moved < len) {
+    vm_page* batch[kSupplyBatch];
+    uint64_t n = (len - moved) / PAGE_SIZE;
+    if (n > kSupplyBatch) n = kSupplyBatch;
+    if (!aux->take_batch(aux_offset + moved, n, batch)) {
+      s = ZX_ERR_BAD_STATE;  // decommitted under us, or no memory to unshare one
+      break;
+    }
+    insert_batch(offset + moved, batch, n);
+    moved += n * PAGE_SIZE;
+  }
+  if (moved) source_->on_pages_supplied(offset, moved);
+  return s;
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // (void)offset;
+  // (void)aux_offset;
+  // lab_todo(7, "VmObject::supply_pages (moving the pages and waking the waiters)");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 7 STUB END
+}
+
+void VmObject::fail_pages(uint64_t offset, uint64_t len, zx_status_t status) {
+  // Nothing of ours changes: a failed page stays absent, and the next access asks again.
+  source_->on_pages_failed(offset, len, status);
+}
+
+void VmObject::detach_source() { source_->detach(); }
 
 zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
                                       bool at_least_on_write, RefPtr<VmObject>* out) {
@@ -243,7 +287,7 @@ zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t o
   return ZX_OK;
 }
 
-zx_status_t VmObject::take_from_parent(uint64_t offset, PageWait* wait) {
+zx_status_t VmObject::take_from_parent(uint64_t offset, LazyPageRequest* request) {
   VmObject* parent = cow_parent_.get();  // fixed at creation
   {
     MutexGuard g(lock_);
@@ -251,7 +295,7 @@ zx_status_t VmObject::take_from_parent(uint64_t offset, PageWait* wait) {
   }
   uint64_t poff = cow_offset_ + offset;
   vm_page* page = nullptr;
-  zx_status_t s = parent->try_page(poff, false, wait, [&](uint64_t pa, bool exclusive) {
+  zx_status_t s = parent->try_page(poff, false, request, [&](uint64_t pa, bool exclusive) {
     page = g_pmm.paddr_to_page(pa);
     __atomic_add_fetch(&page->ref_count, 1, __ATOMIC_ACQ_REL);
     // Shared from now on: the parent's own writes must copy instead of showing here.
@@ -409,17 +453,21 @@ zx_status_t VmObject::hint_range(uint64_t offset, uint64_t len, bool always_need
   return ZX_OK;
 }
 
-zx_status_t VmObject::begin_wait_locked(uint64_t offset, PageWaitSlot* slot) {
+zx_status_t VmObject::request_page_locked(uint64_t offset, LazyPageRequest* request) {
+  assert_held(lock_);
   PageRequestType type = pages_.lookup(offset) ? PageRequestType::kDirty : PageRequestType::kRead;
-  return source_->begin_wait(type, offset, PAGE_SIZE, slot);
+  PageRequest* r = request->get();
+  r->init(type, offset, PAGE_SIZE);
+  return source_->get_pages(r);
 }
 
 bool VmObject::dirty_locked(uint64_t offset) const {
+  assert_held(lock_);
   vm_page* p = pages_.lookup(offset);
   return p && (page_flags(p) & kPageDirty);
 }
 
-zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
+zx_status_t VmObject::mark_range_dirty(uint64_t offset, uint64_t len) {
   MutexGuard g(lock_);
   if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
   uint64_t n = 0;
@@ -434,6 +482,13 @@ zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
   });
   modified_ = true;
   return ZX_OK;
+}
+
+zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
+  zx_status_t s = mark_range_dirty(offset, len);
+  // Writers waiting for leave to dirty these pages may go on now.
+  if (s == ZX_OK) source_->on_pages_dirtied(offset, len);
+  return s;
 }
 
 void VmObject::writeback_begin(uint64_t offset, uint64_t len) {
@@ -504,11 +559,11 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
     return ZX_OK;
   }
   vm_page* p = pages_.lookup(offset);
-  // A pager-backed object never makes up a page: the pager supplies it (begin_wait).
-  if (!p && source_) return ZX_ERR_SHOULD_WAIT;
+  // A pager-backed object never makes up a page: the pager supplies it (request_page_locked).
+  if (source_)
+    return p ? lookup_paged_locked(p, offset, write, paddr, exclusive) : ZX_ERR_SHOULD_WAIT;
   // Nor does a child of one below its parent's limit: that page is the parent's.
   if (!p && cow_parent_ && offset < cow_limit_) return ZX_ERR_NEXT;
-  if (source_) return lookup_paged_locked(p, offset, write, paddr, exclusive);
   // LAB 5 SOLUTION BEGIN
   if (!p) {
     if (!commit) {
@@ -562,42 +617,21 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->for_each_chunk(offset + slice_offset_, len, commit, write, fn);
   }
+  if (len > ~0ull - offset) return ZX_ERR_OUT_OF_RANGE;
+  uint64_t end = offset + len;  // the object must stay at least this long
   uint64_t done = 0;
   while (done < len) {
     uint64_t off = offset + done;
-    uint64_t page = off & ~(PAGE_SIZE - 1);
-    uint64_t in_page = off - page;
+    uint64_t in_page = off & (PAGE_SIZE - 1);
     uint64_t n = PAGE_SIZE - in_page;
     if (n > len - done) n = len - done;
-    PageWait wait;
-    bool from_parent = false;
-    {
-      MutexGuard g(lock_);
-      if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
-      uint64_t pa = 0;
-      bool exclusive;
-      zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
-      if (s == ZX_ERR_SHOULD_WAIT) {
-        s = begin_wait_locked(page, &wait.slot);
-        if (s == ZX_OK) continue;  // supplied meanwhile: look again
-        if (s == ZX_ERR_SHOULD_WAIT) wait.source = source_;
-      }
-      if (s == ZX_ERR_NEXT) {
-        from_parent = true;
-      } else if (s != ZX_ERR_SHOULD_WAIT) {
-        if (s != ZX_OK && s != ZX_ERR_NOT_FOUND) return s;
-        char* p = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
-        s = fn(p, n, done);
-        if (s != ZX_OK) return s;
-        done += n;
-        continue;
-      }
-    }
-    // The page is on its way (from a pager, or from our pager-backed parent): get it without
-    // our lock, then take this chunk again.
-    zx_status_t s = from_parent ? take_from_parent(page, &wait) : ZX_ERR_SHOULD_WAIT;
-    if (s == ZX_ERR_SHOULD_WAIT) s = wait.source->finish_wait(&wait.slot);
+    zx_status_t s = wait_for_pages([&](LazyPageRequest* request, bool) {
+      return access_page(off, end, commit, write, request, [&](uint64_t pa, bool) {
+        return fn(pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr, n, done);
+      });
+    });
     if (s != ZX_OK) return s;
+    done += n;
   }
   return ZX_OK;
 }
