@@ -1,5 +1,5 @@
 // Pager syscalls: a userspace process creates VMOs whose pages it supplies on request
-// (pager/pager.h). Only argument checks and handle lookups live here: moving pages, waking
+// (kernel/object/pager_dispatcher.h). Only argument checks and handle lookups live here: moving pages, waking
 // waiters, dirty tracking and writeback are the VMO's (mm/vm_object.h), which tells its own
 // page source (docs/pager.md).
 #include "kernel/gen/syscall_decls.h"

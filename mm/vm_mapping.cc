@@ -2,6 +2,7 @@
 #include "mm/vm_mapping.h"
 
 #include "kernel/lab.h"
+#include "kernel/lock_assert.h"
 #include "mm/vm_aspace.h"
 
 VmRegion::VmRegion(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, uint64_t size,
@@ -106,6 +107,7 @@ void VmMapping::unmap_object_range(uint64_t offset, uint64_t len) {
 void VmMapping::unmap_pages(uint64_t va, uint64_t len) { aspace_->pt_unmap(va, len); }
 
 void VmMapping::destroy_locked() {
+  assert_held(aspace_->lock());
   if (destroyed_) return;
   MutexGuard g(vmo_->lock());
   unmap_pages(base(), size());

@@ -93,7 +93,7 @@ class VmMapping : public VmRegion {
   // The access a fault taken ahead of time (map_range, fault_around) asks for.
   uint32_t prefault_access() const;
   // The page-table permissions for one page of this mapping: the mapping's permissions, less
-  // write unless the object said the page may take stores (VmObject::writable_locked: private
+  // write unless the object said the page may take stores (VmObject::page_writable: private
   // to the object, and dirty if a pager supplied it). Every path that installs or rewrites a
   // translation of a mapping goes through here, so that none can make a shared copy-on-write
   // page or a clean pager page writable (a store must fault to copy it, or to dirty it).

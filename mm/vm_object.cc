@@ -85,6 +85,7 @@ zx_status_t VmObject::create_contiguous(uint64_t size, uint32_t alignment_log2,
 }
 
 bool VmObject::pinned_locked(uint64_t start, uint64_t end) const {
+  assert_held(lock_);
   for (const PinnedRange* r : pins_) {
     if (start < r->offset + r->len && r->offset < end) return true;
   }
@@ -122,10 +123,12 @@ void VmObject::unpin(PinnedRange* pin) {
 
 zx_status_t VmObject::create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
                                    RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out) {
+  assert(source && reclaim);
   zx_status_t s = create(size, options, out);
   if (s != ZX_OK) return s;
   (*out)->source_ = static_cast<RefPtr<PageSource>&&>(source);
   (*out)->reclaim_ = static_cast<RefPtr<ReclaimQueue>&&>(reclaim);
+  assert((*out)->mode_ok());
   return ZX_OK;
 }
 
@@ -283,6 +286,7 @@ zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t o
   });
   if (s != ZX_OK) return s;  // the child's destructor releases what it took
   unmap_range_locked(offset, end);
+  assert(child->mode_ok());
   *out = static_cast<RefPtr<VmObject>&&>(child);
   return ZX_OK;
 }
@@ -333,6 +337,7 @@ zx_status_t VmObject::create_slice(uint64_t offset, uint64_t size, RefPtr<VmObje
   v->slice_offset_ = offset;
   v->slice_size_ = size;
   slices_.push_back(v);
+  assert(v->mode_ok());
   *out = static_cast<RefPtr<VmObject>&&>(child);
   return ZX_OK;
 }
@@ -344,6 +349,8 @@ VmObject::~VmObject() {
     slice_parent_->slices_.remove(this);
     return;
   }
+  // Nobody else can reach us any more; the lock is for page_leaving_locked's precondition.
+  MutexGuard g(lock_);
   pages_.remove_range(0, kMaxSize, [&](uint64_t, vm_page* p) {
     page_leaving_locked(p);
     release_page(p);
@@ -356,8 +363,9 @@ uint64_t VmObject::size() const {
   return size_;
 }
 
-zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool write, uint64_t* paddr,
-                                          bool* exclusive) {
+[[gnu::noinline]] zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool write,
+                                                            uint64_t* paddr, bool* exclusive) {
+  assert_held(lock_);
   page_set_flags(p, kPageReferenced, 0);  // for the reclaim queue's second chance
   if (write) {
     uint16_t f = page_flags(p);
@@ -385,17 +393,18 @@ zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool writ
     }
   }
   *paddr = p->paddr;
-  *exclusive = writable_locked(p);
+  *exclusive = page_writable(p, true);
   return ZX_OK;
 }
 
-bool VmObject::writable_locked(const vm_page* p) const {
+bool VmObject::page_writable(const vm_page* p, bool pager_backed) {
   if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) != 1) return false;
   // Only a dirty page may be mapped writable: the first store to a clean one must fault.
-  return !source_ || (page_flags(p) & kPageDirty);
+  return !pager_backed || (page_flags(p) & kPageDirty);
 }
 
 void VmObject::mark_dirty_locked(vm_page* p) {
+  assert_held(lock_);
   uint16_t f = page_flags(p);
   if (f & kPageDirty) return;
   page_set_flags(p, kPageDirty, kPageAwaitingClean);
@@ -403,10 +412,12 @@ void VmObject::mark_dirty_locked(vm_page* p) {
 }
 
 void VmObject::page_leaving_locked(vm_page* p) {
+  assert_held(lock_);
   if (reclaim_) reclaim_->page_removed(p, page_flags(p) & kPageUnclean);
 }
 
 EvictResult VmObject::evict_page(vm_page* p, uint64_t offset) {
+  assert(reclaim_);  // only a reclaim queue evicts, and only its own objects' pages
   MutexGuard g(lock_);
   if (pages_.lookup(offset) != p) return EvictResult::kSkipped;  // no longer ours
   uint16_t f = page_flags(p);
@@ -427,6 +438,7 @@ EvictResult VmObject::evict_page(vm_page* p, uint64_t offset) {
 
 zx_status_t VmObject::hint_range(uint64_t offset, uint64_t len, bool always_need) {
   if (!source_) return ZX_OK;  // only pager-backed pages are ever evicted
+  assert(reclaim_);            // every pager-backed object has a reclaim queue
   if (always_need) {
     // As Zircon: the pages are brought in now, and then kept.
     zx_status_t s = commit(offset, len);
@@ -552,6 +564,7 @@ bool VmObject::modified(bool reset) {
 
 zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
                                     bool* exclusive) {
+  assert_held(lock_);
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
   if (options_ & kPhysical) {
     *paddr = phys_base_ + (offset & ~(PAGE_SIZE - 1));
@@ -714,6 +727,7 @@ zx_status_t VmObject::commit(uint64_t offset, uint64_t len) {
 }
 
 void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
+  assert_held(lock_);
   for (VmMappingLink* l : mappings_) l->mapping->unmap_object_range(start, end - start);
   for (VmObject* s : slices_) {
     uint64_t lo = start > s->slice_offset_ ? start : s->slice_offset_;
@@ -726,6 +740,7 @@ void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
 }
 
 void VmObject::free_range_locked(uint64_t start, uint64_t end) {
+  assert_held(lock_);
   unmap_range_locked(start, end);
   pages_.remove_range(start, end, [&](uint64_t, vm_page* p) {
     page_leaving_locked(p);

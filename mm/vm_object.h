@@ -13,6 +13,15 @@
 // such a child keeps a reference to the pager-backed object (cow_parent_) and, the first time
 // it needs a page it lacks, takes the parent's page (asking the pager for it if need be) as a
 // shared page, so supplied content shows in the child until either side writes.
+//
+// Invariants (mode_ok() checks the first, asserted wherever an object is made):
+//  - an object is exactly one of: anonymous; pager-backed (source_ and reclaim_ set); a child
+//    of a pager-backed object (cow_parent_ set, no source_); a slice (slice_parent_ set, and no
+//    pages, source, cow_parent_ or pins of its own); physical (kPhysical: no pages, phys_base_);
+//    contiguous (kContiguous: every page committed at creation and never decommitted);
+//  - a page in pages_ has ref_count >= 1, counting every object sharing it; only a page with
+//    ref_count 1 (and, in a pager-backed object, dirty) is ever mapped writable;
+//  - every *_locked function is called with lock_ held, and asserts it.
 #pragma once
 #include <stdint.h>
 
@@ -48,7 +57,7 @@ class VmObject : public RefCounted<VmObject> {
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
   // A pager-backed object: absent pages come from `source` instead of being zero.
-  // `reclaim` is the queue its clean pages go on (nullptr: never evicted).
+  // `reclaim` is the queue its clean pages go on (both required).
   static zx_status_t create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
                                   RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
@@ -209,7 +218,7 @@ class VmObject : public RefCounted<VmObject> {
       vm_page* p = off < size_ ? pages_.lookup(off) : nullptr;
       if (!p) break;
       pas[n] = p->paddr;
-      writable[n] = writable_locked(p);
+      writable[n] = page_writable(p, source_.get() != nullptr);
     }
     if (n) fn(pas, writable, n);
   }
@@ -218,8 +227,14 @@ class VmObject : public RefCounted<VmObject> {
   // translations.
   Mutex& lock() const { return lock_; }
   void add_mapping(VmMappingLink* m);
-  void add_mapping_locked(VmMappingLink* m) { mappings_.push_back(m); }
-  void remove_mapping_locked(VmMappingLink* m) { mappings_.remove(m); }
+  void add_mapping_locked(VmMappingLink* m) {
+    assert_held(lock_);
+    mappings_.push_back(m);
+  }
+  void remove_mapping_locked(VmMappingLink* m) {
+    assert_held(lock_);
+    mappings_.remove(m);
+  }
   size_t mapping_count() const;
 
   void set_name(const char* name);
@@ -227,6 +242,12 @@ class VmObject : public RefCounted<VmObject> {
 
  private:
   VmObject(uint64_t size, uint32_t options) : size_(size), options_(options) {}
+  // The first invariant above: at most one mode is set.
+  bool mode_ok() const {
+    int modes = (source_ ? 1 : 0) + (cow_parent_ ? 1 : 0) + (slice_parent_ ? 1 : 0) +
+                (options_ & kPhysical ? 1 : 0) + (options_ & kContiguous ? 1 : 0);
+    return modes <= 1 && !source_ == !reclaim_;
+  }
   // With lock_ held: the page at offset (page aligned). `commit` allocates a missing page;
   // `write` makes a shared page private first. ZX_ERR_NOT_FOUND when absent and not committing.
   zx_status_t lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
@@ -280,8 +301,9 @@ class VmObject : public RefCounted<VmObject> {
       if (s != ZX_OK) return s;
     }
   }
-  // Whether a page may be mapped writable: not shared, and (if a pager supplied it) dirty.
-  bool writable_locked(const vm_page* p) const;
+  // Whether a page may be mapped writable: not shared, and (if a pager supplied it) dirty. The
+  // answer holds while the caller holds the lock of the object the page is in.
+  static bool page_writable(const vm_page* p, bool pager_backed);
   // A pager-backed page turns dirty (telling the reclaim queue), or leaves the object.
   void mark_dirty_locked(vm_page* p);
   void page_leaving_locked(vm_page* p);

@@ -23,7 +23,8 @@ void TrackedPageSource::attach(VmObject* vmo) {
 
 void TrackedPageSource::on_complete(PageRequest* r, void*) { event(r).signal(); }
 
-// The trackers' presence tests run from begin_wait, whose caller holds the VMO's lock.
+// The trackers' presence tests run from get_pages, whose caller holds the VMO's lock
+// (present_locked and dirty_locked assert it).
 bool TrackedPageSource::is_present(uint64_t offset, void* ctx) {
   auto* self = static_cast<TrackedPageSource*>(ctx);
   return self->vmo_ && self->vmo_->present_locked(offset);

@@ -8,7 +8,7 @@
 // its last handle, the VMO going away) fails every waiter with ZX_ERR_BAD_STATE, stops requests,
 // and has the provider send COMPLETE.
 //
-// Locking: the VMO's lock, then this source's lock (begin_wait runs under the VMO's lock, and
+// Locking: the VMO's lock, then this source's lock (get_pages runs under the VMO's lock, and
 // the trackers ask the VMO whether a page is already there); answers from the pager take the
 // VMO's lock and then this one one after the other, never nested the other way.
 #pragma once
