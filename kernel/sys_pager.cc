@@ -1,7 +1,7 @@
 // Pager syscalls: a userspace process creates VMOs whose pages it supplies on request
-// (kernel/object/pager_dispatcher.h). Only argument checks and handle lookups live here: moving pages, waking
-// waiters, dirty tracking and writeback are the VMO's (mm/vm_object.h), which tells its own
-// page source (docs/pager.md).
+// (kernel/object/pager_dispatcher.h). Only argument checks and handle lookups live here: moving
+// pages, waking waiters, dirty tracking and writeback are the VMO's (mm/vm_object.h), which tells
+// its own page source (docs/pager.md).
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/object/pager_dispatcher.h"
 #include "kernel/object/port_dispatcher.h"
