@@ -639,7 +639,7 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     uint64_t n = PAGE_SIZE - in_page;
     if (n > len - done) n = len - done;
     zx_status_t s = wait_for_pages([&](LazyPageRequest* request, bool) {
-      return access_page(off, end, commit, write, request, [&](uint64_t pa, bool) {
+      return access_page(off - in_page, end, commit, write, request, [&](uint64_t pa, bool) {
         return fn(pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr, n, done);
       });
     });

@@ -193,9 +193,10 @@ class VmObject : public RefCounted<VmObject> {
         [&](LazyPageRequest* request, bool) { return try_page(offset, write, request, fn); });
   }
 
-  // One attempt of with_page, for a caller that holds locks of its own: never blocks. When a
-  // pager-backed page is absent it returns ZX_ERR_SHOULD_WAIT, having armed `request` (the
-  // caller drops its locks and waits: wait_for_pages); with no request it asks nothing.
+  // One attempt of with_page (offset page aligned), for a caller that holds locks of its own:
+  // never blocks. When a pager-backed page is absent it returns ZX_ERR_SHOULD_WAIT, having armed
+  // `request` (the caller drops its locks and waits: wait_for_pages); with no request it asks
+  // nothing.
   template <typename F>
   zx_status_t try_page(uint64_t offset, bool write, LazyPageRequest* request, F fn) {
     return access_page(offset, 0, true, write, request, fn);
@@ -271,19 +272,19 @@ class VmObject : public RefCounted<VmObject> {
   // With lock_ held, after lookup_locked said ZX_ERR_SHOULD_WAIT: has the source arm `request`
   // for what the page at `offset` lacks (its content, or leave to dirty it).
   zx_status_t request_page_locked(uint64_t offset, LazyPageRequest* request);
-  // One attempt at the page at `offset` (object unlocked), for try_page and for_each_chunk: with
+  // One attempt at the page at `page` (page aligned; object unlocked), for try_page and
+  // for_each_chunk: with
   // the object locked and at least `min_size` bytes long, looks the page up (committing it if
   // `commit`, making it private if `write`) and calls fn(paddr, exclusive), paddr 0 for an absent
   // page not committed. A page still the pager's arms `request` (ZX_ERR_SHOULD_WAIT); a page
   // still our pager-backed parent's is fetched first.
   template <typename F>
-  zx_status_t access_page(uint64_t offset, uint64_t min_size, bool commit, bool write,
+  zx_status_t access_page(uint64_t page, uint64_t min_size, bool commit, bool write,
                           LazyPageRequest* request, F fn) {
     if (slice_parent_) {
-      if (offset >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
-      return slice_parent_->access_page(offset + slice_offset_, 0, commit, write, request, fn);
+      if (page >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
+      return slice_parent_->access_page(page + slice_offset_, 0, commit, write, request, fn);
     }
-    uint64_t page = offset & ~(PAGE_SIZE - 1);
     for (;;) {
       {
         MutexGuard g(lock_);
