@@ -62,6 +62,7 @@ class VmObject : public RefCounted<VmObject> {
                                   RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
 
+  // Device memory (mm/vm_object_physical.cc, with pinning below).
   // Device registers [paddr, paddr+size) (zx_vmo_create_physical): mappable, never read or
   // written through the object, no pages of its own.
   static zx_status_t create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out);
