@@ -62,30 +62,25 @@ VmAspace* VmAspace::current() {
 }
 
 zx_status_t VmAspace::page_fault(uint64_t va, uint32_t access) {
-  bool waited = false;
+  bool waited = false;  // fault-around only after a wait: the pager's run is likely there too
   for (;;) {
-    PageWait wait;
-    zx_status_t s;
-    {
+    // A wait for a pager happens without our lock, so the process's other threads (the pager
+    // among them, perhaps) can fault and map meanwhile; the mapping may be gone when we look
+    // again.
+    zx_status_t s = VmObject::wait_for_pages([&](LazyPageRequest* request, bool after_wait) {
+      waited |= after_wait;
       MutexGuard g(lock_);
       if (destroyed_) return ZX_ERR_BAD_STATE;
       VmMapping* m = root_->find_mapping_locked(va);
       if (!m) return ZX_ERR_NOT_FOUND;
-      s = m->page_fault(va, access, &wait);
-      if (s == ZX_OK && waited) m->fault_around(va);  // the pager's run is likely there too
-    }
-    if (s == ZX_ERR_NO_MEMORY) {
-      // Clean pager pages can make room; try again once they are gone (without our lock: the
-      // eviction unmaps from every address space, this one included).
-      if (ReclaimQueue::reclaim_now() > 0) continue;
+      zx_status_t s = m->page_fault(va, access, request);
+      if (s == ZX_OK && waited) m->fault_around(va);
       return s;
-    }
-    if (s != ZX_ERR_SHOULD_WAIT) return s;
-    // Waiting for a pager: without our lock, so the process's other threads (the pager among
-    // them, perhaps) can fault and map meanwhile. The mapping may be gone when we look again.
-    s = wait.source->finish_wait(&wait.slot);
-    if (s != ZX_OK) return s;
-    waited = true;
+    });
+    // Clean pager pages can make room; try again once they are gone (without our lock: the
+    // eviction unmaps from every address space, this one included).
+    if (s == ZX_ERR_NO_MEMORY && ReclaimQueue::reclaim_now() > 0) continue;
+    return s;
   }
 }
 

@@ -28,15 +28,16 @@ VmMapping::VmMapping(VmAspace* aspace, VmAddressRegion* parent, uint64_t base, u
 VmMapping::~VmMapping() = default;
 
 // With the aspace locked. A page its pager has not supplied yet comes back as
-// ZX_ERR_SHOULD_WAIT with `wait` armed: VmAspace::page_fault waits without its lock and retries.
-zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access, PageWait* wait) {
+// ZX_ERR_SHOULD_WAIT with `request` armed: VmAspace::page_fault waits without its lock and
+// retries.
+zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access, LazyPageRequest* request) {
   if (destroyed_) return ZX_ERR_NOT_FOUND;
   // LAB 5 SOLUTION BEGIN
   if ((flags_ & access) != access) return ZX_ERR_ACCESS_DENIED;
   uint64_t page_va = va & ~(PAGE_SIZE - 1);
   uint64_t offset = object_offset_ + (page_va - base());
   bool write = access & kVmWrite;
-  return vmo_->try_page(offset, write, wait, [&](uint64_t pa, bool writable) {
+  return vmo_->try_page(offset, write, request, [&](uint64_t pa, bool writable) {
     // A page shared with a snapshot is mapped read-only; the first write faults and copies.
     return aspace_->pt_map(page_va, pa, PAGE_SIZE, mmu_flags(writable), /*replace=*/true);
   });
@@ -44,7 +45,7 @@ zx_status_t VmMapping::page_fault(uint64_t va, uint32_t access, PageWait* wait) 
   // LAB 5 STUB BEGIN
   // (void)va;
   // (void)access;
-  // (void)wait;
+  // (void)request;
   // lab_todo(5, "VmMapping::page_fault");
   // return ZX_ERR_NOT_SUPPORTED;
   // LAB 5 STUB END

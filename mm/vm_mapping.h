@@ -82,7 +82,7 @@ class VmMapping : public VmRegion {
 
   // Aspace lock held: resolve a fault at va for `access` (kVmRead/kVmWrite/kVmExecute).
   // ZX_ERR_ACCESS_DENIED if the mapping does not allow it; ZX_ERR_OUT_OF_RANGE past the object.
-  zx_status_t page_fault(uint64_t va, uint32_t access, PageWait* wait);
+  zx_status_t page_fault(uint64_t va, uint32_t access, LazyPageRequest* request);
   // Aspace lock held: fault in every page now (ZX_VM_MAP_RANGE, commit through the VMAR).
   zx_status_t map_range(uint64_t offset, uint64_t len, bool commit);
   // After a fault that waited for a pager (aspace locked): maps the run of pages after `va` that
@@ -93,7 +93,7 @@ class VmMapping : public VmRegion {
   // The access a fault taken ahead of time (map_range, fault_around) asks for.
   uint32_t prefault_access() const;
   // The page-table permissions for one page of this mapping: the mapping's permissions, less
-  // write unless the object said the page may take stores (VmObject::writable_locked: private
+  // write unless the object said the page may take stores (VmObject::page_writable: private
   // to the object, and dirty if a pager supplied it). Every path that installs or rewrites a
   // translation of a mapping goes through here, so that none can make a shared copy-on-write
   // page or a clean pager page writable (a store must fault to copy it, or to dirty it).

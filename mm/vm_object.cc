@@ -39,93 +39,14 @@ zx_status_t VmObject::create(uint64_t size, uint32_t options, RefPtr<VmObject>* 
   return ZX_OK;
 }
 
-zx_status_t VmObject::create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out) {
-  if ((paddr | size) & (PAGE_SIZE - 1)) return ZX_ERR_INVALID_ARGS;
-  if (size == 0 || size > kMaxSize || paddr + size < paddr) return ZX_ERR_INVALID_ARGS;
-  VmObject* v = new VmObject(size, kPhysical);
-  if (!v) return ZX_ERR_NO_MEMORY;
-  v->phys_base_ = paddr;
-  *out = adopt(v);
-  return ZX_OK;
-}
-
-zx_status_t VmObject::create_contiguous(uint64_t size, uint32_t alignment_log2,
-                                        RefPtr<VmObject>* out) {
-  if (size == 0 || size > (PAGE_SIZE << Pmm::kMaxOrder)) return ZX_ERR_INVALID_ARGS;
-  if (alignment_log2 != 0 && (alignment_log2 < PAGE_SHIFT || alignment_log2 > 63))
-    return ZX_ERR_INVALID_ARGS;
-  uint64_t pages = page_round_up(size) / PAGE_SIZE;
-  // The buddy allocator hands out naturally aligned blocks: ask for one big enough for both
-  // the size and the alignment, and give back the pages past the end.
-  unsigned order = 0;
-  while ((1ull << order) < pages) order++;
-  if (alignment_log2 > PAGE_SHIFT && alignment_log2 - PAGE_SHIFT > order)
-    order = alignment_log2 - PAGE_SHIFT;
-  if (order > Pmm::kMaxOrder) return ZX_ERR_INVALID_ARGS;
-  VmObject* v = new VmObject(pages * PAGE_SIZE, kContiguous);
-  if (!v) return ZX_ERR_NO_MEMORY;
-  RefPtr<VmObject> ref = adopt(v);
-  vm_page* head = page_alloc_contig(order, PageState::Object);
-  if (!head) return ZX_ERR_NO_MEMORY;
-  for (uint64_t i = 0; i < (1ull << order); i++) {
-    head[i].ref_count = 1;
-    head[i].order = 0;
-    if (i >= pages) page_free(&head[i]);
-  }
-  for (uint64_t i = 0; i < pages; i++) {
-    head[i].object_data = i * PAGE_SIZE;
-    if (v->pages_.insert(i * PAGE_SIZE, &head[i]) != ZX_OK) {
-      for (uint64_t j = i; j < pages; j++)
-        page_free(&head[j]);  // the rest; the object frees its own
-      return ZX_ERR_NO_MEMORY;
-    }
-  }
-  *out = move(ref);
-  return ZX_OK;
-}
-
-bool VmObject::pinned_locked(uint64_t start, uint64_t end) const {
-  for (const PinnedRange* r : pins_) {
-    if (start < r->offset + r->len && r->offset < end) return true;
-  }
-  return false;
-}
-
-zx_status_t VmObject::pin(uint64_t offset, uint64_t len, PinnedRange* pin, uint64_t* paddrs) {
-  if (slice_parent_) {
-    if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
-    return slice_parent_->pin(offset + slice_offset_, len, pin, paddrs);
-  }
-  // A pager could take its pages back (eviction) or change them under the device.
-  if (source_ || cow_parent_) return ZX_ERR_NOT_SUPPORTED;
-  if (((offset | len) & (PAGE_SIZE - 1)) || len == 0) return ZX_ERR_INVALID_ARGS;
-  MutexGuard g(lock_);
-  if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
-  for (uint64_t i = 0; i < len / PAGE_SIZE; i++) {
-    bool exclusive;
-    // As for a write: a page shared with a snapshot is copied first, so that nobody's later
-    // copy-on-write can move it away from the device.
-    zx_status_t s = lookup_locked(offset + i * PAGE_SIZE, true, true, &paddrs[i], &exclusive);
-    if (s != ZX_OK) return s;
-  }
-  pin->offset = offset;
-  pin->len = len;
-  pins_.push_back(pin);
-  return ZX_OK;
-}
-
-void VmObject::unpin(PinnedRange* pin) {
-  VmObject* owner = slice_parent_ ? slice_parent_.get() : this;
-  MutexGuard g(owner->lock_);
-  if (pin->node.in_list()) owner->pins_.remove(pin);
-}
-
 zx_status_t VmObject::create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
                                    RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out) {
+  assert(source && reclaim);
   zx_status_t s = create(size, options, out);
   if (s != ZX_OK) return s;
   (*out)->source_ = move(source);
   (*out)->reclaim_ = move(reclaim);
+  assert((*out)->mode_ok());
   return ZX_OK;
 }
 
@@ -140,7 +61,7 @@ bool VmObject::range_committed(uint64_t offset, uint64_t len) const {
   return n == len / PAGE_SIZE;
 }
 
-uint64_t VmObject::supply_pages(uint64_t offset, vm_page** pages, uint64_t n) {
+uint64_t VmObject::insert_batch(uint64_t offset, vm_page** pages, uint64_t n) {
   if (n > kSupplyBatch) n = kSupplyBatch;
   vm_page* added[kSupplyBatch];
   uint64_t kept = 0, nadded = 0;
@@ -166,7 +87,7 @@ uint64_t VmObject::supply_pages(uint64_t offset, vm_page** pages, uint64_t n) {
   return nadded;
 }
 
-bool VmObject::take_pages(uint64_t offset, uint64_t n, vm_page** out) {
+bool VmObject::take_batch(uint64_t offset, uint64_t n, vm_page** out) {
   MutexGuard g(lock_);
   for (uint64_t i = 0; i < n; i++) {
     out[i] = pages_.lookup(offset + i * PAGE_SIZE);
@@ -195,6 +116,50 @@ bool VmObject::take_pages(uint64_t offset, uint64_t n, vm_page** out) {
   }
   return true;
 }
+
+zx_status_t VmObject::supply_pages(uint64_t offset, uint64_t len, VmObject* aux,
+                                   uint64_t aux_offset) {
+  // take_batch checks each batch as it takes it; a longer supply checks the whole source range
+  // first, so that an uncommitted page anywhere moves nothing.
+  if (len > kSupplyBatch * PAGE_SIZE && !aux->range_committed(aux_offset, len))
+    return ZX_ERR_BAD_STATE;
+  // Within the pager's page budget: evict the oldest clean pages first (before, not after, so
+  // that the pages the waiters asked for are there when they wake).
+  if (reclaim_) reclaim_->make_room(len / PAGE_SIZE);
+
+  // LAB 7 SOLUTION BEGIN
+  // A batch at a time (one lock hold on each side per batch): a page we already have (supplied
+  // twice) stays, and aux's is freed.
+  zx_status_t s = ZX_OK;
+  uint64_t moved = 0;
+  while (moved < len) {
+    vm_page* batch[kSupplyBatch];
+    uint64_t n = (len - moved) / PAGE_SIZE;
+    if (n > kSupplyBatch) n = kSupplyBatch;
+    if (!aux->take_batch(aux_offset + moved, n, batch)) {
+      s = ZX_ERR_BAD_STATE;  // decommitted under us, or no memory to unshare one
+      break;
+    }
+    insert_batch(offset + moved, batch, n);
+    moved += n * PAGE_SIZE;
+  }
+  if (moved) source_->on_pages_supplied(offset, moved);
+  return s;
+  // LAB 7 SOLUTION END
+  // LAB 7 STUB BEGIN
+  // (void)offset;
+  // (void)aux_offset;
+  // lab_todo(7, "VmObject::supply_pages (moving the pages and waking the waiters)");
+  // return ZX_ERR_NOT_SUPPORTED;
+  // LAB 7 STUB END
+}
+
+void VmObject::fail_pages(uint64_t offset, uint64_t len, zx_status_t status) {
+  // Nothing of ours changes: a failed page stays absent, and the next access asks again.
+  source_->on_pages_failed(offset, len, status);
+}
+
+void VmObject::detach_source() { source_->detach(); }
 
 zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
                                       bool at_least_on_write, RefPtr<VmObject>* out) {
@@ -239,11 +204,12 @@ zx_status_t VmObject::create_snapshot(uint64_t offset, uint64_t size, uint32_t o
   });
   if (s != ZX_OK) return s;  // the child's destructor releases what it took
   unmap_range_locked(offset, end);
+  assert(child->mode_ok());
   *out = move(child);
   return ZX_OK;
 }
 
-zx_status_t VmObject::take_from_parent(uint64_t offset, PageWait* wait) {
+zx_status_t VmObject::take_from_parent(uint64_t offset, LazyPageRequest* request) {
   VmObject* parent = cow_parent_.get();  // fixed at creation
   {
     MutexGuard g(lock_);
@@ -251,7 +217,7 @@ zx_status_t VmObject::take_from_parent(uint64_t offset, PageWait* wait) {
   }
   uint64_t poff = cow_offset_ + offset;
   vm_page* page = nullptr;
-  zx_status_t s = parent->try_page(poff, false, wait, [&](uint64_t pa, bool exclusive) {
+  zx_status_t s = parent->try_page(poff, false, request, [&](uint64_t pa, bool exclusive) {
     page = g_pmm.paddr_to_page(pa);
     __atomic_add_fetch(&page->ref_count, 1, __ATOMIC_ACQ_REL);
     // Shared from now on: the parent's own writes must copy instead of showing here.
@@ -289,6 +255,7 @@ zx_status_t VmObject::create_slice(uint64_t offset, uint64_t size, RefPtr<VmObje
   v->slice_offset_ = offset;
   v->slice_size_ = size;
   slices_.push_back(v);
+  assert(v->mode_ok());
   *out = move(child);
   return ZX_OK;
 }
@@ -300,6 +267,8 @@ VmObject::~VmObject() {
     slice_parent_->slices_.remove(this);
     return;
   }
+  // Nobody else can reach us any more; the lock is for page_leaving_locked's precondition.
+  MutexGuard g(lock_);
   pages_.remove_range(0, kMaxSize, [&](uint64_t, vm_page* p) {
     page_leaving_locked(p);
     release_page(p);
@@ -312,8 +281,9 @@ uint64_t VmObject::size() const {
   return size_;
 }
 
-zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool write, uint64_t* paddr,
-                                          bool* exclusive) {
+[[gnu::noinline]] zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool write,
+                                                            uint64_t* paddr, bool* exclusive) {
+  assert_held(lock_);
   page_set_flags(p, kPageReferenced, 0);  // for the reclaim queue's second chance
   if (write) {
     uint16_t f = page_flags(p);
@@ -341,17 +311,18 @@ zx_status_t VmObject::lookup_paged_locked(vm_page* p, uint64_t offset, bool writ
     }
   }
   *paddr = p->paddr;
-  *exclusive = writable_locked(p);
+  *exclusive = page_writable(p, true);
   return ZX_OK;
 }
 
-bool VmObject::writable_locked(const vm_page* p) const {
+bool VmObject::page_writable(const vm_page* p, bool pager_backed) {
   if (__atomic_load_n(&p->ref_count, __ATOMIC_ACQUIRE) != 1) return false;
   // Only a dirty page may be mapped writable: the first store to a clean one must fault.
-  return !source_ || (page_flags(p) & kPageDirty);
+  return !pager_backed || (page_flags(p) & kPageDirty);
 }
 
 void VmObject::mark_dirty_locked(vm_page* p) {
+  assert_held(lock_);
   uint16_t f = page_flags(p);
   if (f & kPageDirty) return;
   page_set_flags(p, kPageDirty, kPageAwaitingClean);
@@ -359,10 +330,12 @@ void VmObject::mark_dirty_locked(vm_page* p) {
 }
 
 void VmObject::page_leaving_locked(vm_page* p) {
+  assert_held(lock_);
   if (reclaim_) reclaim_->page_removed(p, page_flags(p) & kPageUnclean);
 }
 
 EvictResult VmObject::evict_page(vm_page* p, uint64_t offset) {
+  assert(reclaim_);  // only a reclaim queue evicts, and only its own objects' pages
   MutexGuard g(lock_);
   if (pages_.lookup(offset) != p) return EvictResult::kSkipped;  // no longer ours
   uint16_t f = page_flags(p);
@@ -383,6 +356,7 @@ EvictResult VmObject::evict_page(vm_page* p, uint64_t offset) {
 
 zx_status_t VmObject::hint_range(uint64_t offset, uint64_t len, bool always_need) {
   if (!source_) return ZX_OK;  // only pager-backed pages are ever evicted
+  assert(reclaim_);            // every pager-backed object has a reclaim queue
   if (always_need) {
     // As Zircon: the pages are brought in now, and then kept.
     zx_status_t s = commit(offset, len);
@@ -409,17 +383,21 @@ zx_status_t VmObject::hint_range(uint64_t offset, uint64_t len, bool always_need
   return ZX_OK;
 }
 
-zx_status_t VmObject::begin_wait_locked(uint64_t offset, PageWaitSlot* slot) {
+zx_status_t VmObject::request_page_locked(uint64_t offset, LazyPageRequest* request) {
+  assert_held(lock_);
   PageRequestType type = pages_.lookup(offset) ? PageRequestType::kDirty : PageRequestType::kRead;
-  return source_->begin_wait(type, offset, PAGE_SIZE, slot);
+  PageRequest* r = request->get();
+  r->init(type, offset, PAGE_SIZE);
+  return source_->get_pages(r);
 }
 
 bool VmObject::dirty_locked(uint64_t offset) const {
+  assert_held(lock_);
   vm_page* p = pages_.lookup(offset);
   return p && (page_flags(p) & kPageDirty);
 }
 
-zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
+zx_status_t VmObject::mark_range_dirty(uint64_t offset, uint64_t len) {
   MutexGuard g(lock_);
   if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
   uint64_t n = 0;
@@ -434,6 +412,13 @@ zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
   });
   modified_ = true;
   return ZX_OK;
+}
+
+zx_status_t VmObject::dirty_range(uint64_t offset, uint64_t len) {
+  zx_status_t s = mark_range_dirty(offset, len);
+  // Writers waiting for leave to dirty these pages may go on now.
+  if (s == ZX_OK) source_->on_pages_dirtied(offset, len);
+  return s;
 }
 
 void VmObject::writeback_begin(uint64_t offset, uint64_t len) {
@@ -497,6 +482,7 @@ bool VmObject::modified(bool reset) {
 
 zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
                                     bool* exclusive) {
+  assert_held(lock_);
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
   if (options_ & kPhysical) {
     *paddr = phys_base_ + (offset & ~(PAGE_SIZE - 1));
@@ -504,11 +490,11 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
     return ZX_OK;
   }
   vm_page* p = pages_.lookup(offset);
-  // A pager-backed object never makes up a page: the pager supplies it (begin_wait).
-  if (!p && source_) return ZX_ERR_SHOULD_WAIT;
+  // A pager-backed object never makes up a page: the pager supplies it (request_page_locked).
+  if (source_)
+    return p ? lookup_paged_locked(p, offset, write, paddr, exclusive) : ZX_ERR_SHOULD_WAIT;
   // Nor does a child of one below its parent's limit: that page is the parent's.
   if (!p && cow_parent_ && offset < cow_limit_) return ZX_ERR_NEXT;
-  if (source_) return lookup_paged_locked(p, offset, write, paddr, exclusive);
   // LAB 5 SOLUTION BEGIN
   if (!p) {
     if (!commit) {
@@ -562,42 +548,21 @@ zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit,
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->for_each_chunk(offset + slice_offset_, len, commit, write, fn);
   }
+  if (len > ~0ull - offset) return ZX_ERR_OUT_OF_RANGE;
+  uint64_t end = offset + len;  // the object must stay at least this long
   uint64_t done = 0;
   while (done < len) {
     uint64_t off = offset + done;
-    uint64_t page = off & ~(PAGE_SIZE - 1);
-    uint64_t in_page = off - page;
+    uint64_t in_page = off & (PAGE_SIZE - 1);
     uint64_t n = PAGE_SIZE - in_page;
     if (n > len - done) n = len - done;
-    PageWait wait;
-    bool from_parent = false;
-    {
-      MutexGuard g(lock_);
-      if (!range_ok(offset, len, size_)) return ZX_ERR_OUT_OF_RANGE;
-      uint64_t pa = 0;
-      bool exclusive;
-      zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
-      if (s == ZX_ERR_SHOULD_WAIT) {
-        s = begin_wait_locked(page, &wait.slot);
-        if (s == ZX_OK) continue;  // supplied meanwhile: look again
-        if (s == ZX_ERR_SHOULD_WAIT) wait.source = source_;
-      }
-      if (s == ZX_ERR_NEXT) {
-        from_parent = true;
-      } else if (s != ZX_ERR_SHOULD_WAIT) {
-        if (s != ZX_OK && s != ZX_ERR_NOT_FOUND) return s;
-        char* p = pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr;
-        s = fn(p, n, done);
-        if (s != ZX_OK) return s;
-        done += n;
-        continue;
-      }
-    }
-    // The page is on its way (from a pager, or from our pager-backed parent): get it without
-    // our lock, then take this chunk again.
-    zx_status_t s = from_parent ? take_from_parent(page, &wait) : ZX_ERR_SHOULD_WAIT;
-    if (s == ZX_ERR_SHOULD_WAIT) s = wait.source->finish_wait(&wait.slot);
+    zx_status_t s = wait_for_pages([&](LazyPageRequest* request, bool) {
+      return access_page(off - in_page, end, commit, write, request, [&](uint64_t pa, bool) {
+        return fn(pa ? static_cast<char*>(phys_to_virt(pa)) + in_page : nullptr, n, done);
+      });
+    });
     if (s != ZX_OK) return s;
+    done += n;
   }
   return ZX_OK;
 }
@@ -680,6 +645,7 @@ zx_status_t VmObject::commit(uint64_t offset, uint64_t len) {
 }
 
 void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
+  assert_held(lock_);
   for (VmMappingLink* l : mappings_) l->mapping->unmap_object_range(start, end - start);
   for (VmObject* s : slices_) {
     uint64_t lo = start > s->slice_offset_ ? start : s->slice_offset_;
@@ -692,6 +658,7 @@ void VmObject::unmap_range_locked(uint64_t start, uint64_t end) {
 }
 
 void VmObject::free_range_locked(uint64_t start, uint64_t end) {
+  assert_held(lock_);
   unmap_range_locked(start, end);
   pages_.remove_range(start, end, [&](uint64_t, vm_page* p) {
     page_leaving_locked(p);

@@ -13,11 +13,21 @@
 // such a child keeps a reference to the pager-backed object (cow_parent_) and, the first time
 // it needs a page it lacks, takes the parent's page (asking the pager for it if need be) as a
 // shared page, so supplied content shows in the child until either side writes.
+//
+// Invariants (mode_ok() checks the first, asserted wherever an object is made):
+//  - an object is exactly one of: anonymous; pager-backed (source_ and reclaim_ set); a child
+//    of a pager-backed object (cow_parent_ set, no source_); a slice (slice_parent_ set, and no
+//    pages, source, cow_parent_ or pins of its own); physical (kPhysical: no pages, phys_base_);
+//    contiguous (kContiguous: every page committed at creation and never decommitted);
+//  - a page in pages_ has ref_count >= 1, counting every object sharing it; only a page with
+//    ref_count 1 (and, in a pager-backed object, dirty) is ever mapped writable;
+//  - every *_locked function is called with lock_ held, and asserts it.
 #pragma once
 #include <stdint.h>
 
 #include "kernel/lib/list.h"
 #include "kernel/lib/ref_ptr.h"
+#include "kernel/lock_assert.h"
 #include "kernel/mutex.h"
 #include "kernel/status.h"
 #include "kernel/user_copy.h"
@@ -47,11 +57,12 @@ class VmObject : public RefCounted<VmObject> {
 
   static zx_status_t create(uint64_t size, uint32_t options, RefPtr<VmObject>* out);
   // A pager-backed object: absent pages come from `source` instead of being zero.
-  // `reclaim` is the queue its clean pages go on (nullptr: never evicted).
+  // `reclaim` is the queue its clean pages go on (both required).
   static zx_status_t create_paged(uint64_t size, uint32_t options, RefPtr<PageSource> source,
                                   RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
 
+  // Device memory (mm/vm_object_physical.cc, with pinning below).
   // Device registers [paddr, paddr+size) (zx_vmo_create_physical): mappable, never read or
   // written through the object, no pages of its own.
   static zx_status_t create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out);
@@ -72,10 +83,12 @@ class VmObject : public RefCounted<VmObject> {
   };
   zx_status_t pin(uint64_t offset, uint64_t len, PinnedRange* pin, uint64_t* paddrs);
   void unpin(PinnedRange* pin);
-  PageSource* source() const { return source_.get(); }
-  // Object locked (the page source asks from begin_wait): is the page at offset here, and is
+  // Object locked (the page source asks from get_pages): is the page at offset here, and is
   // it dirty?
-  bool present_locked(uint64_t offset) const { return pages_.lookup(offset) != nullptr; }
+  bool present_locked(uint64_t offset) const {
+    assert_held(lock_);
+    return pages_.lookup(offset) != nullptr;
+  }
   bool dirty_locked(uint64_t offset) const;
 
   // Dirty tracking of a pager-backed object's pages (docs/pager.md): each present page is clean
@@ -104,15 +117,25 @@ class VmObject : public RefCounted<VmObject> {
   zx_status_t hint_range(uint64_t offset, uint64_t len, bool always_need);
   // Whether every page of [offset, offset+len) is committed (a supply's source range).
   bool range_committed(uint64_t offset, uint64_t len) const;
-  // For the pager, a supply in one lock hold per side. supply_pages puts pages[i] (owned by the
-  // caller, ref_count 1) at offset + i pages wherever no page is there yet, frees the others
-  // (a page is never overwritten), and returns how many it kept; n is at most kSupplyBatch.
-  // take_pages moves the n pages
-  // at offset out of this (anonymous) object into out[], copying any shared with a snapshot;
-  // if one is absent (or a copy fails) it takes nothing and returns false.
-  static constexpr uint64_t kSupplyBatch = 16;  // most pages one supply_pages call takes
-  uint64_t supply_pages(uint64_t offset, vm_page** pages, uint64_t n);
-  bool take_pages(uint64_t offset, uint64_t n, vm_page** out);
+
+  // The pager side of a pager-backed object (docs/pager.md). Each changes the pages, then tells
+  // our own source, which wakes whoever waited for them.
+  // zx_pager_supply_pages: moves the pages of [aux_offset, aux_offset+len) out of `aux` (a
+  // plain object, not this one, every page committed) into [offset, offset+len), where no page
+  // is there yet (a page is never overwritten: ours stays, aux's is freed). Room is made under
+  // the pager's page budget first, so the pages asked for are present when their waiters wake.
+  // Ranges page aligned and inside both objects (the caller checks). ZX_ERR_BAD_STATE if a page
+  // of aux is absent (nothing more moves; the pages moved so far stay and are reported).
+  zx_status_t supply_pages(uint64_t offset, uint64_t len, VmObject* aux, uint64_t aux_offset);
+  // ZX_PAGER_OP_FAIL: waiters for pages of the range fail with status.
+  void fail_pages(uint64_t offset, uint64_t len, zx_status_t status);
+  // zx_pager_detach_vmo.
+  void detach_source();
+  bool source_detached() const { return source_ && source_->detached(); }
+  // The koid of the pager serving this object (0 if none).
+  uint64_t pager_koid() const { return source_ ? source_->provider_koid() : 0; }
+  static constexpr uint64_t kSupplyBatch = 16;  // pages moved per lock hold by supply_pages
+
   // A snapshot of [offset, offset+size) of this object (pages past our end read as zero).
   // A pager-backed object (or a child of one) only has at-least-on-write snapshots.
   zx_status_t create_snapshot(uint64_t offset, uint64_t size, uint32_t options,
@@ -143,51 +166,41 @@ class VmObject : public RefCounted<VmObject> {
   void count_pages(uint64_t offset, uint64_t len, uint64_t* private_bytes, uint64_t* shared_bytes,
                    uint64_t* scaled_bytes) const;
 
-  // The page-fault path: calls fn(paddr, writable) with the page at `offset` committed (and, for
-  // a write, made private to this object) while the object is locked, so the page cannot go
-  // away before fn has installed its translation. `writable` is false for a shared page.
-  template <typename F>
-  zx_status_t with_page(uint64_t offset, bool write, F fn) {
+  // The one wait loop of the missing-page protocol (docs/pager.md). attempt(&request, after_wait)
+  // makes one try with whatever locks it needs; when a page is missing it has the VMO arm the
+  // request and answers ZX_ERR_SHOULD_WAIT, its locks dropped. The loop then waits on the request
+  // with no locks held and tries again (after_wait set), until the attempt answers anything
+  // else or the wait fails. Every path that may wait for a pager (faults, reads, writes,
+  // commits) goes through here; nothing else waits on a PageRequest.
+  template <typename Attempt>
+  static zx_status_t wait_for_pages(Attempt attempt) {
+    bool after_wait = false;
     for (;;) {
-      PageWait wait;
-      zx_status_t s = try_page(offset, write, &wait, fn);
+      LazyPageRequest request;
+      zx_status_t s = attempt(&request, after_wait);
       if (s != ZX_ERR_SHOULD_WAIT) return s;
-      // The pager supplies without our lock; then we look again.
-      s = wait.source->finish_wait(&wait.slot);
+      s = request->wait();
       if (s != ZX_OK) return s;
+      after_wait = true;
     }
   }
 
-  // As with_page, but never blocks: when a pager-backed page is absent it returns
-  // ZX_ERR_SHOULD_WAIT, having asked the pager for it if `wait` is given (the caller drops its
-  // locks and calls wait->source->finish_wait(&wait->slot)); with no `wait` it asks nothing.
+  // Calls fn(paddr, writable) with the page at `offset` committed (and, for a write, made private
+  // to this object) while the object is locked, so the page cannot go away before fn has
+  // installed its translation. `writable` is false for a shared page. Waits for a pager.
   template <typename F>
-  zx_status_t try_page(uint64_t offset, bool write, PageWait* wait, F fn) {
-    if (slice_parent_) {
-      if (offset >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
-      return slice_parent_->try_page(offset + slice_offset_, write, wait, fn);
-    }
-    for (;;) {
-      {
-        MutexGuard g(lock_);
-        uint64_t pa = 0;
-        bool exclusive = false;
-        zx_status_t s = lookup_locked(offset, true, write, &pa, &exclusive);
-        if (s == ZX_OK) return fn(pa, exclusive);
-        if (s == ZX_ERR_SHOULD_WAIT) {
-          if (!wait) return s;
-          s = begin_wait_locked(offset & ~(PAGE_SIZE - 1), &wait->slot);
-          if (s == ZX_OK) continue;  // arrived meanwhile
-          if (s == ZX_ERR_SHOULD_WAIT) wait->source = source_;
-          return s;
-        }
-        if (s != ZX_ERR_NEXT) return s;
-      }
-      // The page is our pager-backed parent's: fetch it (unlocked: the parent's lock is not
-      // taken under ours), then look again.
-      zx_status_t s = take_from_parent(offset & ~(PAGE_SIZE - 1), wait);
-      if (s != ZX_OK) return s;
-    }
+  zx_status_t with_page(uint64_t offset, bool write, F fn) {
+    return wait_for_pages(
+        [&](LazyPageRequest* request, bool) { return try_page(offset, write, request, fn); });
+  }
+
+  // One attempt of with_page (offset page aligned), for a caller that holds locks of its own:
+  // never blocks. When a pager-backed page is absent it returns ZX_ERR_SHOULD_WAIT, having armed
+  // `request` (the caller drops its locks and waits: wait_for_pages); with no request it asks
+  // nothing.
+  template <typename F>
+  zx_status_t try_page(uint64_t offset, bool write, LazyPageRequest* request, F fn) {
+    return access_page(offset, 0, true, write, request, fn);
   }
 
   // Fault-around for a pager-backed object: finds the run of pages present at offset,
@@ -207,7 +220,7 @@ class VmObject : public RefCounted<VmObject> {
       vm_page* p = off < size_ ? pages_.lookup(off) : nullptr;
       if (!p) break;
       pas[n] = p->paddr;
-      writable[n] = writable_locked(p);
+      writable[n] = page_writable(p, source_.get() != nullptr);
     }
     if (n) fn(pas, writable, n);
   }
@@ -216,8 +229,14 @@ class VmObject : public RefCounted<VmObject> {
   // translations.
   Mutex& lock() const { return lock_; }
   void add_mapping(VmMappingLink* m);
-  void add_mapping_locked(VmMappingLink* m) { mappings_.push_back(m); }
-  void remove_mapping_locked(VmMappingLink* m) { mappings_.remove(m); }
+  void add_mapping_locked(VmMappingLink* m) {
+    assert_held(lock_);
+    mappings_.push_back(m);
+  }
+  void remove_mapping_locked(VmMappingLink* m) {
+    assert_held(lock_);
+    mappings_.remove(m);
+  }
   size_t mapping_count() const;
 
   void set_name(const char* name);
@@ -225,10 +244,25 @@ class VmObject : public RefCounted<VmObject> {
 
  private:
   VmObject(uint64_t size, uint32_t options) : size_(size), options_(options) {}
+  // The first invariant above: at most one mode is set.
+  bool mode_ok() const {
+    int modes = (source_ ? 1 : 0) + (cow_parent_ ? 1 : 0) + (slice_parent_ ? 1 : 0) +
+                (options_ & kPhysical ? 1 : 0) + (options_ & kContiguous ? 1 : 0);
+    return modes <= 1 && !source_ == !reclaim_;
+  }
   // With lock_ held: the page at offset (page aligned). `commit` allocates a missing page;
   // `write` makes a shared page private first. ZX_ERR_NOT_FOUND when absent and not committing.
   zx_status_t lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
                             bool* exclusive);
+  // supply_pages's two halves, a batch (at most kSupplyBatch pages) in one lock hold each:
+  // take_batch moves the n pages at offset out of this (anonymous) object into out[], copying
+  // any shared with a snapshot, all or nothing (false: one is absent, or a copy failed);
+  // insert_batch puts pages[i] (owned by the caller, ref_count 1) at offset + i pages wherever no
+  // page is there yet, frees the others, and returns how many it kept.
+  bool take_batch(uint64_t offset, uint64_t n, vm_page** out);
+  // dirty_range's change to the pages (ZX_ERR_NOT_FOUND if one is absent: nothing changes).
+  zx_status_t mark_range_dirty(uint64_t offset, uint64_t len);
+  uint64_t insert_batch(uint64_t offset, vm_page** pages, uint64_t n);
   // With lock_ held: drops translations of [start, end) in our mappings and our slices'.
   void unmap_range_locked(uint64_t start, uint64_t end);
   void free_range_locked(uint64_t start, uint64_t end);
@@ -236,17 +270,48 @@ class VmObject : public RefCounted<VmObject> {
   // child shares it.
   zx_status_t lookup_paged_locked(vm_page* p, uint64_t offset, bool write, uint64_t* paddr,
                                   bool* exclusive);
-  // With lock_ held, after lookup_locked said ZX_ERR_SHOULD_WAIT: asks the source for what the
-  // page at `offset` lacks (its content, or leave to dirty it).
-  zx_status_t begin_wait_locked(uint64_t offset, PageWaitSlot* slot);
-  // Whether a page may be mapped writable: not shared, and (if a pager supplied it) dirty.
-  bool writable_locked(const vm_page* p) const;
+  // With lock_ held, after lookup_locked said ZX_ERR_SHOULD_WAIT: has the source arm `request`
+  // for what the page at `offset` lacks (its content, or leave to dirty it).
+  zx_status_t request_page_locked(uint64_t offset, LazyPageRequest* request);
+  // One attempt at the page at `page` (page aligned; object unlocked), for try_page and
+  // for_each_chunk: with
+  // the object locked and at least `min_size` bytes long, looks the page up (committing it if
+  // `commit`, making it private if `write`) and calls fn(paddr, exclusive), paddr 0 for an absent
+  // page not committed. A page still the pager's arms `request` (ZX_ERR_SHOULD_WAIT); a page
+  // still our pager-backed parent's is fetched first.
+  template <typename F>
+  zx_status_t access_page(uint64_t page, uint64_t min_size, bool commit, bool write,
+                          LazyPageRequest* request, F fn) {
+    if (slice_parent_) {
+      if (page >= slice_size_) return ZX_ERR_OUT_OF_RANGE;
+      return slice_parent_->access_page(page + slice_offset_, 0, commit, write, request, fn);
+    }
+    for (;;) {
+      {
+        MutexGuard g(lock_);
+        if (min_size > size_) return ZX_ERR_OUT_OF_RANGE;
+        uint64_t pa = 0;
+        bool exclusive = false;
+        zx_status_t s = lookup_locked(page, commit, write, &pa, &exclusive);
+        if (s == ZX_OK || s == ZX_ERR_NOT_FOUND) return fn(pa, exclusive);
+        if (s == ZX_ERR_SHOULD_WAIT) return request ? request_page_locked(page, request) : s;
+        if (s != ZX_ERR_NEXT) return s;
+      }
+      // The page is our pager-backed parent's: fetch it (unlocked: the parent's lock is not
+      // taken under ours), then look again.
+      zx_status_t s = take_from_parent(page, request);
+      if (s != ZX_OK) return s;
+    }
+  }
+  // Whether a page may be mapped writable: not shared, and (if a pager supplied it) dirty. The
+  // answer holds while the caller holds the lock of the object the page is in.
+  static bool page_writable(const vm_page* p, bool pager_backed);
   // A pager-backed page turns dirty (telling the reclaim queue), or leaves the object.
   void mark_dirty_locked(vm_page* p);
   void page_leaving_locked(vm_page* p);
-  // Unlocked: shares our pager-backed parent's page for `offset` into this object (asking the
-  // pager, with `wait`, if the parent lacks it). ZX_ERR_SHOULD_WAIT when a wait was armed.
-  zx_status_t take_from_parent(uint64_t offset, PageWait* wait);
+  // Unlocked: shares our pager-backed parent's page for `offset` into this object (arming
+  // `request` if the parent lacks it). ZX_ERR_SHOULD_WAIT when the request was armed.
+  zx_status_t take_from_parent(uint64_t offset, LazyPageRequest* request);
   template <typename F>
   zx_status_t for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn);
 

@@ -56,7 +56,7 @@
 #include "kernel/lib/avl_tree.h"
 #include "kernel/lib/list.h"
 #include "kernel/status.h"
-#include "pager/page_request.h"
+#include "mm/page_source.h"
 
 class RequestTracker {
  public:

@@ -5,6 +5,7 @@
 #include "kernel/gen/syscall_decls.h"
 #include "kernel/lib/string.h"
 #include "kernel/object/job_dispatcher.h"
+#include "kernel/object/pager_dispatcher.h"
 #include "kernel/object/thread_dispatcher.h"
 #include "kernel/object/vm_address_region_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
@@ -15,7 +16,6 @@
 #include "mm/page_alloc.h"
 #include "mm/pmm.h"
 #include "mm/reclaim_queue.h"
-#include "pager/pager.h"
 
 namespace {
 // Topics, properties and records are the generated ABI (kernel/gen/abi.h, from

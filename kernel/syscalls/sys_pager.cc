@@ -1,14 +1,14 @@
 // Pager syscalls: a userspace process creates VMOs whose pages it supplies on request
-// (pager/pager.h). The request side (faults becoming packets) is pager/page_source.h; dirty
-// tracking and writeback live with the pages, in mm/vm_object.h.
+// (kernel/object/pager_dispatcher.h). Only argument checks and handle lookups live here: moving
+// pages, waking waiters, dirty tracking and writeback are the VMO's (mm/vm_object.h), which tells
+// its own page source (docs/pager.md).
 #include "kernel/gen/syscall_decls.h"
-#include "kernel/lab.h"
+#include "kernel/object/pager_dispatcher.h"
 #include "kernel/object/port_dispatcher.h"
 #include "kernel/object/vm_object_dispatcher.h"
 #include "kernel/syscalls/syscall_helpers.h"
 #include "mm/heap.h"
 #include "mm/page_alloc.h"
-#include "pager/pager.h"
 
 namespace {
 constexpr uint32_t kVmoResizable = ZX_VMO_RESIZABLE;
@@ -27,16 +27,15 @@ constexpr uint64_t kDirtyRangeBytes = sizeof(zx_vmo_dirty_range_t);
 
 bool page_aligned(uint64_t v) { return (v & (PAGE_SIZE - 1)) == 0; }
 
-// The pager and the source of a VMO it serves, from two handles.
+// The pager and a VMO it serves, from two handles.
 zx_status_t get_pager_vmo(zx_handle_t pager_h, zx_rights_t pager_rights, zx_handle_t vmo_h,
                           zx_rights_t vmo_rights, RefPtr<PagerDispatcher>* pager,
-                          RefPtr<VmObjectDispatcher>* vmo, TrackedPageSource** src) {
+                          RefPtr<VmObjectDispatcher>* vmo) {
   zx_status_t s = get_object(pager_h, pager_rights, pager);
   if (s != ZX_OK) return s;
   s = get_object(vmo_h, vmo_rights, vmo);
   if (s != ZX_OK) return s;
-  *src = (*pager)->source_of((*vmo)->vmo().get());
-  return *src ? ZX_OK : ZX_ERR_INVALID_ARGS;
+  return (*pager)->serves((*vmo)->vmo().get()) ? ZX_OK : ZX_ERR_INVALID_ARGS;
 }
 
 bool range_in(uint64_t offset, uint64_t len, uint64_t size) {
@@ -75,13 +74,12 @@ zx_status_t sys_pager_create_vmo(zx_handle_t pager_h, uint32_t options, zx_handl
 zx_status_t sys_pager_detach_vmo(zx_handle_t pager_h, zx_handle_t vmo_h) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  TrackedPageSource* src;
   // As Zircon: detaching both un-attaches (ATTACH_VMO) and changes how the VMO's pages are
   // managed from now on (MANAGE_VMO).
   zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_ATTACH_VMO | ZX_RIGHT_MANAGE_VMO, vmo_h,
-                                ZX_RIGHT_WRITE, &pager, &vmo, &src);
+                                ZX_RIGHT_WRITE, &pager, &vmo);
   if (s != ZX_OK) return s;
-  pager->detach(src);
+  vmo->vmo()->detach_source();
   return ZX_OK;
 }
 
@@ -89,67 +87,30 @@ zx_status_t sys_pager_supply_pages(zx_handle_t pager_h, zx_handle_t vmo_h, uint6
                                    uint64_t length, zx_handle_t aux_h, uint64_t aux_offset) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  TrackedPageSource* src;
   // Supplying changes the VMO's contents: its handle must allow writing, as Zircon requires.
-  zx_status_t s =
-      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo, &src);
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo);
   if (s != ZX_OK) return s;
   RefPtr<VmObjectDispatcher> aux;
   s = get_object(aux_h, ZX_RIGHT_READ | ZX_RIGHT_WRITE, &aux);
   if (s != ZX_OK) return s;
-  // A detached VMO takes no more pages from its pager (as Zircon): its absent pages fail.
-  if (src->detached()) return ZX_ERR_BAD_STATE;
-  if (!page_aligned(offset) || !page_aligned(length) || !page_aligned(aux_offset))
-    return ZX_ERR_INVALID_ARGS;
   VmObject* dst = vmo->vmo().get();
   VmObject* from = aux->vmo().get();
+  // A detached VMO takes no more pages from its pager (as Zircon): its absent pages fail.
+  if (dst->source_detached()) return ZX_ERR_BAD_STATE;
+  if (!page_aligned(offset) || !page_aligned(length) || !page_aligned(aux_offset))
+    return ZX_ERR_INVALID_ARGS;
   if (!range_in(offset, length, dst->size()) || !range_in(aux_offset, length, from->size()))
     return ZX_ERR_OUT_OF_RANGE;
   if (from == dst || from->is_paged()) return ZX_ERR_BAD_STATE;
   if (from->is_slice()) return ZX_ERR_NOT_SUPPORTED;
-  // take_pages checks each batch as it takes it; a longer supply checks the whole source range
-  // first, so that an uncommitted page anywhere moves nothing.
-  if (length > VmObject::kSupplyBatch * PAGE_SIZE && !from->range_committed(aux_offset, length))
-    return ZX_ERR_BAD_STATE;
-
-  // Within its pager's page budget: evict the oldest clean pages first (before, not after, so
-  // that the pages the waiters asked for are there when they wake).
-  pager->reclaim()->make_room(length / PAGE_SIZE);
-
-  // LAB 7 SOLUTION BEGIN
-  // A batch at a time (one lock hold on each side per batch): a page the VMO already has
-  // (supplied twice) stays, and ours is freed.
-  uint64_t moved = 0;
-  while (moved < length) {
-    vm_page* batch[VmObject::kSupplyBatch];
-    uint64_t n = (length - moved) / PAGE_SIZE;
-    if (n > VmObject::kSupplyBatch) n = VmObject::kSupplyBatch;
-    if (!from->take_pages(aux_offset + moved, n, batch)) {
-      s = ZX_ERR_BAD_STATE;  // decommitted under us, or no memory to unshare one
-      break;
-    }
-    dst->supply_pages(offset + moved, batch, n);
-    moved += n * PAGE_SIZE;
-  }
-  if (moved) src->supplied(offset, moved);
-  return s;
-  // LAB 7 SOLUTION END
-  // LAB 7 STUB BEGIN
-  // (void)dst;
-  // (void)from;
-  // (void)src;
-  // lab_todo(7, "zx_pager_supply_pages (moving the pages and waking the waiters)");
-  // return ZX_ERR_NOT_SUPPORTED;
-  // LAB 7 STUB END
+  return dst->supply_pages(offset, length, from, aux_offset);
 }
 
 zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo_h, uint64_t offset,
                                uint64_t length, uint64_t data) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  TrackedPageSource* src;
-  zx_status_t s =
-      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo, &src);
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo);
   if (s != ZX_OK) return s;
   if (op < kPagerOpFail || op > kPagerOpWritebackEnd) return ZX_ERR_NOT_SUPPORTED;
   if (!page_aligned(offset) || !page_aligned(length)) return ZX_ERR_INVALID_ARGS;
@@ -169,14 +130,12 @@ zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo
         default:
           return ZX_ERR_INVALID_ARGS;
       }
-      src->fail(offset, length, err);
+      v->fail_pages(offset, length, err);
       return ZX_OK;
     }
     case kPagerOpDirty:
       if (data != 0) return ZX_ERR_INVALID_ARGS;
-      s = v->dirty_range(offset, length);
-      if (s == ZX_OK) src->dirtied(offset, length);
-      return s;
+      return v->dirty_range(offset, length);
     case kPagerOpWritebackBegin:
       if (data != 0 && data != kDirtyRangeIsZero) return ZX_ERR_INVALID_ARGS;
       v->writeback_begin(offset, length);
@@ -194,9 +153,7 @@ zx_status_t sys_pager_query_dirty_ranges(zx_handle_t pager_h, zx_handle_t vmo_h,
                                          UserOutPtr<size_t> avail) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  TrackedPageSource* src;
-  zx_status_t s =
-      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo, &src);
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo);
   if (s != ZX_OK) return s;
   VmObject* v = vmo->vmo().get();
   // As Zircon: the range need not be page-aligned; it is widened to whole pages.
@@ -230,9 +187,7 @@ zx_status_t sys_pager_query_vmo_stats(zx_handle_t pager_h, zx_handle_t vmo_h, ui
                                       UserOutPtr<void> buffer, size_t buffer_size) {
   RefPtr<PagerDispatcher> pager;
   RefPtr<VmObjectDispatcher> vmo;
-  TrackedPageSource* src;
-  zx_status_t s =
-      get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo, &src);
+  zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo);
   if (s != ZX_OK) return s;
   if (options & ~kResetVmoStats) return ZX_ERR_INVALID_ARGS;
   if (buffer_size < sizeof(uint32_t) || !user_range_ok(buffer.addr(), buffer_size))

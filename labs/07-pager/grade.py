@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Lab 7 grader: the page-request tracker (pager/request_tracker.cc), the supply path
-(kernel/syscalls/sys_pager.cc) and the pattern pager (user/bin/patternpager.cc).
+(VmObject::supply_pages, mm/vm_object.cc) and the pattern pager (user/bin/patternpager.cc).
 
 Checked three ways: the tracker's host tests (doctest, built here as <build>/tracker-tests);
 pagertests and patternpager typed at the user shell under QEMU on 1 hart and on 4 harts, framed

@@ -1,25 +1,19 @@
-// Page sources (see page_source.h).
-#include "pager/page_source.h"
+// Tracked page sources (see tracked_page_source.h).
+#include "pager/tracked_page_source.h"
 
-#include "kernel/lib/placement_new.h"
+#include "kernel/lock_assert.h"
 #include "mm/vm_object.h"
 
 namespace {
-// What a waiting thread keeps in its PageWaitSlot.
-struct Wait {
-  PageRequest req;
-  Event done;
-  PageRequestType type;
-};
-static_assert(sizeof(Wait) <= sizeof(PageWaitSlot), "PageWaitSlot too small for a page wait");
 constexpr PageRequestType kTypes[] = {PageRequestType::kRead, PageRequestType::kDirty};
 }  // namespace
 
-TrackedPageSource::TrackedPageSource(PagerProxy* provider)
-    : provider_(provider),
+TrackedPageSource::TrackedPageSource(RefPtr<PageProvider> provider)
+    : PageSource(provider->provider_koid()),
+      provider_(move(provider)),
       trackers_{{on_complete, is_present, this}, {on_complete, is_dirty, this}} {}
 
-TrackedPageSource::~TrackedPageSource() { delete provider_; }
+TrackedPageSource::~TrackedPageSource() = default;
 
 void TrackedPageSource::attach(VmObject* vmo) {
   {
@@ -31,11 +25,10 @@ void TrackedPageSource::attach(VmObject* vmo) {
   if (!provider_->attach(this)) close();  // the port's last handle went meanwhile
 }
 
-void TrackedPageSource::on_complete(PageRequest* r, void*) {
-  static_cast<Wait*>(r->waiter)->done.signal();
-}
+void TrackedPageSource::on_complete(PageRequest* r, void*) { event(r).signal(); }
 
-// The trackers' presence tests run from begin_wait, whose caller holds the VMO's lock.
+// The trackers' presence tests run from get_pages, whose caller holds the VMO's lock
+// (present_locked and dirty_locked assert it).
 bool TrackedPageSource::is_present(uint64_t offset, void* ctx) {
   auto* self = static_cast<TrackedPageSource*>(ctx);
   return self->vmo_ && self->vmo_->present_locked(offset);
@@ -47,6 +40,7 @@ bool TrackedPageSource::is_dirty(uint64_t offset, void* ctx) {
 }
 
 void TrackedPageSource::send_next_locked() {
+  assert_held(lock_);
   if (detached_) return;
   for (PageRequestType t : kTypes) {
     uint64_t offset, len;
@@ -54,50 +48,53 @@ void TrackedPageSource::send_next_locked() {
   }
 }
 
-zx_status_t TrackedPageSource::begin_wait(PageRequestType type, uint64_t offset, uint64_t len,
-                                          PageWaitSlot* slot) {
+zx_status_t TrackedPageSource::get_pages(PageRequest* r) {
   MutexGuard g(lock_);
   if (detached_) return ZX_ERR_BAD_STATE;
-  auto* w = new (slot->storage) Wait();
-  w->req.offset = offset;
-  w->req.length = len;
-  w->req.waiter = w;
-  w->type = type;
-  tracker(type).add(&w->req);
+  // Pages are asked for one at a time, so early and late wake are the same; a longer request
+  // would need the tracker to wake it at its first page.
+  assert(r->early_wake() ? r->length == PAGE_SIZE : true);
+  link(r, this);
+  tracker(r->type()).add(r);
   send_next_locked();
-  return ZX_ERR_SHOULD_WAIT;  // even if already done: finish_wait reads the status
+  return ZX_ERR_SHOULD_WAIT;  // even if already done: wait() reads the status
 }
 
-zx_status_t TrackedPageSource::finish_wait(PageWaitSlot* slot) {
-  auto* w = reinterpret_cast<Wait*>(slot->storage);
-  zx_status_t s = w->done.wait(kInfiniteTime, /*interruptible=*/true);
-  {
-    MutexGuard g(lock_);
-    if (!w->req.done) {
-      // Killed while waiting: give up our part of the request.
-      tracker(w->type).withdraw(&w->req);
-      send_next_locked();
-    } else {
-      s = w->req.status;
-    }
+void TrackedPageSource::withdraw_locked(PageRequest* r) {
+  assert_held(lock_);
+  if (r->done) return;
+  tracker(r->type()).withdraw(r);
+  send_next_locked();
+}
+
+zx_status_t TrackedPageSource::wait_on_request(PageRequest* r) {
+  zx_status_t s = event(r).wait(kInfiniteTime, /*interruptible=*/true);
+  MutexGuard g(lock_);
+  if (!r->done) {
+    withdraw_locked(r);  // killed while waiting: give up our part of the request
+    return s;
   }
-  w->~Wait();
-  return s;
+  return r->status;
 }
 
-void TrackedPageSource::supplied(uint64_t offset, uint64_t len) {
+void TrackedPageSource::cancel_request(PageRequest* r) {
+  MutexGuard g(lock_);
+  withdraw_locked(r);
+}
+
+void TrackedPageSource::on_pages_supplied(uint64_t offset, uint64_t len) {
   MutexGuard g(lock_);
   tracker(PageRequestType::kRead).supply(offset, len);
   send_next_locked();
 }
 
-void TrackedPageSource::dirtied(uint64_t offset, uint64_t len) {
+void TrackedPageSource::on_pages_dirtied(uint64_t offset, uint64_t len) {
   MutexGuard g(lock_);
   tracker(PageRequestType::kDirty).supply(offset, len);
   send_next_locked();
 }
 
-void TrackedPageSource::fail(uint64_t offset, uint64_t len, zx_status_t status) {
+void TrackedPageSource::on_pages_failed(uint64_t offset, uint64_t len, zx_status_t status) {
   MutexGuard g(lock_);
   for (RequestTracker& t : trackers_) t.fail(offset, len, status);
   send_next_locked();
@@ -110,8 +107,9 @@ void TrackedPageSource::on_resize(uint64_t new_size) {
 }
 
 void TrackedPageSource::detach_locked(bool complete) {
+  assert_held(lock_);
   if (!detached_) {
-    detached_ = true;
+    __atomic_store_n(&detached_, true, __ATOMIC_RELEASE);
     for (RequestTracker& t : trackers_) t.detach(ZX_ERR_BAD_STATE);
     if (complete) provider_->send_complete();
   }
@@ -135,8 +133,8 @@ void TrackedPageSource::on_object_destroyed() {
 }
 
 bool TrackedPageSource::detached() const {
-  MutexGuard g(lock_);
-  return detached_;
+  // A snapshot either way (it may change as soon as we return), so without the lock.
+  return __atomic_load_n(&detached_, __ATOMIC_ACQUIRE);
 }
 
 bool TrackedPageSource::vmo_gone() const {

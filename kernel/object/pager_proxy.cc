@@ -1,7 +1,8 @@
-// The pager proxy (see page_provider.h).
-#include "pager/page_provider.h"
+// The pager proxy (see pager_proxy.h).
+#include "kernel/object/pager_proxy.h"
 
-#include "pager/page_source.h"
+#include "kernel/object/pager_dispatcher.h"
+#include "pager/tracked_page_source.h"
 
 namespace {
 // zx_packet_page_request_t commands (generated from kernel/abi.table, as the packet is).
@@ -10,8 +11,8 @@ constexpr uint16_t kPagerVmoComplete = ZX_PAGER_VMO_COMPLETE;
 constexpr uint16_t kPagerVmoDirty = ZX_PAGER_VMO_DIRTY;
 }  // namespace
 
-PagerProxy::PagerProxy(PagerDispatcher* pager, RefPtr<PortDispatcher> port, uint64_t key)
-    : pager_(pager), port_(move(port)), key_(key) {
+PagerProxy::PagerProxy(RefPtr<PagerDispatcher> pager, RefPtr<PortDispatcher> port, uint64_t key)
+    : pager_(move(pager)), pager_koid_(pager_->koid()), port_(move(port)), key_(key) {
   for (PortPacket& p : request_packets_) p.owner = PortPacket::Owner::kKernel;
   complete_packet_.owner = PortPacket::Owner::kKernel;
 }
@@ -20,6 +21,8 @@ bool PagerProxy::attach(TrackedPageSource* source) {
   source_ = source;
   return port_->add_client(this);
 }
+
+void PagerProxy::clear_pager() { pager_ = nullptr; }
 
 PagerProxy::~PagerProxy() {
   // Our packets live in us: make sure the port no longer holds them.

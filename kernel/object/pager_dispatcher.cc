@@ -1,13 +1,14 @@
-// Pager objects (see pager.h).
-#include "pager/pager.h"
+// Pager objects (see pager_dispatcher.h).
+#include "kernel/object/pager_dispatcher.h"
 
 #include "mm/vm_object.h"
+#include "pager/tracked_page_source.h"
 
 namespace {
+// A proxy off our list: it lets go of us, and we of its source (the list's reference).
 void let_go(PagerProxy* p) {
-  TrackedPageSource* s = p->source();
+  RefPtr<PageSource> src = RefPtr<PageSource>::take_existing(p->source());
   p->clear_pager();
-  if (s->release()) delete s;
 }
 }  // namespace
 
@@ -26,12 +27,6 @@ void PagerDispatcher::detach_all() {
     p->source()->close();
     let_go(p);
   }
-}
-
-void PagerDispatcher::detach(TrackedPageSource* src) {
-  src->detach();
-  // Keep it listed: it is still ours (detaching twice succeeds, dirty pages can be written
-  // back); the sweep drops it once the VMO is gone.
 }
 
 void PagerDispatcher::sweep_gone() {
@@ -55,30 +50,23 @@ zx_status_t PagerDispatcher::create_vmo(uint64_t size, uint32_t options,
                                         RefPtr<PortDispatcher> port, uint64_t key,
                                         RefPtr<VmObject>* out) {
   sweep_gone();
-  auto* proxy = new PagerProxy(this, move(port), key);
+  auto* proxy = new PagerProxy(RefPtr<PagerDispatcher>(this), move(port), key);
   if (!proxy) return ZX_ERR_NO_MEMORY;
-  auto* src = new TrackedPageSource(proxy);
-  if (!src) {
-    delete proxy;
-    return ZX_ERR_NO_MEMORY;
-  }
-  RefPtr<PageSource> ref = adopt<PageSource>(src);
-  RefPtr<VmObject> vmo;
+  RefPtr<PageProvider> provider = adopt<PageProvider>(proxy);
+  auto* raw = new TrackedPageSource(move(provider));
+  if (!raw) return ZX_ERR_NO_MEMORY;
+  RefPtr<TrackedPageSource> src = adopt(raw);
   if (!reclaim_) return ZX_ERR_NO_MEMORY;
-  zx_status_t s = VmObject::create_paged(size, options, ref, reclaim_, &vmo);
+  RefPtr<VmObject> vmo;
+  zx_status_t s =
+      VmObject::create_paged(size, options, RefPtr<PageSource>(src.get()), reclaim_, &vmo);
   if (s != ZX_OK) return s;
   src->attach(vmo.get());
   {
     MutexGuard g(lock_);
-    src->add_ref();  // the list's reference
     proxies_.push_back(proxy);
+    (void)src.leak();  // the list's reference (let_go gives it back)
   }
   *out = move(vmo);
   return ZX_OK;
-}
-
-TrackedPageSource* PagerDispatcher::source_of(const VmObject* vmo) const {
-  auto* src = static_cast<TrackedPageSource*>(vmo->source());
-  if (!src || src->provider()->pager() != this) return nullptr;
-  return src;
 }
