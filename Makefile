@@ -64,7 +64,7 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 DEPNAMES = -MT $(patsubst $(CURDIR)/%,%,$(abspath $@)) -MT $(abspath $@)
 
 .PHONY: all kernel disk check-disk check-machine qemu qemu-gdb gdb test host-test qemu-test grade handout \
-	check-labs bench format format-check clean help deps compile_commands
+	check-labs bench format format-check clean help deps compile_commands diagrams
 all: kernel disk compile_commands
 
 help:
@@ -81,6 +81,7 @@ help:
 	@echo "make check-labs      every grader fails on its handout, passes on earlier and reference"
 	@echo "make bench      instruction counts of kernel primitives under -icount, built without lock checks (writes $(BUILD)/bench/bench.txt)"
 	@echo "make format     clang-format every source file"
+	@echo "make diagrams   render docs/diagrams/*.dot to SVG with Graphviz (commit the SVGs)"
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): tools/deps.sh
@@ -237,6 +238,13 @@ check-labs: | $(DEPS_STAMP)
 bench:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/bench LOCK_CHECKS=0 kernel
 	$(Q)$(PYTHON) tests/qemu/bench.py --build $(BUILD)/bench
+
+# --- docs ------------------------------------------------------------------------------------
+# The docs' diagrams: only this target needs Graphviz (deps.sh --diagrams installs it); make test
+# checks the committed SVGs against their sources without it (tools/diagrams.py --check).
+diagrams:
+	$(Q)command -v dot >/dev/null 2>&1 || bash tools/deps.sh --diagrams
+	$(Q)$(PYTHON) tools/diagrams.py
 
 # --- housekeeping ----------------------------------------------------------------------------
 # Generated files (tools/syscalls.py output) are left as the generator writes them.

@@ -93,7 +93,7 @@ PUBLIC_HEADERS = ["zircon/errors.h", "zircon/rights.h", "zircon/types.h", "zirco
 
 def api_checks(build):
     """The syscall and ABI tables' generated files are current, no ABI value is written by hand
-    twice, and the public Zircon headers compile for a user program (C and C++, each alone) and
+    twice, the layers depend downwards only, the committed diagrams are current, and the public Zircon headers compile for a user program (C and C++, each alone) and
     for the kernel's generated declarations."""
     cross = "riscv64-linux-gnu-"
     checks = [
@@ -113,6 +113,14 @@ def api_checks(build):
          [sys.executable, "tools/abi_check.py"], None),
         ("ABI: the hand-copy scanner finds planted copies",
          [sys.executable, "tools/abi_check.py", "--self-test"], None),
+        # Layers depend downwards only (docs/architecture.md, docs/diagrams/layers.dot).
+        ("layers: no upward #include outside the listed upcalls and exceptions",
+         [sys.executable, "tools/layer_check.py"], None),
+        ("layers: the layer check catches planted upward includes",
+         [sys.executable, "tools/layer_check.py", "--self-test"], None),
+        # The committed diagrams were rendered from their sources as they are (no Graphviz needed).
+        ("docs: every docs/diagrams/*.svg is rendered from its current .dot",
+         [sys.executable, "tools/diagrams.py", "--check"], None),
         ("kernel: generated ABI header compiles, its size and offset asserts hold (rv64)",
          [cross + "g++", "-std=c++20", "-march=rv64imac_zicsr_zifencei", "-mabi=lp64", "-Wall", "-Wextra",
           "-Werror", "-ffreestanding", "-fno-exceptions", "-fno-rtti", "-I.", "-fsyntax-only", "-x", "c++", "-"],

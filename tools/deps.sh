@@ -2,6 +2,8 @@
 # Checks every tool the build needs and installs what is missing from Debian's archive,
 # so that `make qemu` and `make test` work on a fresh machine with nothing done by hand.
 # Prints one line per problem; exits non-zero only when a tool is still missing or too old.
+# `deps.sh --diagrams` installs only the optional Graphviz that `make diagrams` needs (nothing
+# else in the build does).
 set -u
 need_pkgs=()
 want() { # want COMMAND-OR-FILE PACKAGE
@@ -25,6 +27,7 @@ want gdb-multiarch gdb-multiarch
 want mke2fs e2fsprogs
 want clang-format clang-format
 want g++ g++
+if [ "${1:-}" = "--diagrams" ]; then need_pkgs=(); want dot graphviz; fi
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "deps: installing ${need_pkgs[*]}"
@@ -34,6 +37,11 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   $SUDO apt-get update -qq >/dev/null || { echo "deps: apt-get update failed"; exit 1; }
   $SUDO apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null || {
     echo "deps: apt-get install ${need_pkgs[*]} failed"; exit 1; }
+fi
+
+if [ "${1:-}" = "--diagrams" ]; then
+  command -v dot >/dev/null 2>&1 || { echo "deps: Graphviz dot is still missing"; exit 1; }
+  exit 0
 fi
 
 ok=1
