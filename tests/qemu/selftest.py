@@ -313,6 +313,16 @@ def _fs_checks(tag, res, log):
     return passed, failed
 
 
+def _fsck_check(tag, name, image):
+    """One result: e2fsck -fn finds `image` clean (after the server unmounted it)."""
+    clean, out = fsimages.fsck(image)
+    if clean:
+        print("ok   %s/%s" % (tag, name))
+        return 1, 0
+    print("FAIL %s/%s: e2fsck -fn %s:\n%s" % (tag, name, image, out[-2000:]))
+    return 0, 1
+
+
 def run_fstests(build, cpus, block_sizes=(1024, 4096), timeout=300):
     """user/bin/fstests on a fresh copy of each content image (1 KiB blocks with a 2 MiB file,
     4 KiB blocks with a 40 MiB file), started by init with fsd serving the disk under a page
@@ -339,13 +349,8 @@ def _run_fstests_image(build, cpus, bs, timeout):
                                       log_name=name + ".log")
     p, f = _fs_checks(tag, res, log)
     passed, failed = passed + p, failed + f
-    clean, out = fsimages.fsck(work)
-    if clean:
-        passed += 1
-        print("ok   %s/e2fsck_clean_after_writes" % tag)
-    else:
-        failed += 1
-        print("FAIL %s/e2fsck_clean_after_writes: e2fsck -fn %s:\n%s" % (tag, work, out[-2000:]))
+    p, f = _fsck_check(tag, "e2fsck_clean_after_writes", work)
+    passed, failed = passed + p, failed + f
     problems = fsimages.check_writes(work, bs, work + ".w")
     if problems:
         failed += 1
@@ -497,14 +502,8 @@ def run_fshostile(build, cpus=2, timeout=600):
     passed, failed = passed + p, failed + f
     for line in re.findall(r"^fshostile: .*$", res.output, re.M):
         print("     %s" % line)
-    clean, out = fsimages.fsck(work)
-    if clean:
-        passed += 1
-        print("ok   %s/e2fsck_clean" % tag)
-    else:
-        failed += 1
-        print("FAIL %s/e2fsck_clean: e2fsck -fn %s:\n%s" % (tag, work, out[-2000:]))
-    return passed, failed
+    p, f = _fsck_check(tag, "e2fsck_clean", work)
+    return passed + p, failed + f
 
 
 def run_disk_image(build, cpus=2, timeout=60):

@@ -159,24 +159,42 @@ inline void test_channel_nest_close_reader() {
   channel_nest(false);
 }
 
+// Builds `links` channels, each holding the previous one's reader end in its one message and
+// with its own writer closed; *head is the last reader, the only handle to the whole chain.
+inline zx_status_t reader_chain(int links, zx_handle_t* head) {
+  zx_handle_t reader = ZX_HANDLE_INVALID;
+  for (int i = 0; i < links; i++) {
+    zx_handle_t w, r;
+    zx_status_t s = zx_channel_create(0, &w, &r);
+    if (s != ZX_OK) {
+      zx_handle_close(reader);  // the chain so far goes with it
+      return s;
+    }
+    g_counts.structures += 2;
+    if (reader != ZX_HANDLE_INVALID) {
+      s = zx_channel_write(w, 0, nullptr, 0, &reader, 1);
+      reader = ZX_HANDLE_INVALID;  // consumed, written or not
+      g_counts.messages++;
+    }
+    zx_handle_close(w);
+    if (s != ZX_OK) {
+      zx_handle_close(r);
+      return s;
+    }
+    reader = r;
+  }
+  *head = reader;
+  return ZX_OK;
+}
+
 // A chain of single endpoints: each message carries the previous reader end only, so every link
 // is a channel whose writer is already closed. The head goes to a child process as a bootstrap
 // handle, so the chain is torn down by that process's death (its handle table, or its unread
 // bootstrap message, is closed).
 inline void test_channel_chain_process_death() {
   g_counts.attacks++;
-  zx_handle_t reader = ZX_HANDLE_INVALID;
-  for (int i = 0; i < kDepth; i++) {
-    zx_handle_t w, r;
-    CHECK_OK(zx_channel_create(0, &w, &r));
-    g_counts.structures += 2;
-    if (reader != ZX_HANDLE_INVALID) {
-      CHECK_OK(zx_channel_write(w, 0, nullptr, 0, &reader, 1));
-      g_counts.messages++;
-    }
-    CHECK_OK(zx_handle_close(w));
-    reader = r;
-  }
+  zx_handle_t reader;
+  CHECK_OK(reader_chain(kDepth, &reader));
   const char* argv[] = {"true"};
   uint32_t info = PA_HND(0xF0u, 0);  // Zircon's PA_USER0: the program ignores it
   zx_handle_t proc;
@@ -392,18 +410,8 @@ inline void test_mass_kill_deep_holders() {
   zx_handle_t procs[kProcs];
   int started = 0;
   for (; started < kProcs; started++) {
-    zx_handle_t reader = ZX_HANDLE_INVALID;
-    for (int i = 0; i < kLinks; i++) {
-      zx_handle_t w, r;
-      CHECK_OK(zx_channel_create(0, &w, &r));
-      g_counts.structures += 2;
-      if (reader != ZX_HANDLE_INVALID) {
-        CHECK_OK(zx_channel_write(w, 0, nullptr, 0, &reader, 1));
-        g_counts.messages++;
-      }
-      CHECK_OK(zx_handle_close(w));
-      reader = r;
-    }
+    zx_handle_t reader;
+    CHECK_OK(reader_chain(kLinks, &reader));
     const char* argv[] = {"sleep", "600000"};
     uint32_t info = PA_HND(0xF0u, 0);  // Zircon's PA_USER0: the program ignores it
     CHECK_OK(launch("sleep", 2, argv, &reader, &info, 1, &procs[started]));
