@@ -1,7 +1,10 @@
-// ps: the running processes, with their memory: mapped, private and shared committed bytes.
+// ps: the running processes, with their memory: mapped, private and shared committed bytes, and
+// what each makes the kernel hold for it (queued messages, packets and waits, charged against
+// its budget: docs/objects/process.md).
 #include <stdio.h>
 #include <zircon/process.h>
 #include <zircon/syscalls.h>
+#include <zircon/syscalls/kernel_charges.h>
 #include <zircon/syscalls/object.h>
 
 int main() {
@@ -13,7 +16,8 @@ int main() {
     printf("ps: cannot list processes: %d\n", s);
     return 1;
   }
-  printf("%6s %-20s %10s %10s %10s\n", "KOID", "NAME", "MAPPED", "PRIVATE", "SHARED");
+  printf("%6s %-20s %10s %10s %10s %10s\n", "KOID", "NAME", "MAPPED", "PRIVATE", "SHARED",
+         "KERNEL");
   for (size_t i = 0; i < actual; i++) {
     zx_handle_t p;
     if (zx_object_get_child(zx_job_default(), koids[i], ZX_RIGHT_SAME_RIGHTS, &p) != ZX_OK)
@@ -22,10 +26,13 @@ int main() {
     zx_object_get_property(p, ZX_PROP_NAME, name, sizeof(name));
     zx_info_task_stats_t st = {};
     zx_object_get_info(p, ZX_INFO_TASK_STATS, &st, sizeof(st), nullptr, nullptr);
-    printf("%6lu %-20s %9luK %9luK %9luK\n", (unsigned long)koids[i], name,
+    zx_info_kernel_charges_t kc = {};
+    zx_object_get_info(p, ZX_INFO_PROCESS_KERNEL_CHARGES, &kc, sizeof(kc), nullptr, nullptr);
+    printf("%6lu %-20s %9luK %9luK %9luK %9luK\n", (unsigned long)koids[i], name,
            (unsigned long)(st.mem_mapped_bytes / 1024),
            (unsigned long)(st.mem_private_bytes / 1024),
-           (unsigned long)(st.mem_shared_bytes / 1024));
+           (unsigned long)(st.mem_shared_bytes / 1024),
+           (unsigned long)((kc.charged_bytes + 1023) / 1024));
     zx_handle_close(p);
   }
   if (avail > actual) printf("(%lu more)\n", (unsigned long)(avail - actual));
