@@ -484,11 +484,6 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
                                     bool* exclusive) {
   assert_held(lock_);
   if (offset >= size_) return ZX_ERR_OUT_OF_RANGE;
-  if (options_ & kPhysical) {
-    *paddr = phys_base_ + (offset & ~(PAGE_SIZE - 1));
-    *exclusive = true;
-    return ZX_OK;
-  }
   vm_page* p = pages_.lookup(offset);
   // A pager-backed object never makes up a page: the pager supplies it (request_page_locked).
   if (source_)
@@ -543,7 +538,7 @@ zx_status_t VmObject::lookup_locked(uint64_t offset, bool commit, bool write, ui
 template <typename F>
 zx_status_t VmObject::for_each_chunk(uint64_t offset, uint64_t len, bool commit, bool write, F fn) {
   // Device registers are reached through mappings only (and their reads may have effects).
-  if (options_ & kPhysical) return ZX_ERR_NOT_SUPPORTED;
+  if (is_physical()) return ZX_ERR_NOT_SUPPORTED;
   if (slice_parent_) {
     if (!range_ok(offset, len, slice_size_)) return ZX_ERR_OUT_OF_RANGE;
     return slice_parent_->for_each_chunk(offset + slice_offset_, len, commit, write, fn);

@@ -14,11 +14,14 @@
 // it needs a page it lacks, takes the parent's page (asking the pager for it if need be) as a
 // shared page, so supplied content shows in the child until either side writes.
 //
+// Device registers are the subclass VmObjectPhysical (mm/vm_object_physical.h), which
+// overrides the one virtual page lookup (lookup_locked) and holds no pages.
+//
 // Invariants (mode_ok() checks the first, asserted wherever an object is made):
 //  - an object is exactly one of: anonymous; pager-backed (source_ and reclaim_ set); a child
 //    of a pager-backed object (cow_parent_ set, no source_); a slice (slice_parent_ set, and no
-//    pages, source, cow_parent_ or pins of its own); physical (kPhysical: no pages, phys_base_);
-//    contiguous (kContiguous: every page committed at creation and never decommitted);
+//    pages, source, cow_parent_ or pins of its own); contiguous (kContiguous: every page committed
+//    at creation and never decommitted);
 //  - a page in pages_ has ref_count >= 1, counting every object sharing it; only a page with
 //    ref_count 1 (and, in a pager-backed object, dirty) is ever mapped writable;
 //  - every *_locked function is called with lock_ held, and asserts it.
@@ -49,9 +52,8 @@ class VmObject : public RefCounted<VmObject> {
   // Pager-backed only: the first write to a clean page waits for the pager's leave (a DIRTY
   // request answered by ZX_PAGER_OP_DIRTY).
   static constexpr uint32_t kTrapDirty = 2;
-  // Kinds for drivers (set by their constructors, never by callers' options): device memory at
-  // a fixed physical range, and physically contiguous committed pages.
-  static constexpr uint32_t kPhysical = 4;
+  // For drivers (set by create_contiguous, never by callers' options): physically contiguous
+  // committed pages.
   static constexpr uint32_t kContiguous = 8;
   static constexpr uint64_t kMaxSize = 1ull << 52;
 
@@ -62,16 +64,15 @@ class VmObject : public RefCounted<VmObject> {
                                   RefPtr<ReclaimQueue> reclaim, RefPtr<VmObject>* out);
   bool is_paged() const { return source_ != nullptr; }
 
-  // Device memory (mm/vm_object_physical.cc, with pinning below).
-  // Device registers [paddr, paddr+size) (zx_vmo_create_physical): mappable, never read or
-  // written through the object, no pages of its own.
-  static zx_status_t create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out);
+  // Device memory (mm/vm_object_physical.cc, with pinning below; device registers are
+  // VmObjectPhysical::create).
   // size bytes of physically contiguous pages, committed now, aligned to 2^alignment_log2
   // bytes (zx_vmo_create_contiguous). They are never decommitted.
   static zx_status_t create_contiguous(uint64_t size, uint32_t alignment_log2,
                                        RefPtr<VmObject>* out);
-  bool is_physical() const { return options_ & kPhysical; }
-  bool is_contiguous() const { return options_ & (kPhysical | kContiguous); }
+  // Device registers (VmObjectPhysical): mappable, never read or written through the object.
+  bool is_physical() const { return kind_ == Kind::kPhysical; }
+  bool is_contiguous() const { return is_physical() || (options_ & kContiguous); }
 
   // Pinning for DMA (zx_bti_pin): commits [offset, offset+len) as private pages, stores each
   // page's physical address in paddrs[], and records the range so that its pages are not
@@ -142,7 +143,7 @@ class VmObject : public RefCounted<VmObject> {
                               bool at_least_on_write, RefPtr<VmObject>* out);
   // A window on [offset, offset+size), which must lie inside this object.
   zx_status_t create_slice(uint64_t offset, uint64_t size, RefPtr<VmObject>* out);
-  ~VmObject();
+  virtual ~VmObject();
 
   uint64_t size() const;
   bool resizable() const { return options_ & kResizable; }
@@ -242,18 +243,29 @@ class VmObject : public RefCounted<VmObject> {
   void set_name(const char* name);
   void get_name(char* out, size_t size) const;
 
- private:
-  VmObject(uint64_t size, uint32_t options) : size_(size), options_(options) {}
-  // The first invariant above: at most one mode is set.
-  bool mode_ok() const {
-    int modes = (source_ ? 1 : 0) + (cow_parent_ ? 1 : 0) + (slice_parent_ ? 1 : 0) +
-                (options_ & kPhysical ? 1 : 0) + (options_ & kContiguous ? 1 : 0);
-    return modes <= 1 && !source_ == !reclaim_;
+ protected:
+  // Which class this is, fixed at construction (a test on the read and write paths costs less
+  // than a virtual call there).
+  enum class Kind : uint8_t { kPaged, kPhysical };
+  VmObject(uint64_t size, uint32_t options, Kind kind = Kind::kPaged)
+      : size_(size), options_(options), kind_(kind) {}
+  uint64_t size_locked() const {
+    assert_held(lock_);
+    return size_;
   }
   // With lock_ held: the page at offset (page aligned). `commit` allocates a missing page;
   // `write` makes a shared page private first. ZX_ERR_NOT_FOUND when absent and not committing.
-  zx_status_t lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
-                            bool* exclusive);
+  // The one virtual call on the fault path: VmObjectPhysical answers from its base address.
+  virtual zx_status_t lookup_locked(uint64_t offset, bool commit, bool write, uint64_t* paddr,
+                                    bool* exclusive);
+
+ private:
+  // The first invariant above: at most one mode is set.
+  bool mode_ok() const {
+    int modes = (source_ ? 1 : 0) + (cow_parent_ ? 1 : 0) + (slice_parent_ ? 1 : 0) +
+                (options_ & kContiguous ? 1 : 0);
+    return modes <= 1 && !source_ == !reclaim_;
+  }
   // supply_pages's two halves, a batch (at most kSupplyBatch pages) in one lock hold each:
   // take_batch moves the n pages at offset out of this (anonymous) object into out[], copying
   // any shared with a snapshot, all or nothing (false: one is absent, or a copy failed);
@@ -319,6 +331,7 @@ class VmObject : public RefCounted<VmObject> {
   VmPageList pages_;
   uint64_t size_;
   uint32_t options_;
+  const Kind kind_;
   List<VmMappingLink, &VmMappingLink::node> mappings_;
   // Slices: the parent we are a window on, and (in a parent) the slices on us.
   RefPtr<VmObject> slice_parent_;
@@ -330,7 +343,6 @@ class VmObject : public RefCounted<VmObject> {
   RefPtr<PageSource> source_;     // set for pager-backed objects
   bool modified_ = false;         // for zx_pager_query_vmo_stats
   RefPtr<ReclaimQueue> reclaim_;  // where its clean pages wait to be evicted
-  uint64_t phys_base_ = 0;        // kPhysical: where the device registers are
   List<PinnedRange, &PinnedRange::node> pins_;
   bool pinned_locked(uint64_t start, uint64_t end) const;
   // A child of a pager-backed object: pages it lacks below cow_limit_ are the parent's at

@@ -1,11 +1,12 @@
-// VM objects for devices (see vm_object.h): device registers at a fixed physical range
-// (zx_vmo_create_physical), physically contiguous committed memory (zx_vmo_create_contiguous),
-// and pinning pages for DMA (zx_bti_pin). Apart from the rest of the VM object because it
-// changes with what devices need, not with paging or copy-on-write.
+// VM objects for devices: the device-register class VmObjectPhysical (vm_object_physical.h),
+// physically contiguous committed memory (zx_vmo_create_contiguous) and pinning pages for DMA
+// (zx_bti_pin). Apart from the rest of the VM object because it changes with what devices need,
+// not with paging or copy-on-write.
+#include "mm/vm_object_physical.h"
+
 #include "kernel/lock_assert.h"
 #include "mm/page_alloc.h"
 #include "mm/pmm.h"
-#include "mm/vm_object.h"
 
 namespace {
 uint64_t page_round_up(uint64_t x) { return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1); }
@@ -14,14 +15,21 @@ bool range_ok(uint64_t offset, uint64_t len, uint64_t size) {
 }
 }  // namespace
 
-zx_status_t VmObject::create_physical(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out) {
+zx_status_t VmObjectPhysical::create(uint64_t paddr, uint64_t size, RefPtr<VmObject>* out) {
   if ((paddr | size) & (PAGE_SIZE - 1)) return ZX_ERR_INVALID_ARGS;
   if (size == 0 || size > kMaxSize || paddr + size < paddr) return ZX_ERR_INVALID_ARGS;
-  VmObject* v = new VmObject(size, kPhysical);
+  VmObjectPhysical* v = new VmObjectPhysical(paddr, size);
   if (!v) return ZX_ERR_NO_MEMORY;
-  v->phys_base_ = paddr;
-  assert(v->mode_ok());
-  *out = adopt(v);
+  *out = adopt<VmObject>(v);
+  return ZX_OK;
+}
+
+zx_status_t VmObjectPhysical::lookup_locked(uint64_t offset, bool, bool, uint64_t* paddr,
+                                            bool* exclusive) {
+  assert_held(lock());
+  if (offset >= size_locked()) return ZX_ERR_OUT_OF_RANGE;
+  *paddr = base_ + (offset & ~(PAGE_SIZE - 1));
+  *exclusive = true;  // nobody shares device registers copy-on-write
   return ZX_OK;
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/syscalls/syscall_helpers.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
+#include "mm/vm_object_physical.h"
 
 namespace {
 constexpr uint32_t kIommuTypeDummy = ZX_IOMMU_TYPE_DUMMY;
@@ -112,7 +113,7 @@ zx_status_t sys_vmo_create_physical(zx_handle_t resource, zx_paddr_t paddr, size
   if (g_pmm.overlaps_ram(paddr, size)) return ZX_ERR_INVALID_ARGS;
   if (out.is_null() || !user_range_ok(out.addr(), sizeof(zx_handle_t))) return ZX_ERR_INVALID_ARGS;
   RefPtr<VmObject> vmo;
-  s = VmObject::create_physical(paddr, size, &vmo);
+  s = VmObjectPhysical::create(paddr, size, &vmo);
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;
