@@ -13,9 +13,10 @@ DISK ?= $(BUILD)/disk.img
 DISK_RO ?=
 DISK_SIZE ?= 64M
 Q ?= @
-# Lock checks (kernel/lock_order.h): *_locked functions assert their lock and every acquisition
-# is checked against the lock order. On for every build `make test` runs; `make bench` builds a
-# second kernel without them under $(BUILD)/bench, so the figures measure the kernel alone.
+# Checked builds: *_locked functions assert their lock, every acquisition is checked against the
+# lock order (kernel/lock_order.h), and every syscall's status is checked for internal values
+# leaking out (kernel/syscalls/syscall.cc). On for every build `make test` runs; `make bench`
+# builds a second kernel without them under $(BUILD)/bench, so the figures measure the kernel alone.
 LOCK_CHECKS ?= 1
 
 # --- toolchain -------------------------------------------------------------------------------
