@@ -14,8 +14,6 @@
 #include "kernel/spinlock.h"
 #include "mm/heap.h"
 
-constexpr uint32_t kChannelMaxBytes = ZX_CHANNEL_MAX_MSG_BYTES;
-constexpr uint32_t kChannelMaxHandles = ZX_CHANNEL_MAX_MSG_HANDLES;
 // Messages waiting at one endpoint: Zircon's kMaxPendingMessageCount. A write past it is
 // refused with ZX_ERR_SHOULD_WAIT (Zircon raises ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE, which
 // kills a process that does not handle it; this kernel has no exception channels).
@@ -45,7 +43,8 @@ struct MessagePacket {
   KernelAccount* account = nullptr;
 
   // A message of num_bytes (uninitialized) with room for max_handles handles, or null when
-  // memory runs out. Callers check the limits (kChannelMaxBytes, kChannelMaxHandles) first.
+  // memory runs out. Callers check the limits (ZX_CHANNEL_MAX_MSG_BYTES,
+  // ZX_CHANNEL_MAX_MSG_HANDLES) first.
   static MessagePacket* create(uint32_t num_bytes, uint32_t max_handles = 0);
   // Drops the message: its handles are closed and its block freed.
   static void destroy(MessagePacket* m);

@@ -4,13 +4,6 @@
 #include "kernel/object/pager_dispatcher.h"
 #include "pager/tracked_page_source.h"
 
-namespace {
-// zx_packet_page_request_t commands (generated from kernel/abi.table, as the packet is).
-constexpr uint16_t kPagerVmoRead = ZX_PAGER_VMO_READ;
-constexpr uint16_t kPagerVmoComplete = ZX_PAGER_VMO_COMPLETE;
-constexpr uint16_t kPagerVmoDirty = ZX_PAGER_VMO_DIRTY;
-}  // namespace
-
 PagerProxy::PagerProxy(RefPtr<PagerDispatcher> pager, RefPtr<PortDispatcher> port, uint64_t key)
     : pager_(move(pager)), pager_koid_(pager_->koid()), port_(move(port)), key_(key) {
   for (PortPacket& p : request_packets_) p.owner = PortPacket::Owner::kKernel;
@@ -40,7 +33,7 @@ void PagerProxy::send_request(PageRequestType type, uint64_t offset, uint64_t le
   p.key = key_;
   p.type = ZX_PKT_TYPE_PAGE_REQUEST;
   p.status = ZX_OK;
-  p.page_request.command = type == PageRequestType::kRead ? kPagerVmoRead : kPagerVmoDirty;
+  p.page_request.command = type == PageRequestType::kRead ? ZX_PAGER_VMO_READ : ZX_PAGER_VMO_DIRTY;
   p.page_request.offset = offset;
   p.page_request.length = len;
   port_->queue_kernel(&pk);
@@ -52,7 +45,7 @@ void PagerProxy::send_complete() {
   p = zx_port_packet_t{};
   p.key = key_;
   p.type = ZX_PKT_TYPE_PAGE_REQUEST;
-  p.page_request.command = kPagerVmoComplete;
+  p.page_request.command = ZX_PAGER_VMO_COMPLETE;
   port_->queue_kernel(&complete_packet_);
 }
 

@@ -7,9 +7,6 @@
 #include "kernel/timer.h"
 #include "mm/heap.h"
 
-constexpr uint32_t kWaitAsyncTimestamp = ZX_WAIT_ASYNC_TIMESTAMP;
-constexpr uint32_t kWaitAsyncEdge = ZX_WAIT_ASYNC_EDGE;
-
 PortDispatcher::~PortDispatcher() {
   SchedGuard g;
   drain_locked();
@@ -138,14 +135,13 @@ void PortDispatcher::fire(SignalObserver* o, zx_signals_t current) {
   pk.signal.trigger = o->mask;
   pk.signal.observed = current;
   pk.signal.count = 1;
-  pk.signal.timestamp = (po->options & kWaitAsyncTimestamp) ? current_time() : 0;
+  pk.signal.timestamp = (po->options & ZX_WAIT_ASYNC_TIMESTAMP) ? current_time() : 0;
   po->port->queue_.push_back(&po->packet);
   po->port->waiters_.wake_one(ZX_OK);
   // LAB 6 SOLUTION END
   // LAB 6 STUB BEGIN
   // (void)po;
   // (void)current;
-  // (void)kWaitAsyncTimestamp;
   // lab_todo(6, "PortDispatcher::fire (queue an asynchronous wait's packet)");
   // LAB 6 STUB END
 }
@@ -157,7 +153,7 @@ void PortDispatcher::cancel_observer(SignalObserver* o) {
 
 zx_status_t PortDispatcher::wait_async(Dispatcher* target, const void* owner, uint32_t handle,
                                        uint64_t key, zx_signals_t signals, uint32_t options) {
-  if (options & ~(kWaitAsyncTimestamp | kWaitAsyncEdge)) return ZX_ERR_INVALID_ARGS;
+  if (options & ~(ZX_WAIT_ASYNC_TIMESTAMP | ZX_WAIT_ASYNC_EDGE)) return ZX_ERR_INVALID_ARGS;
   auto* po = new PortObserver();
   if (!po) return ZX_ERR_NO_MEMORY;
   if (po->charge.take(KernelAccount::kObserver, sizeof(PortObserver)) != ZX_OK) {
@@ -183,7 +179,7 @@ zx_status_t PortDispatcher::wait_async(Dispatcher* target, const void* owner, ui
   target->add_observer_locked(&po->obs);
   // Level triggered unless asked otherwise: a signal already active fires at once.
   zx_signals_t now = target->signals_locked();
-  if (!(options & kWaitAsyncEdge) && (now & signals)) fire(&po->obs, now);
+  if (!(options & ZX_WAIT_ASYNC_EDGE) && (now & signals)) fire(&po->obs, now);
   return ZX_OK;
 }
 

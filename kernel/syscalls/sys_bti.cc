@@ -10,10 +10,6 @@
 #include "mm/vm_object_physical.h"
 
 namespace {
-constexpr uint32_t kIommuTypeDummy = ZX_IOMMU_TYPE_DUMMY;
-constexpr uint32_t kPermRead = ZX_BTI_PERM_READ, kPermWrite = ZX_BTI_PERM_WRITE,
-                   kPermExecute = ZX_BTI_PERM_EXECUTE, kCompress = ZX_BTI_COMPRESS,
-                   kContiguous = ZX_BTI_CONTIGUOUS;
 constexpr size_t kMaxPinPages = 1u << 16;  // 256 MiB per pin: bounds the kernel's address list
 
 bool page_aligned(uint64_t v) { return (v & (PAGE_SIZE - 1)) == 0; }
@@ -24,7 +20,7 @@ zx_status_t sys_iommu_create(zx_handle_t resource, uint32_t type, UserInPtr<cons
   RefPtr<ResourceDispatcher> rsrc;
   zx_status_t s = get_object(resource, ZX_RIGHT_WRITE, &rsrc);
   if (s != ZX_OK) return s;
-  if (type != kIommuTypeDummy) return ZX_ERR_NOT_SUPPORTED;
+  if (type != ZX_IOMMU_TYPE_DUMMY) return ZX_ERR_NOT_SUPPORTED;
   uint8_t dummy;  // zx_iommu_desc_dummy_t: one reserved byte
   if (desc_size != sizeof(dummy) || desc.is_null()) return ZX_ERR_INVALID_ARGS;
   if (desc.copy_from_user(&dummy, sizeof(dummy)) != ZX_OK) return ZX_ERR_INVALID_ARGS;
@@ -50,20 +46,21 @@ zx_status_t sys_bti_pin(zx_handle_t handle, uint32_t options, zx_handle_t vmo_h,
   RefPtr<BtiDispatcher> bti;
   zx_status_t s = get_object(handle, ZX_RIGHT_MAP, &bti);
   if (s != ZX_OK) return s;
-  zx_rights_t need = ZX_RIGHT_MAP | (options & kPermRead ? ZX_RIGHT_READ : 0) |
-                     (options & kPermWrite ? ZX_RIGHT_WRITE : 0);
+  zx_rights_t need = ZX_RIGHT_MAP | (options & ZX_BTI_PERM_READ ? ZX_RIGHT_READ : 0) |
+                     (options & ZX_BTI_PERM_WRITE ? ZX_RIGHT_WRITE : 0);
   RefPtr<VmObjectDispatcher> vmo;
   s = get_object(vmo_h, need, &vmo);
   if (s != ZX_OK) return s;
-  if (options & ~(kPermRead | kPermWrite | kPermExecute | kCompress | kContiguous))
+  if (options & ~(ZX_BTI_PERM_READ | ZX_BTI_PERM_WRITE | ZX_BTI_PERM_EXECUTE | ZX_BTI_COMPRESS |
+                  ZX_BTI_CONTIGUOUS))
     return ZX_ERR_INVALID_ARGS;
-  if (options & kPermExecute) return ZX_ERR_INVALID_ARGS;  // no device runs our memory
-  if (!(options & (kPermRead | kPermWrite))) return ZX_ERR_INVALID_ARGS;
-  if ((options & kCompress) && (options & kContiguous)) return ZX_ERR_INVALID_ARGS;
+  if (options & ZX_BTI_PERM_EXECUTE) return ZX_ERR_INVALID_ARGS;  // no device runs our memory
+  if (!(options & (ZX_BTI_PERM_READ | ZX_BTI_PERM_WRITE))) return ZX_ERR_INVALID_ARGS;
+  if ((options & ZX_BTI_COMPRESS) && (options & ZX_BTI_CONTIGUOUS)) return ZX_ERR_INVALID_ARGS;
   if (!page_aligned(offset) || !page_aligned(size) || size == 0) return ZX_ERR_INVALID_ARGS;
   uint64_t pages = size / PAGE_SIZE;
   if (pages > kMaxPinPages) return ZX_ERR_INVALID_ARGS;
-  bool contiguous = options & kContiguous;
+  bool contiguous = options & ZX_BTI_CONTIGUOUS;
   if (contiguous && !vmo->vmo()->is_contiguous()) return ZX_ERR_NOT_SUPPORTED;
   if (num_addrs != (contiguous ? 1 : pages)) return ZX_ERR_INVALID_ARGS;
   if (!user_range_ok(addrs.addr(), num_addrs * sizeof(zx_paddr_t)) || pmt.is_null() ||

@@ -15,16 +15,16 @@ zx_status_t take_message_with_handles(ChannelDispatcher* ch, zx_handle_t self, u
                                       MessagePacket** out) {
   *out = nullptr;
   HandleTable& ht = up()->handles();
-  zx_handle_t values[kChannelMaxHandles];
+  zx_handle_t values[ZX_CHANNEL_MAX_MSG_HANDLES];
   bool have_values = false;
   zx_status_t s = ZX_OK;
-  if (num_handles > kChannelMaxHandles) {
+  if (num_handles > ZX_CHANNEL_MAX_MSG_HANDLES) {
     s = ZX_ERR_OUT_OF_RANGE;
   } else if (num_handles) {
     s = copy_from_user_raw(values, handles, num_handles * sizeof(zx_handle_t));
     have_values = s == ZX_OK;
   }
-  if (s == ZX_OK && num_bytes > kChannelMaxBytes) s = ZX_ERR_OUT_OF_RANGE;
+  if (s == ZX_OK && num_bytes > ZX_CHANNEL_MAX_MSG_BYTES) s = ZX_ERR_OUT_OF_RANGE;
   for (uint32_t i = 0; s == ZX_OK && i < num_handles; i++) {
     if (values[i] == self) {
       s = ZX_ERR_NOT_SUPPORTED;
@@ -73,7 +73,7 @@ inline zx_status_t take_message(ChannelDispatcher* ch, zx_handle_t self, uint64_
   if (num_handles != 0)
     return take_message_with_handles(ch, self, bytes, num_bytes, handles, num_handles, out);
   *out = nullptr;
-  if (num_bytes > kChannelMaxBytes) return ZX_ERR_OUT_OF_RANGE;
+  if (num_bytes > ZX_CHANNEL_MAX_MSG_BYTES) return ZX_ERR_OUT_OF_RANGE;
   MessagePacket* m = ch ? ch->alloc_message(num_bytes, 0) : MessagePacket::create(num_bytes);
   if (!m) return ZX_ERR_NO_MEMORY;
   zx_status_t s = num_bytes ? copy_from_user_raw(m->bytes, bytes, num_bytes) : ZX_OK;
@@ -97,7 +97,7 @@ void drop_message(ChannelDispatcher* ch, MessagePacket* m) {
 // deliver_message with handles (see below).
 zx_status_t deliver_message_with_handles(ChannelDispatcher* ch, MessagePacket* m, uint64_t bytes,
                                          uint64_t handles) {
-  zx_handle_t values[kChannelMaxHandles];
+  zx_handle_t values[ZX_CHANNEL_MAX_MSG_HANDLES];
   HandleTable& ht = up()->handles();
   uint32_t n = m->num_handles;
   for (uint32_t i = 0; i < n; i++) {

@@ -7,21 +7,16 @@
 #include "kernel/object/resource_dispatcher.h"
 #include "kernel/syscalls/syscall_helpers.h"
 
-namespace {
-constexpr uint32_t kRemapIrq = ZX_INTERRUPT_REMAP_IRQ, kModeMask = ZX_INTERRUPT_MODE_MASK,
-                   kModeLevelHigh = ZX_INTERRUPT_MODE_LEVEL_HIGH, kVirtual = ZX_INTERRUPT_VIRTUAL;
-constexpr uint32_t kBind = ZX_INTERRUPT_BIND, kUnbind = ZX_INTERRUPT_UNBIND;
-}  // namespace
-
 zx_status_t sys_interrupt_create(zx_handle_t src_obj, uint32_t src_num, uint32_t options,
                                  UserOutPtr<zx_handle_t> out_handle) {
   RefPtr<ResourceDispatcher> rsrc;
   zx_status_t s = get_object(src_obj, ZX_RIGHT_WRITE, &rsrc);
   if (s != ZX_OK) return s;
-  if (options & (kVirtual | kRemapIrq)) return ZX_ERR_NOT_SUPPORTED;
-  if (options & ~kModeMask) return ZX_ERR_INVALID_ARGS;
-  uint32_t mode = options & kModeMask;
-  if (mode != 0 && mode != kModeLevelHigh) return ZX_ERR_NOT_SUPPORTED;  // PLIC: level only
+  if (options & (ZX_INTERRUPT_VIRTUAL | ZX_INTERRUPT_REMAP_IRQ)) return ZX_ERR_NOT_SUPPORTED;
+  if (options & ~ZX_INTERRUPT_MODE_MASK) return ZX_ERR_INVALID_ARGS;
+  uint32_t mode = options & ZX_INTERRUPT_MODE_MASK;
+  if (mode != 0 && mode != ZX_INTERRUPT_MODE_LEVEL_HIGH)
+    return ZX_ERR_NOT_SUPPORTED;  // PLIC: level only
   if (out_handle.is_null() || !user_range_ok(out_handle.addr(), sizeof(zx_handle_t)))
     return ZX_ERR_INVALID_ARGS;
   RefPtr<InterruptDispatcher> irq;
@@ -38,9 +33,9 @@ zx_status_t sys_interrupt_bind(zx_handle_t handle, zx_handle_t port_handle, uint
   RefPtr<PortDispatcher> port;
   s = get_object(port_handle, ZX_RIGHT_WRITE, &port);
   if (s != ZX_OK) return s;
-  if (options != kBind && options != kUnbind) return ZX_ERR_INVALID_ARGS;
+  if (options != ZX_INTERRUPT_BIND && options != ZX_INTERRUPT_UNBIND) return ZX_ERR_INVALID_ARGS;
   if (!port->binds_interrupts()) return ZX_ERR_WRONG_TYPE;
-  if (options == kUnbind) return irq->unbind(port.get());
+  if (options == ZX_INTERRUPT_UNBIND) return irq->unbind(port.get());
   return irq->bind(move(port), key);
 }
 

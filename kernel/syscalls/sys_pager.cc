@@ -11,17 +11,6 @@
 #include "mm/page_alloc.h"
 
 namespace {
-constexpr uint32_t kVmoResizable = ZX_VMO_RESIZABLE;
-constexpr uint32_t kVmoTrapDirty = ZX_VMO_TRAP_DIRTY;
-enum : uint32_t {
-  kPagerOpFail = ZX_PAGER_OP_FAIL,
-  kPagerOpDirty = ZX_PAGER_OP_DIRTY,
-  kPagerOpWritebackBegin = ZX_PAGER_OP_WRITEBACK_BEGIN,
-  kPagerOpWritebackEnd = ZX_PAGER_OP_WRITEBACK_END,
-};
-constexpr uint64_t kDirtyRangeIsZero = ZX_VMO_DIRTY_RANGE_IS_ZERO;
-constexpr uint32_t kResetVmoStats = ZX_PAGER_RESET_VMO_STATS;
-constexpr uint32_t kStatsModified = ZX_PAGER_VMO_STATS_MODIFIED;
 constexpr uint64_t kMaxRangesPerQuery = 64;  // bounds the kernel buffer of one query
 constexpr uint64_t kDirtyRangeBytes = sizeof(zx_vmo_dirty_range_t);
 
@@ -58,16 +47,16 @@ zx_status_t sys_pager_create_vmo(zx_handle_t pager_h, uint32_t options, zx_handl
   RefPtr<PortDispatcher> port;
   s = get_object(port_h, ZX_RIGHT_WRITE, &port);
   if (s != ZX_OK) return s;
-  if (options & ~(kVmoResizable | kVmoTrapDirty)) return ZX_ERR_INVALID_ARGS;
+  if (options & ~(ZX_VMO_RESIZABLE | ZX_VMO_TRAP_DIRTY)) return ZX_ERR_INVALID_ARGS;
   if (out.is_null() || !user_range_ok(out.addr(), sizeof(zx_handle_t))) return ZX_ERR_INVALID_ARGS;
   RefPtr<VmObject> vmo;
-  uint32_t vmo_options = (options & kVmoResizable ? VmObject::kResizable : 0) |
-                         (options & kVmoTrapDirty ? VmObject::kTrapDirty : 0);
+  uint32_t vmo_options = (options & ZX_VMO_RESIZABLE ? VmObject::kResizable : 0) |
+                         (options & ZX_VMO_TRAP_DIRTY ? VmObject::kTrapDirty : 0);
   s = pager->create_vmo(size, vmo_options, move(port), key, &vmo);
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;  // the VMO goes away, detaching its source
-  zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & kVmoResizable ? ZX_RIGHT_RESIZE : 0);
+  zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & ZX_VMO_RESIZABLE ? ZX_RIGHT_RESIZE : 0);
   return make_handle(adopt<Dispatcher>(d), rights, out);
 }
 
@@ -112,12 +101,12 @@ zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo
   RefPtr<VmObjectDispatcher> vmo;
   zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_WRITE, &pager, &vmo);
   if (s != ZX_OK) return s;
-  if (op < kPagerOpFail || op > kPagerOpWritebackEnd) return ZX_ERR_NOT_SUPPORTED;
+  if (op < ZX_PAGER_OP_FAIL || op > ZX_PAGER_OP_WRITEBACK_END) return ZX_ERR_NOT_SUPPORTED;
   if (!page_aligned(offset) || !page_aligned(length)) return ZX_ERR_INVALID_ARGS;
   VmObject* v = vmo->vmo().get();
   if (!range_in(offset, length, v->size())) return ZX_ERR_OUT_OF_RANGE;
   switch (op) {
-    case kPagerOpFail: {
+    case ZX_PAGER_OP_FAIL: {
       auto err = static_cast<zx_status_t>(static_cast<int64_t>(data));
       if (static_cast<int64_t>(data) != err) return ZX_ERR_INVALID_ARGS;
       switch (err) {
@@ -133,14 +122,14 @@ zx_status_t sys_pager_op_range(zx_handle_t pager_h, uint32_t op, zx_handle_t vmo
       v->fail_pages(offset, length, err);
       return ZX_OK;
     }
-    case kPagerOpDirty:
+    case ZX_PAGER_OP_DIRTY:
       if (data != 0) return ZX_ERR_INVALID_ARGS;
       return v->dirty_range(offset, length);
-    case kPagerOpWritebackBegin:
-      if (data != 0 && data != kDirtyRangeIsZero) return ZX_ERR_INVALID_ARGS;
+    case ZX_PAGER_OP_WRITEBACK_BEGIN:
+      if (data != 0 && data != ZX_VMO_DIRTY_RANGE_IS_ZERO) return ZX_ERR_INVALID_ARGS;
       v->writeback_begin(offset, length);
       return ZX_OK;
-    default:  // kPagerOpWritebackEnd
+    default:  // ZX_PAGER_OP_WRITEBACK_END
       if (data != 0) return ZX_ERR_INVALID_ARGS;
       v->writeback_end(offset, length);
       return ZX_OK;
@@ -189,10 +178,11 @@ zx_status_t sys_pager_query_vmo_stats(zx_handle_t pager_h, zx_handle_t vmo_h, ui
   RefPtr<VmObjectDispatcher> vmo;
   zx_status_t s = get_pager_vmo(pager_h, ZX_RIGHT_MANAGE_VMO, vmo_h, ZX_RIGHT_READ, &pager, &vmo);
   if (s != ZX_OK) return s;
-  if (options & ~kResetVmoStats) return ZX_ERR_INVALID_ARGS;
+  if (options & ~ZX_PAGER_RESET_VMO_STATS) return ZX_ERR_INVALID_ARGS;
   if (buffer_size < sizeof(uint32_t) || !user_range_ok(buffer.addr(), buffer_size))
     return ZX_ERR_INVALID_ARGS;
-  uint32_t stats =
-      vmo->vmo()->modified(options & kResetVmoStats) ? kStatsModified : 0;  // zx_pager_vmo_stats_t
+  uint32_t stats = vmo->vmo()->modified(options & ZX_PAGER_RESET_VMO_STATS)
+                       ? ZX_PAGER_VMO_STATS_MODIFIED
+                       : 0;  // zx_pager_vmo_stats_t
   return copy_to_user_raw(buffer.addr(), &stats, sizeof(stats));
 }

@@ -4,9 +4,8 @@
 #include "kernel/syscalls/syscall_helpers.h"
 
 zx_status_t sys_port_create(uint32_t options, UserOutPtr<zx_handle_t> out) {
-  constexpr uint32_t kBindToInterrupt = ZX_PORT_BIND_TO_INTERRUPT;
-  if (options & ~kBindToInterrupt) return ZX_ERR_INVALID_ARGS;
-  auto* p = new PortDispatcher(options & kBindToInterrupt);
+  if (options & ~ZX_PORT_BIND_TO_INTERRUPT) return ZX_ERR_INVALID_ARGS;
+  auto* p = new PortDispatcher(options & ZX_PORT_BIND_TO_INTERRUPT);
   if (!p) return ZX_ERR_NO_MEMORY;
   return make_handle(adopt<Dispatcher>(p), ZX_DEFAULT_PORT_RIGHTS, out);
 }

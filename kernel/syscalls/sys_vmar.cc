@@ -7,48 +7,34 @@
 #include "kernel/syscalls/syscall_helpers.h"
 
 namespace {
-// ZX_VM_* option bits.
-enum : uint32_t {
-  kPermRead = ZX_VM_PERM_READ,
-  kPermWrite = ZX_VM_PERM_WRITE,
-  kPermExecute = ZX_VM_PERM_EXECUTE,
-  kCompact = ZX_VM_COMPACT,
-  kSpecific = ZX_VM_SPECIFIC,
-  kSpecificOverwrite = ZX_VM_SPECIFIC_OVERWRITE,
-  kCanMapSpecific = ZX_VM_CAN_MAP_SPECIFIC,
-  kCanMapRead = ZX_VM_CAN_MAP_READ,
-  kCanMapWrite = ZX_VM_CAN_MAP_WRITE,
-  kCanMapExecute = ZX_VM_CAN_MAP_EXECUTE,
-  kMapRange = ZX_VM_MAP_RANGE,
-  kAllowFaults = ZX_VM_ALLOW_FAULTS,
-  kAlignShift = ZX_VM_ALIGN_BASE,
-};
-constexpr uint32_t kPermMask = kPermRead | kPermWrite | kPermExecute;
-constexpr uint32_t kCanMapMask = kCanMapRead | kCanMapWrite | kCanMapExecute | kCanMapSpecific;
+constexpr uint32_t kPermMask = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE | ZX_VM_PERM_EXECUTE;
+constexpr uint32_t kCanMapMask =
+    ZX_VM_CAN_MAP_READ | ZX_VM_CAN_MAP_WRITE | ZX_VM_CAN_MAP_EXECUTE | ZX_VM_CAN_MAP_SPECIFIC;
 // ZX_VM_ALIGN_1KB (10) .. ZX_VM_ALIGN_4GB (32): the field needs six bits, as 32 does not fit
 // in five.
-constexpr uint32_t kAlignMask = 0x3fu << kAlignShift;
+constexpr uint32_t kAlignMask = 0x3fu << ZX_VM_ALIGN_BASE;
 
 uint32_t perms_to_vm(uint32_t options) {
-  return (options & kPermRead ? kVmRead : 0) | (options & kPermWrite ? kVmWrite : 0) |
-         (options & kPermExecute ? kVmExecute : 0);
+  return (options & ZX_VM_PERM_READ ? kVmRead : 0) | (options & ZX_VM_PERM_WRITE ? kVmWrite : 0) |
+         (options & ZX_VM_PERM_EXECUTE ? kVmExecute : 0);
 }
 
 uint32_t can_map_to_vm(uint32_t options) {
-  return (options & kCanMapRead ? kVmCanMapRead : 0) |
-         (options & kCanMapWrite ? kVmCanMapWrite : 0) |
-         (options & kCanMapExecute ? kVmCanMapExecute : 0) |
-         (options & kCanMapSpecific ? kVmCanMapSpecific : 0);
+  return (options & ZX_VM_CAN_MAP_READ ? kVmCanMapRead : 0) |
+         (options & ZX_VM_CAN_MAP_WRITE ? kVmCanMapWrite : 0) |
+         (options & ZX_VM_CAN_MAP_EXECUTE ? kVmCanMapExecute : 0) |
+         (options & ZX_VM_CAN_MAP_SPECIFIC ? kVmCanMapSpecific : 0);
 }
 
 // The rights a handle needs for perms (ZX_VM_PERM_* bits).
 zx_rights_t perm_rights(uint32_t options) {
-  return (options & kPermRead ? ZX_RIGHT_READ : 0) | (options & kPermWrite ? ZX_RIGHT_WRITE : 0) |
-         (options & kPermExecute ? ZX_RIGHT_EXECUTE : 0);
+  return (options & ZX_VM_PERM_READ ? ZX_RIGHT_READ : 0) |
+         (options & ZX_VM_PERM_WRITE ? ZX_RIGHT_WRITE : 0) |
+         (options & ZX_VM_PERM_EXECUTE ? ZX_RIGHT_EXECUTE : 0);
 }
 
 zx_status_t alignment(uint32_t options, uint64_t* align) {
-  uint32_t a = (options & kAlignMask) >> kAlignShift;
+  uint32_t a = (options & kAlignMask) >> ZX_VM_ALIGN_BASE;
   if (a == 0) {
     *align = 0;
     return ZX_OK;
@@ -65,24 +51,25 @@ uint64_t round_up_page(uint64_t x) { return (x + 4095) & ~4095ull; }
 zx_status_t sys_vmar_allocate(zx_handle_t parent_vmar, zx_vm_option_t options, size_t offset,
                               size_t size, UserOutPtr<zx_handle_t> child_vmar,
                               UserOutPtr<zx_vaddr_t> child_addr) {
-  if (options & ~(kCanMapMask | kSpecific | kCompact | kAlignMask)) return ZX_ERR_INVALID_ARGS;
+  if (options & ~(kCanMapMask | ZX_VM_SPECIFIC | ZX_VM_COMPACT | kAlignMask))
+    return ZX_ERR_INVALID_ARGS;
   RefPtr<VmAddressRegionDispatcher> parent;
   zx_rights_t parent_rights;
   // Mapping rights a child may have: only those of the parent handle.
-  zx_rights_t needed = (options & kCanMapRead ? ZX_RIGHT_READ : 0) |
-                       (options & kCanMapWrite ? ZX_RIGHT_WRITE : 0) |
-                       (options & kCanMapExecute ? ZX_RIGHT_EXECUTE : 0);
+  zx_rights_t needed = (options & ZX_VM_CAN_MAP_READ ? ZX_RIGHT_READ : 0) |
+                       (options & ZX_VM_CAN_MAP_WRITE ? ZX_RIGHT_WRITE : 0) |
+                       (options & ZX_VM_CAN_MAP_EXECUTE ? ZX_RIGHT_EXECUTE : 0);
   zx_status_t s = get_object(parent_vmar, needed, &parent, &parent_rights);
   if (s != ZX_OK) return s;
   if (size == 0 || !page_aligned(size) || !page_aligned(offset)) return ZX_ERR_INVALID_ARGS;
-  if (!(options & kSpecific) && offset != 0) return ZX_ERR_INVALID_ARGS;
+  if (!(options & ZX_VM_SPECIFIC) && offset != 0) return ZX_ERR_INVALID_ARGS;
   uint64_t align;
   s = alignment(options, &align);
   if (s != ZX_OK) return s;
   RefPtr<VmAddressRegion> child;
-  s = parent->vmar()->allocate(offset, size,
-                               can_map_to_vm(options) | (options & kSpecific ? kVmSpecific : 0),
-                               align, &child);
+  s = parent->vmar()->allocate(
+      offset, size, can_map_to_vm(options) | (options & ZX_VM_SPECIFIC ? kVmSpecific : 0), align,
+      &child);
   if (s != ZX_OK) return s;
   uint64_t base = child->base();
   auto* d = new VmAddressRegionDispatcher(child, false);
@@ -102,8 +89,8 @@ zx_status_t sys_vmar_allocate(zx_handle_t parent_vmar, zx_vm_option_t options, s
 zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar_offset,
                          zx_handle_t vmo, uint64_t vmo_offset, size_t len,
                          UserOutPtr<zx_vaddr_t> mapped_addr) {
-  if (options & ~(kPermMask | kSpecific | kSpecificOverwrite | kMapRange | kAllowFaults |
-                  kAlignMask | kCompact))
+  if (options & ~(kPermMask | ZX_VM_SPECIFIC | ZX_VM_SPECIFIC_OVERWRITE | ZX_VM_MAP_RANGE |
+                  ZX_VM_ALLOW_FAULTS | kAlignMask | ZX_VM_COMPACT))
     return ZX_ERR_INVALID_ARGS;
   RefPtr<VmAddressRegionDispatcher> vmar;
   zx_status_t s = get_object(handle, perm_rights(options), &vmar);
@@ -112,12 +99,13 @@ zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar
   zx_rights_t vmo_rights;
   s = get_object(vmo, ZX_RIGHT_MAP | perm_rights(options), &v, &vmo_rights);
   if (s != ZX_OK) return s;
-  if (options & kSpecificOverwrite) return ZX_ERR_NOT_SUPPORTED;
-  if ((options & kPermWrite) && (options & kPermExecute)) return ZX_ERR_ACCESS_DENIED;  // W^X
-  if ((options & kPermWrite) && !(options & kPermRead)) return ZX_ERR_INVALID_ARGS;
+  if (options & ZX_VM_SPECIFIC_OVERWRITE) return ZX_ERR_NOT_SUPPORTED;
+  if ((options & ZX_VM_PERM_WRITE) && (options & ZX_VM_PERM_EXECUTE))
+    return ZX_ERR_ACCESS_DENIED;  // W^X
+  if ((options & ZX_VM_PERM_WRITE) && !(options & ZX_VM_PERM_READ)) return ZX_ERR_INVALID_ARGS;
   if (len == 0 || !page_aligned(vmo_offset) || !page_aligned(vmar_offset))
     return ZX_ERR_INVALID_ARGS;
-  if (!(options & kSpecific) && vmar_offset != 0) return ZX_ERR_INVALID_ARGS;
+  if (!(options & ZX_VM_SPECIFIC) && vmar_offset != 0) return ZX_ERR_INVALID_ARGS;
   len = round_up_page(len);
   if (len == 0) return ZX_ERR_INVALID_ARGS;  // wrapped
   uint64_t align;
@@ -125,14 +113,15 @@ zx_status_t sys_vmar_map(zx_handle_t handle, zx_vm_option_t options, size_t vmar
   if (s != ZX_OK) return s;
   RefPtr<VmMapping> m;
   s = vmar->vmar()->map(vmar_offset, len, v->vmo(), vmo_offset,
-                        perms_to_vm(options) | (options & kSpecific ? kVmSpecific : 0), align, &m);
+                        perms_to_vm(options) | (options & ZX_VM_SPECIFIC ? kVmSpecific : 0), align,
+                        &m);
   if (s != ZX_OK) return s;
   // protect() may later go up to what the VMO handle allowed, never beyond (and never W+X).
   uint32_t max = (vmo_rights & ZX_RIGHT_READ ? kVmRead : 0) |
                  (vmo_rights & ZX_RIGHT_WRITE ? kVmWrite : 0) |
                  (vmo_rights & ZX_RIGHT_EXECUTE ? kVmExecute : 0);
   m->set_max_perms(max);
-  if (options & kMapRange) {
+  if (options & ZX_VM_MAP_RANGE) {
     s = vmar->vmar()->op_range(VmAddressRegion::VmOp::kCommit, m->base(), len);
     if (s == ZX_OK) s = vmar->vmar()->op_range(VmAddressRegion::VmOp::kMapRange, m->base(), len);
     if (s == ZX_ERR_ACCESS_DENIED)
@@ -163,7 +152,7 @@ zx_status_t sys_vmar_protect(zx_handle_t handle, zx_vm_option_t options, zx_vadd
   zx_rights_t rights;
   zx_status_t s = get_object(handle, perm_rights(options), &vmar, &rights);
   if (s != ZX_OK) return s;
-  if ((options & kPermWrite) && (options & kPermExecute)) return ZX_ERR_ACCESS_DENIED;
+  if ((options & ZX_VM_PERM_WRITE) && (options & ZX_VM_PERM_EXECUTE)) return ZX_ERR_ACCESS_DENIED;
   if (!page_aligned(addr) || len == 0) return ZX_ERR_INVALID_ARGS;
   return vmar->vmar()->protect(addr, round_up_page(len), perms_to_vm(options),
                                rights & ZX_RIGHT_OP_CHILDREN);

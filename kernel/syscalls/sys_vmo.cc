@@ -5,33 +5,17 @@
 #include "kernel/syscalls/syscall_helpers.h"
 #include "mm/reclaim_queue.h"
 
-namespace {
-constexpr uint32_t kVmoResizable = ZX_VMO_RESIZABLE;
-enum : uint32_t {
-  kOpCommit = ZX_VMO_OP_COMMIT,
-  kOpDecommit = ZX_VMO_OP_DECOMMIT,
-  kOpLock = ZX_VMO_OP_LOCK,
-  kOpUnlock = ZX_VMO_OP_UNLOCK,
-  kOpCacheSync = ZX_VMO_OP_CACHE_SYNC,
-  kOpCacheInvalidate = ZX_VMO_OP_CACHE_INVALIDATE,
-  kOpCacheClean = ZX_VMO_OP_CACHE_CLEAN,
-  kOpCacheCleanInvalidate = ZX_VMO_OP_CACHE_CLEAN_INVALIDATE,
-  kOpZero = ZX_VMO_OP_ZERO,
-  kOpTryLock = ZX_VMO_OP_TRY_LOCK,
-  kOpDontNeed = ZX_VMO_OP_DONT_NEED,
-  kOpAlwaysNeed = ZX_VMO_OP_ALWAYS_NEED,
-  kOpPrefetch = ZX_VMO_OP_PREFETCH,
-};
-}  // namespace
+namespace {}  // namespace
 
 zx_status_t sys_vmo_create(uint64_t size, uint32_t options, UserOutPtr<zx_handle_t> out) {
-  if (options & ~kVmoResizable) return ZX_ERR_INVALID_ARGS;
+  if (options & ~ZX_VMO_RESIZABLE) return ZX_ERR_INVALID_ARGS;
   RefPtr<VmObject> vmo;
-  zx_status_t s = VmObject::create(size, options & kVmoResizable ? VmObject::kResizable : 0, &vmo);
+  zx_status_t s =
+      VmObject::create(size, options & ZX_VMO_RESIZABLE ? VmObject::kResizable : 0, &vmo);
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(vmo);
   if (!d) return ZX_ERR_NO_MEMORY;
-  zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & kVmoResizable ? ZX_RIGHT_RESIZE : 0);
+  zx_rights_t rights = ZX_DEFAULT_VMO_RIGHTS | (options & ZX_VMO_RESIZABLE ? ZX_RIGHT_RESIZE : 0);
   return make_handle(adopt<Dispatcher>(d), rights, out);
 }
 
@@ -91,39 +75,39 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
   if (s != ZX_OK) return s;
   const RefPtr<VmObject>& vmo = v->vmo();
   switch (op) {
-    case kOpCommit:
-    case kOpDecommit:
-    case kOpZero:
+    case ZX_VMO_OP_COMMIT:
+    case ZX_VMO_OP_DECOMMIT:
+    case ZX_VMO_OP_ZERO:
       if (!(rights & ZX_RIGHT_WRITE)) return ZX_ERR_ACCESS_DENIED;
-      if (op == kOpCommit) return vmo->commit(offset, size);
-      if (op == kOpDecommit) return vmo->decommit(offset, size);
+      if (op == ZX_VMO_OP_COMMIT) return vmo->commit(offset, size);
+      if (op == ZX_VMO_OP_DECOMMIT) return vmo->decommit(offset, size);
       return vmo->zero(offset, size);
-    case kOpCacheSync:
-    case kOpCacheInvalidate:
-    case kOpCacheClean:
-    case kOpCacheCleanInvalidate:
+    case ZX_VMO_OP_CACHE_SYNC:
+    case ZX_VMO_OP_CACHE_INVALIDATE:
+    case ZX_VMO_OP_CACHE_CLEAN:
+    case ZX_VMO_OP_CACHE_CLEAN_INVALIDATE:
       // QEMU's harts are coherent: nothing to do but check the rights and the range. As
       // Zircon: invalidating may lose data, so it needs WRITE; the others READ.
-      if (!(rights & (op == kOpCacheInvalidate ? ZX_RIGHT_WRITE : ZX_RIGHT_READ)))
+      if (!(rights & (op == ZX_VMO_OP_CACHE_INVALIDATE ? ZX_RIGHT_WRITE : ZX_RIGHT_READ)))
         return ZX_ERR_ACCESS_DENIED;
       if (size == 0) return ZX_ERR_INVALID_ARGS;
       if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
       return ZX_OK;
-    case kOpDontNeed:
-    case kOpAlwaysNeed:
-    case kOpPrefetch:
+    case ZX_VMO_OP_DONT_NEED:
+    case ZX_VMO_OP_ALWAYS_NEED:
+    case ZX_VMO_OP_PREFETCH:
       // Eviction hints: they matter for pager-backed objects, whose clean pages the kernel
       // may evict (mm/reclaim_queue.h); for other objects they only check their arguments.
       // PREFETCH reads the range in, so it needs READ; the hints either right.
-      if (!(rights & (op == kOpPrefetch ? ZX_RIGHT_READ : ZX_RIGHT_READ | ZX_RIGHT_WRITE)))
+      if (!(rights & (op == ZX_VMO_OP_PREFETCH ? ZX_RIGHT_READ : ZX_RIGHT_READ | ZX_RIGHT_WRITE)))
         return ZX_ERR_ACCESS_DENIED;
       if (offset > vmo->size() || size > vmo->size() - offset) return ZX_ERR_OUT_OF_RANGE;
       if (!vmo->is_paged()) return ZX_OK;
-      if (op == kOpPrefetch) return vmo->commit(offset, size);
-      return vmo->hint_range(offset, size, op == kOpAlwaysNeed);
-    case kOpLock:
-    case kOpUnlock:
-    case kOpTryLock:
+      if (op == ZX_VMO_OP_PREFETCH) return vmo->commit(offset, size);
+      return vmo->hint_range(offset, size, op == ZX_VMO_OP_ALWAYS_NEED);
+    case ZX_VMO_OP_LOCK:
+    case ZX_VMO_OP_UNLOCK:
+    case ZX_VMO_OP_TRY_LOCK:
       return ZX_ERR_NOT_SUPPORTED;
   }
   return ZX_ERR_INVALID_ARGS;
@@ -131,29 +115,30 @@ zx_status_t sys_vmo_op_range(zx_handle_t handle, uint32_t op, uint64_t offset, u
 
 zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t offset,
                                  uint64_t size, UserOutPtr<zx_handle_t> out) {
-  constexpr uint32_t kSnapshot = ZX_VMO_CHILD_SNAPSHOT, kResizable = ZX_VMO_CHILD_RESIZABLE,
-                     kSlice = ZX_VMO_CHILD_SLICE,
-                     kAtLeastOnWrite = ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE,
-                     kNoWrite = ZX_VMO_CHILD_NO_WRITE, kReference = ZX_VMO_CHILD_REFERENCE,
-                     kSnapshotModified = ZX_VMO_CHILD_SNAPSHOT_MODIFIED;
   RefPtr<VmObjectDispatcher> v;
   zx_rights_t rights;
   zx_status_t s = get_object(handle, ZX_RIGHT_DUPLICATE | ZX_RIGHT_READ, &v, &rights);
   if (s != ZX_OK) return s;
-  if (options & (kReference | kSnapshotModified)) return ZX_ERR_NOT_SUPPORTED;
-  uint32_t kind = options & (kSnapshot | kSlice | kAtLeastOnWrite);
-  if ((kind != kSnapshot && kind != kSlice && kind != kAtLeastOnWrite) ||
-      (options & ~(kSnapshot | kSlice | kAtLeastOnWrite | kResizable | kNoWrite)))
+  if (options & (ZX_VMO_CHILD_REFERENCE | ZX_VMO_CHILD_SNAPSHOT_MODIFIED))
+    return ZX_ERR_NOT_SUPPORTED;
+  uint32_t kind = options & (ZX_VMO_CHILD_SNAPSHOT | ZX_VMO_CHILD_SLICE |
+                             ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE);
+  if ((kind != ZX_VMO_CHILD_SNAPSHOT && kind != ZX_VMO_CHILD_SLICE &&
+       kind != ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE) ||
+      (options &
+       ~(ZX_VMO_CHILD_SNAPSHOT | ZX_VMO_CHILD_SLICE | ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE |
+         ZX_VMO_CHILD_RESIZABLE | ZX_VMO_CHILD_NO_WRITE)))
     return ZX_ERR_INVALID_ARGS;
-  if (kind == kSlice && (options & kResizable)) return ZX_ERR_INVALID_ARGS;
+  if (kind == ZX_VMO_CHILD_SLICE && (options & ZX_VMO_CHILD_RESIZABLE)) return ZX_ERR_INVALID_ARGS;
   RefPtr<VmObject> child;
-  if (kind == kSlice) {
+  if (kind == ZX_VMO_CHILD_SLICE) {
     s = v->vmo()->create_slice(offset, size, &child);
   } else {
     // Both snapshot kinds get full snapshot semantics (the stronger of the two), except that
     // a pager-backed VMO only has at-least-on-write children, as in Zircon.
-    s = v->vmo()->create_snapshot(offset, size, options & kResizable ? VmObject::kResizable : 0,
-                                  kind == kAtLeastOnWrite, &child);
+    s = v->vmo()->create_snapshot(offset, size,
+                                  options & ZX_VMO_CHILD_RESIZABLE ? VmObject::kResizable : 0,
+                                  kind == ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE, &child);
   }
   if (s != ZX_OK) return s;
   auto* d = new VmObjectDispatcher(child);
@@ -161,9 +146,9 @@ zx_status_t sys_vmo_create_child(zx_handle_t handle, uint32_t options, uint64_t 
   // The child's handle: the parent handle's rights; a snapshot is the caller's own copy, so
   // it is writable unless NO_WRITE says otherwise; RESIZE only for a resizable child.
   zx_rights_t child_rights = rights & ~ZX_RIGHT_RESIZE;
-  if (kind != kSlice) child_rights |= ZX_RIGHT_WRITE;
-  if (options & kNoWrite) child_rights &= ~ZX_RIGHT_WRITE;
-  if (options & kResizable) child_rights |= ZX_RIGHT_RESIZE;
+  if (kind != ZX_VMO_CHILD_SLICE) child_rights |= ZX_RIGHT_WRITE;
+  if (options & ZX_VMO_CHILD_NO_WRITE) child_rights &= ~ZX_RIGHT_WRITE;
+  if (options & ZX_VMO_CHILD_RESIZABLE) child_rights |= ZX_RIGHT_RESIZE;
   return make_handle(adopt<Dispatcher>(d), child_rights, out);
 }
 

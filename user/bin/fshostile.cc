@@ -557,18 +557,6 @@ void test_deep_tree() {
 // ---- out of memory
 // -------------------------------------------------------------------------------
 
-// Commits pages of `vmo` in 1 MiB steps (then page by page) until the kernel refuses; returns
-// how many bytes it holds.
-uint64_t commit_until_refused(zx_handle_t vmo, uint64_t size) {
-  uint64_t off = 0;
-  for (uint64_t step = 1u << 20; step >= 4096; step /= 16) {
-    while (off + step <= size &&
-           zx_vmo_op_range(vmo, ZX_VMO_OP_COMMIT, off, step, nullptr, 0) == ZX_OK)
-      off += step;
-  }
-  return off;
-}
-
 bool clean_status(int64_t s) {
   return s == ZX_ERR_NO_MEMORY || s == ZX_ERR_IO || s == ZX_ERR_NO_SPACE ||
          s == ZX_ERR_NO_RESOURCES;
@@ -587,7 +575,7 @@ void test_out_of_memory() {
   zx_handle_t hog;
   constexpr uint64_t kHuge = 1ull << 36;  // more than any machine the tests boot
   CHECK_OK(zx_vmo_create(kHuge, 0, &hog));
-  uint64_t held = commit_until_refused(hog, kHuge);
+  uint64_t held = testing::commit_until_refused(hog, kHuge);
   CHECK(held > (8u << 20));
 
   // Every answer is a result or a status that says what happened.

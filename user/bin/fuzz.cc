@@ -320,12 +320,10 @@ const void* pick_in_ptr() {
 }
 
 // Fills the in-handle array with safe handle choices; returns a pointer to it, or a bad pointer.
-// `for_message`: the handles will travel in a channel message. Channel ends among them may land
-// in their own peer's queue or in each other's: cycles the kernel must collect once their
-// writers close (docs/objects/channel.md, "Cycles"), which the leak check after the run proves.
-zx_handle_t pick_message_handle() { return pick_handle(false); }
-
-zx_handle_t* pick_in_handles(size_t* count, bool for_message = false) {
+// Handles written into a channel may be channel ends landing in their own peer's queue or in
+// each other's: cycles the kernel must collect once their writers close (docs/objects/channel.md,
+// "Cycles"), which the leak check after the run proves.
+zx_handle_t* pick_in_handles(size_t* count) {
   switch (below(8)) {
     case 0:
       *count = below(4);
@@ -363,8 +361,7 @@ zx_handle_t* pick_in_handles(size_t* count, bool for_message = false) {
   if (*count > kInHandlesMax)
     arr = reinterpret_cast<zx_handle_t*>(g_scratch + kScratchSize) - kInHandlesMax;
   size_t fill = *count < kInHandlesMax ? *count : kInHandlesMax;
-  for (size_t i = 0; i < kInHandlesMax; i++)
-    arr[i] = i < fill ? (for_message ? pick_message_handle() : pick_handle(false)) : 0;
+  for (size_t i = 0; i < kInHandlesMax; i++) arr[i] = i < fill ? pick_handle(false) : 0;
   return arr;
 }
 
@@ -1124,7 +1121,7 @@ void one_call() {
     }
     case kChannelWrite: {
       size_t n;
-      zx_handle_t* arr = pick_in_handles(&n, /*for_message=*/true);
+      zx_handle_t* arr = pick_in_handles(&n);
       if (chance(50)) n = 0;
       s = zx_channel_write(pick_handle(false), chance(80) ? 0 : pick_options32(), pick_in_ptr(),
                            static_cast<uint32_t>(chance(80) ? below(128) : pick_size()), arr,
@@ -1209,7 +1206,7 @@ void one_call() {
       args->wr_bytes = chance(80) ? g_scratch : pick_in_ptr();
       // Handles to send only from a safely filled array (they are consumed).
       size_t nwr = 0;
-      args->wr_handles = chance(80) ? nullptr : pick_in_handles(&nwr, /*for_message=*/true);
+      args->wr_handles = chance(80) ? nullptr : pick_in_handles(&nwr);
       args->rd_bytes = chance(80) ? g_scratch + 0x7000 : pick_out_ptr();
       args->rd_handles = chance(80) ? nullptr : reinterpret_cast<zx_handle_t*>(pick_out_ptr());
       args->wr_num_bytes = static_cast<uint32_t>(chance(80) ? 4 + below(60) : pick_size());

@@ -293,16 +293,6 @@ inline void test_floods_wait_async() {
 // Memory: every free page of the machine committed to one VMO. A copy into a user buffer whose
 // page cannot be had then fails with ZX_ERR_NO_MEMORY, which says what happened, not
 // ZX_ERR_INVALID_ARGS (the buffer is a good one); the kernel serves again once the memory is back.
-inline uint64_t commit_until_refused(zx_handle_t vmo, uint64_t size) {
-  uint64_t off = 0;
-  for (uint64_t step = 1u << 20; step >= 4096; step /= 16) {
-    while (off + step <= size &&
-           zx_vmo_op_range(vmo, ZX_VMO_OP_COMMIT, off, step, nullptr, 0) == ZX_OK)
-      off += step;
-  }
-  return off;
-}
-
 inline void test_floods_memory() {
   g_counts.attacks++;
   // Everything the copy needs besides the destination page exists before memory runs out.
@@ -315,13 +305,13 @@ inline void test_floods_memory() {
       zx_vmar_map(zx_vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, dst, 0, 4096, &addr));
   constexpr uint64_t kHuge = 1ull << 36;  // more than any machine the tests boot
   CHECK_OK(zx_vmo_create(kHuge, 0, &hog));
-  uint64_t held = commit_until_refused(hog, kHuge);
+  uint64_t held = testing::commit_until_refused(hog, kHuge);
   CHECK(held > (8u << 20));
   g_counts.structures += held / 4096;
   // A page freed meanwhile (the kernel's own) lets one copy through: take it and try again.
   zx_status_t s = ZX_OK;
   for (int i = 0; i < 16 && s == ZX_OK; i++) {
-    commit_until_refused(hog, kHuge);
+    testing::commit_until_refused(hog, kHuge);
     s = zx_vmo_read(src, reinterpret_cast<void*>(addr), 0, 4);
     if (s == ZX_OK) zx_vmo_op_range(dst, ZX_VMO_OP_DECOMMIT, 0, 4096, nullptr, 0);
   }

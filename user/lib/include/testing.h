@@ -1,6 +1,7 @@
 // The scaffolding of the in-QEMU user test programs (usertests, pagertests): the CHECK macros
 // and how a failure is recorded, the runner that prints "[utest] NAME PASS|FAIL: why" lines
-// (tests/qemu/selftest.py reads them), a thread helper, and small handle queries.
+// (tests/qemu/selftest.py reads them), a thread helper, small handle queries, and committing
+// memory until the machine has none left.
 //
 // Header-only and inline so that each program links its own copy without a library of tests.
 // A test is a `void test_NAME()` that returns at its first failed CHECK (docs/userspace.md).
@@ -137,6 +138,19 @@ inline zx_status_t run(const char* name, int argc, const char* const* argv, int6
   }
   zx_handle_close(proc);
   return s;
+}
+
+// ---- memory ------------------------------------------------------------------------------------
+// Commits pages of `vmo` in 1 MiB steps (then smaller ones, down to a page) until the kernel
+// refuses; returns how many bytes it holds. Committing from 0 again takes any page freed since.
+inline uint64_t commit_until_refused(zx_handle_t vmo, uint64_t size) {
+  uint64_t off = 0;
+  for (uint64_t step = 1u << 20; step >= 4096; step /= 16) {
+    while (off + step <= size &&
+           zx_vmo_op_range(vmo, ZX_VMO_OP_COMMIT, off, step, nullptr, 0) == ZX_OK)
+      off += step;
+  }
+  return off;
 }
 
 }  // namespace testing
